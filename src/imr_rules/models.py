@@ -1,0 +1,94 @@
+"""Typed models of a parsed IMR letter (the `Determination`) and the spans that tie them to text.
+
+Every span is a half-open `[start, end)` character range into the original letter text, so that
+`text[span.start:span.end] == span.text` always holds.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Decision = Literal["upheld", "overturned"]
+GuidelineSource = Literal["MTUS", "ACOEM", "ODG", "other", "none"]
+
+
+class Model(BaseModel):
+    """Base for every model crossing a module boundary: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Span(Model):
+    """Characters `[start, end)` of the source text, and the text they hold."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str = ""
+
+    @classmethod
+    def of(cls, source: str, start: int, end: int) -> Span:
+        return cls(start=start, end=end, text=source[start:end])
+
+
+class TextBlock(Model):
+    """A piece of the letter: its text (whitespace as in the letter) and where it stands."""
+
+    text: str
+    span: Span
+
+
+class Reviewer(Model):
+    specialty: str | None = None
+    licensure_states: list[str] = []
+    title: str | None = None  # "expert reviewer", "physician reviewer"
+
+
+class Patient(Model):
+    age: int | None = None
+    sex: Literal["male", "female"] | None = None
+    date_of_injury: date | None = None
+
+
+class KeyDates(Model):
+    request_for_authorization: date | None = None
+    utilization_review: date | None = None
+
+
+class Citation(Model):
+    """The guideline a decision cites, parsed from its 'MAXIMUS guideline' paragraph."""
+
+    source: GuidelineSource
+    mtus_based: bool
+    guideline: str | None = None  # "Chronic Pain Medical Treatment Guidelines"
+    edition: str | None = None  # "2009", "2nd Edition (2004)"
+    chapter: str | None = None
+    sections: list[str] = []
+    pages: list[str] = []  # as written: "46", "74-94"
+    text: str = ""
+    span: Span | None = None
+
+
+class Item(Model):
+    """One disputed treatment and its decision."""
+
+    index: int
+    request: TextBlock
+    decision: Decision
+    decision_span: Span
+    claims_administrator_guideline: TextBlock | None = None
+    guideline: Citation
+    rationale: TextBlock
+
+
+class Determination(Model):
+    """A parsed IMR final determination letter."""
+
+    source: str
+    reviewer: Reviewer
+    patient: Patient
+    dates: KeyDates
+    summary: TextBlock
+    items: list[Item]
