@@ -74,7 +74,7 @@ class Citation(Model):
 class Item(Model):
     """One disputed treatment and its decision."""
 
-    index: int
+    index: int = Field(ge=1, description="1-based position of the item in the letter")
     request: TextBlock
     decision: Decision
     decision_span: Span

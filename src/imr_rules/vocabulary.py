@@ -84,7 +84,8 @@ class RequestFact(SingletonFact):
     text: str = Field("", description="the request as written in the letter or form")
     kind: RequestKind = "other"
     drug: str | None = Field(None, description="drug as written, e.g. 'Norco'")
-    generic: str | None = Field(None, description="generic name(s), e.g. 'hydrocodone/acetaminophen'")
+    generic: str | None = Field(None, description="generic name(s), e.g. "
+                                "'hydrocodone/acetaminophen'")
     drug_class: DrugClass | None = None
     formulation: str | None = Field(None, description="tablet, capsule, patch, cream, gel ...")
     strength_mg: float | None = Field(None, description="strength of the principal ingredient, mg")
@@ -186,7 +187,8 @@ class DiagnosisFact(ListFact):
 
     name: str = Field(description="concept id, e.g. 'radiculopathy', 'crps', 'low_back_pain'")
     text: str = ""
-    category: Literal["neuropathic", "musculoskeletal", "spinal", "psychological", "other"] = "other"
+    category: Literal["neuropathic", "musculoskeletal", "spinal", "psychological",
+                      "other"] = "other"
     region: str | None = None
     status: FindingStatus = "present"
 
@@ -273,7 +275,7 @@ def _attribute_spec(annotation: Any, description: str | None) -> AttributeSpec:
         return _attribute_spec(args[0], description)
     kind = {str: "string", int: "number", float: "number", bool: "boolean",
             date: "date"}.get(annotation, "string")
-    return AttributeSpec(type=kind, description=description)  # type: ignore[arg-type]
+    return AttributeSpec(type=kind, description=description)
 
 
 def attributes(fact_type: str) -> dict[str, AttributeSpec]:
@@ -290,7 +292,7 @@ def attributes(fact_type: str) -> dict[str, AttributeSpec]:
 
 def fact_types() -> dict[str, Literal["singleton", "list"]]:
     """Every fact type a condition may name, and its shape."""
-    shapes: dict[str, Literal["singleton", "list"]] = {name: "singleton" for name in SINGLETON_FACTS}
+    shapes: dict[str, Literal["singleton", "list"]] = {n: "singleton" for n in SINGLETON_FACTS}
     shapes.update({name: "list" for name in LIST_FACTS})
     return shapes
 

@@ -1,0 +1,584 @@
+"""Parse the text of an IMR final determination letter into a `Determination`.
+
+The parser works by structure, not by the wording of particular letters: it finds the section
+headings and, for every disputed item, the anchors every letter of a format shares (a decision
+line, the claims administrator's guideline, the IMR reviewer's guideline, the rationale). Two
+formats are known: the common one (`Norco 10/325 #60: Upheld`, `MAXIMUS guideline:`,
+`Decision rationale:`) and the early one (`1. Norco ... is not medically necessary and
+appropriate.`, `The Physician Reviewer based his/her decision on ...`, `Rationale for the
+Decision:`). All regular expressions tolerate the whitespace PDF extraction inserts (re-wrapped
+lines, blank lines, double spaces, CRLF), and every span points into the original text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+import yaml
+
+from imr_rules.dates import DateMatch, first_date
+from imr_rules.errors import LetterError
+from imr_rules.models import (
+    Citation,
+    Decision,
+    Determination,
+    Item,
+    KeyDates,
+    Patient,
+    Reviewer,
+    Span,
+    TextBlock,
+)
+
+_I = re.IGNORECASE
+_W = r"\s+"  # any run of whitespace, line breaks included
+
+
+def _words(phrase: str) -> str:
+    """A regex for `phrase` whose words may be separated by any whitespace."""
+    return _W.join(re.escape(w) for w in phrase.split())
+
+
+SUMMARY_HEADING = re.compile(_words("CLINICAL CASE SUMMARY"), _I)
+ITEMS_HEADING = re.compile(r"IMR\s+ISSUES\s*,?\s+DECISIONS\s*,?\s+AND\s+RATIONALES?", _I)
+SUMMARY_PREAMBLE = re.compile(
+    r"\A\s*The\s+(?:\w+\s+){0,3}?reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+"
+    r"summary[^:]{0,200}?:", _I,
+)
+ITEMS_PREAMBLE = re.compile(
+    r"The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions\s+for\s+the\s+disputed\s+"
+    r"items\s*/?\s*services[^:]{0,80}?:", _I,
+)
+CA_ANCHOR = re.compile(
+    r"Claims\s+Administrator\s+guideline\s*:|"
+    r"The\s+Claims\s+Administrator\s+based\s+its\s+decision\s+on", _I,
+)
+IMR_ANCHOR = re.compile(
+    r"MAXIMUS\s+guideline\s*:|"
+    r"The\s+(?:Physician|Expert|Independent\s+Medical)\s+Reviewer\s+based\s+"
+    r"(?:his\s*/\s*her|his|her|their)\s+decision\s+on", _I,
+)
+RATIONALE_ANCHOR = re.compile(
+    r"Decision\s+rationale\s*:|Rationale\s+for\s+the\s+Decision\s*:", _I,
+)
+DECISION_LINE = re.compile(r"^(?P<req>\S.*?)\s*:\s*(?P<word>[A-Za-z][A-Za-z ]{0,30}?)\s*$")
+EARLY_DECISION = re.compile(
+    r"[ \t]*(?:\d{1,2}\s*[.)]\s*)?(?P<req>\S.*?)\s+(?:is|are|was|were)\s+"
+    r"(?P<neg>not\s+)?medically\s+necessary(?:\s+(?:and|or)\s+appropriate)?\s*\.?\s*\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+FURNITURE_LINE = re.compile(
+    r"^\s*(?:\f\s*)?(?:"
+    r"Page\s+\d+\s+(?:of\s+\d+)?|"
+    r"(?:Final\s+Determination\s+Letter\s+for\s+)?IMR\s+Case\s+(?:Number|No\.?|#)?\s*:?\s*"
+    r"CM\d{2}-\d{4,}.*|"
+    r"CM\d{2}-\d{4,}\s*\d{0,3}"
+    r")?\s*$",
+    _I,
+)
+SENTENCE_END = ".:;!?)\"'\u201d"
+
+UPHELD_WORDS = {"upheld": "upheld", "uphold": "upheld", "overturned": "overturned",
+                "overturn": "overturned"}
+
+
+class _Line(NamedTuple):
+    start: int
+    end: int  # end of the line's content, excluding the newline
+
+    def text(self, source: str) -> str:
+        return source[self.start:self.end]
+
+
+def _lines(text: str, start: int, end: int) -> list[_Line]:
+    lines = []
+    pos = start
+    while pos < end:
+        nl = text.find("\n", pos, end)
+        stop = end if nl == -1 else nl
+        lines.append(_Line(pos, stop))
+        pos = stop + 1
+    return lines
+
+
+def _is_blank_or_furniture(line: str) -> bool:
+    return not line.strip() or FURNITURE_LINE.match(line) is not None
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """`[start, end)` without surrounding whitespace and trailing page furniture lines."""
+    while start < end and text[start].isspace():
+        start += 1
+    while True:
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        line_start = text.rfind("\n", start, end) + 1
+        if line_start > start and FURNITURE_LINE.match(text[line_start:end]):
+            end = line_start
+            continue
+        return start, end
+
+
+def _block(text: str, start: int, end: int) -> TextBlock:
+    s, e = _trimmed(text, start, end)
+    return TextBlock(text=text[s:e], span=Span.of(text, s, e))
+
+
+def line_of(text: str, offset: int) -> int:
+    """The 1-based line number of character `offset`."""
+    return text.count("\n", 0, offset) + 1
+
+
+# --- decoding (the I/O edge calls this) -------------------------------------------------------
+
+def decode_letter(data: bytes, source: str) -> str:
+    """The text of a letter file, or a LetterError saying why it is not one."""
+    if not data.strip():
+        raise LetterError("empty file", file=source, hint="expected the text of an IMR letter")
+    sample = data[:4096]
+    if b"\x00" in sample or sample.startswith(b"%PDF"):
+        raise LetterError("binary file, not letter text", file=source,
+                          hint="extract the PDF's text first, e.g. `pdftotext -layout`")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 40:
+        raise LetterError("binary file, not letter text", file=source,
+                          hint="extract the PDF's text first, e.g. `pdftotext -layout`")
+    return text.lstrip("\ufeff")
+
+
+# --- items ------------------------------------------------------------------------------------
+
+class _Header(NamedTuple):
+    request: tuple[int, int]
+    decision: Decision
+    decision_span: tuple[int, int]
+    start: int  # where the item begins (its header)
+
+
+def _decision_word(word: str) -> Decision | None:
+    return UPHELD_WORDS.get(word.strip().lower())  # type: ignore[return-value]
+
+
+def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Header:
+    """The decision line that ends the segment `text[lo:hi]` (the last non-blank line(s))."""
+    lines = [ln for ln in _lines(text, lo, hi) if not _is_blank_or_furniture(ln.text(text))]
+    if not lines:
+        raise LetterError(f"item {item_no}: no decision line before its guideline and rationale",
+                          file=source, line=line_of(text, hi),
+                          hint="each item needs a line '<request>: Upheld' or '...: Overturned'")
+    last = lines[-1]
+    m = DECISION_LINE.match(last.text(text))
+    if m:
+        decision = _decision_word(m.group("word"))
+        if decision is None:
+            raise LetterError(
+                f"item {item_no}: decision '{m.group('word').strip()}' is not Upheld or Overturned",
+                file=source, line=line_of(text, last.start),
+                hint="fix the decision word or remove the item",
+            )
+        req_start = last.start + m.start("req")
+        req_end = last.start + m.end("req")
+        # A long request may wrap: earlier lines that do not end a sentence belong to it.
+        first = len(lines) - 1
+        while first > 0 and len(lines) - first <= 3:
+            prev = lines[first - 1].text(text).rstrip()
+            if not prev or prev[-1] in SENTENCE_END or lines[first - 1].end <= lo:
+                break
+            first -= 1
+        if first < len(lines) - 1:
+            req_start = lines[first].start
+        req_start, req_end = _trimmed(text, req_start, req_end)
+        word_start = last.start + m.start("word")
+        return _Header((req_start, req_end), decision, (word_start, last.start + m.end("word")),
+                       req_start)
+    # The early format: "1. Norco 10/325mg #120 is not medically necessary and appropriate."
+    # The header may wrap: it starts at the latest line that is numbered or follows a sentence.
+    for k in range(len(lines) - 1, max(-1, len(lines) - 4), -1):
+        early = EARLY_DECISION.match(text, lines[k].start, lines[-1].end)
+        if not early:
+            continue
+        prev = lines[k - 1].text(text).rstrip() if k > 0 else ""
+        numbered = re.match(r"\s*\d{1,2}\s*[.)]", lines[k].text(text)) is not None
+        if not (numbered or not prev or prev[-1] in SENTENCE_END):
+            continue
+        req_start, req_end = _trimmed(text, early.start("req"), early.end("req"))
+        early_decision: Decision = "upheld" if early.group("neg") else "overturned"
+        return _Header((req_start, req_end), early_decision,
+                       _trimmed(text, early.end("req"), early.end()), req_start)
+    raise LetterError(
+        f"item {item_no}: '{last.text(text).strip()[:60]}' is not a decision line",
+        file=source, line=line_of(text, last.start),
+        hint="expected '<request>: Upheld' or '<request>: Overturned'",
+    )
+
+
+def _item_anchors(text: str, lo: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of every rationale anchor from `lo` on."""
+    for m in RATIONALE_ANCHOR.finditer(text, lo):
+        yield m.start(), m.end()
+
+
+# --- citations ----------------------------------------------------------------------------------
+
+_PAGES = re.compile(
+    r"\bPages?\s*(?:\(\s*s\s*\))?\s*:?\s*(?P<list>\d{1,3}(?:\s*(?:[-\u2013]|to)\s*\d{1,3})?"
+    r"(?:\s*(?:,|;|and|&)\s*\d{1,3}(?:\s*(?:[-\u2013]|to)\s*\d{1,3})?)*)", _I,
+)
+_PAGE_ITEM = re.compile(r"(\d{1,3})(?:\s*(?:[-\u2013]|to)\s*(\d{1,3}))?")
+_SECTIONS = re.compile(r"\bSections?\s*(?:\(\s*s\s*\))?\s*:\s*(?P<list>.+?)(?=\s*\.\s*$|\Z)",
+                       re.IGNORECASE | re.DOTALL)
+_EDITION = re.compile(r"(\d+)\s*(?:st|nd|rd|th)\s+Ed(?:ition|\.)?\s*,?\s*\(?\s*((?:19|20)\d{2})?",
+                      _I)
+_CHAPTER = re.compile(r"\bCh(?:apter|\.)\s*(\d{1,2})\b", _I)
+_NON_MTUS = re.compile(r"Non-?\s*MTUS|did\s+not\s+base\s+(?:his|her|their|his/her)\s+decision\s+"
+                       r"on\s+the\s+MTUS", _I)
+_NO_EVIDENCE = re.compile(r"did\s+not\s+cite\s+any\s+(?:medical\s+)?evidence", _I)
+_GUIDELINE_NAME = re.compile(
+    r"(?:MTUS|California)?\s*(?:\(\s*\w+\s*\)\s*)?"
+    r"(?P<name>Chronic\s+Pain\s+(?:Medical\s+)?Treatment\s+Guidelines?|"
+    r"Chronic\s+Pain\s+Medical\s+Treatment(?:\s+Guidelines?)?|"
+    r"Postsurgical\s+Treatment\s+Guidelines?|Acupuncture\s+Medical\s+Treatment\s+Guidelines?|"
+    r"Official\s+Disability\s+Guidelines?|"
+    r"American\s+College\s+of\s+Occupational\s+and\s+Environmental\s+Medicine)", _I,
+)
+_LEAD = re.compile(
+    r"^\s*(?:Decision\s+based\s+on\s+)?(?:Non-?\s*MTUS\s+Citation\s+)?(?:the\s+)?"
+    r"(?:MTUS|CA\s+MTUS|California\s+MTUS)?\s*(?:\(\s*[\w\s]*\)\s*)?"
+    r"(?:Chronic\s+Pain\s+(?:Medical\s+)?Treatment(?:\s+Guidelines?)?)?\s*(?:\(?(?:19|20)\d{2}\)?)?"
+    r"\s*,?\s*", _I,
+)
+
+
+@lru_cache(maxsize=1)
+def _section_titles() -> dict[str, str]:
+    """Known guideline section titles (lower-case key → title), used to split section lists."""
+    path = Path(__file__).with_name("lexicons") / "sections.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {" ".join(t.lower().split()): t for t in data.get("sections", [])}
+
+
+def _split_sections(listing: str) -> list[str]:
+    """Split 'Opioids, criteria for use, Opioids for chronic pain' into its section titles.
+
+    Titles contain commas, so pieces are merged back: a piece that starts in lower case
+    continues the title before it, and known titles (lexicons/sections.yaml) are kept whole.
+    """
+    pieces = [p.strip() for p in re.split(r"\s*[;,]\s*", " ".join(listing.split())) if p.strip()]
+    known = _section_titles()
+    titles: list[str] = []
+    i = 0
+    while i < len(pieces):
+        best = i
+        for j in range(min(len(pieces), i + 4) - 1, i, -1):
+            if ", ".join(pieces[i:j + 1]).lower() in known:
+                best = j
+                break
+        title = ", ".join(pieces[i:best + 1])
+        i = best + 1
+        while (best == i - 1 and i < len(pieces) and pieces[i][:1].islower()
+               and title.lower() not in known):
+            title = f"{title}, {pieces[i]}"
+            i += 1
+        titles.append(title)
+    return titles
+
+
+def _pages(text: str) -> tuple[list[str], tuple[int, int] | None]:
+    pages: list[str] = []
+    where = None
+    for m in _PAGES.finditer(text):
+        where = where or (m.start(), m.end())
+        for a, b in _PAGE_ITEM.findall(m.group("list")):
+            pages.append(f"{a}-{b}" if b else a)
+    return pages, where
+
+
+def parse_citation(text: str, span: Span | None) -> Citation:
+    """The guideline a 'MAXIMUS guideline' (or 'Reviewer based ... decision on') text cites."""
+    flat = " ".join(text.split())
+    if not flat or (_NO_EVIDENCE.search(flat) and not _GUIDELINE_NAME.search(flat)
+                    and "MTUS" not in flat.upper().replace("NON-MTUS", "")):
+        return Citation(source="none", mtus_based=False, text=text, span=span)
+    non_mtus = _NON_MTUS.search(flat) is not None
+    upper = flat.upper()
+    if "ACOEM" in upper or "AMERICAN COLLEGE OF OCCUPATIONAL" in upper:
+        source = "ACOEM"
+    elif "ODG" in upper or "OFFICIAL DISABILITY" in upper:
+        source = "ODG"
+    elif "MTUS" in upper or "CHRONIC PAIN MEDICAL TREATMENT" in upper:
+        source = "MTUS"
+    else:
+        source = "other"
+    mtus_based = not non_mtus and ("MTUS" in upper or "CHRONIC PAIN" in upper)
+    if mtus_based and source in ("ACOEM", "ODG") and "CHRONIC PAIN" in upper:
+        source = "MTUS"
+    name_match = _GUIDELINE_NAME.search(flat)
+    guideline = None
+    if name_match:
+        name = " ".join(name_match.group("name").split())
+        if name.lower().startswith("chronic pain"):
+            guideline = "Chronic Pain Medical Treatment Guidelines"
+        elif name.lower().startswith("american college"):
+            guideline = "ACOEM Practice Guidelines"
+        else:
+            guideline = name
+    elif source == "ACOEM":
+        guideline = "ACOEM Practice Guidelines"
+    edition = None
+    ed = _EDITION.search(flat)
+    if ed:
+        edition = f"{ed.group(1)}{_ordinal(int(ed.group(1)))} Edition" + (
+            f" ({ed.group(2)})" if ed.group(2) else "")
+    elif re.search(r"\b2009\b", flat):
+        edition = "2009"
+    chapter_match = _CHAPTER.search(flat)
+    chapter = chapter_match.group(1) if chapter_match else None
+    pages, pages_at = _pages(flat)
+    sections = _citation_sections(flat, pages_at, chapter_match)
+    return Citation(source=source, mtus_based=mtus_based, guideline=guideline, edition=edition,
+                    chapter=chapter, sections=sections, pages=pages, text=text, span=span)
+
+
+def _ordinal(n: int) -> str:
+    return "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+
+
+def _citation_sections(flat: str, pages_at: tuple[int, int] | None,
+                       chapter: re.Match[str] | None) -> list[str]:
+    explicit = _SECTIONS.search(flat)
+    if explicit:
+        listing = explicit.group("list")
+        listing = _PAGES.split(listing)[0] if _PAGES.search(listing) else listing
+        return _split_sections(listing.strip(" .,;"))
+    if chapter:
+        # ACOEM: "..., Chapter 7, Independent Medical Examinations and Consultations, Page 127"
+        after = flat[chapter.end():pages_at[0] if pages_at and pages_at[0] > chapter.end()
+                     else len(flat)]
+        title = after.strip(" ,.;:")
+        return [title] if title else []
+    # MTUS style: "Decision based on MTUS Chronic Pain Treatment Guidelines Epidural steroid
+    # injections Page(s): 46." — the words between the guideline's name and the pages.
+    body = flat[:pages_at[0]] if pages_at else flat
+    name = _GUIDELINE_NAME.search(body)
+    body = body[name.end():] if name else _LEAD.sub("", body, count=1)
+    body = re.sub(r",?\s*which\s+(?:is|are)\s+(?:a\s+)?part\s+of\s+the\s+MTUS.*$", "", body,
+                  flags=re.IGNORECASE)
+    body = re.sub(r"^\s*(?:\(\s*(?:19|20)\d{2}\s*\)|(?:19|20)\d{2})", "", body)
+    body = body.strip(" ,.;:")
+    return _split_sections(body) if body and not body.lower().startswith("page") else []
+
+
+# --- the letter as a whole ------------------------------------------------------------------------
+
+_REVIEWER_TITLE = re.compile(r"case\s+file\s+to\s+an?\s+(?P<title>(?:\w+\s+){0,2}?reviewer)", _I)
+_BOARD = re.compile(
+    r"Board\s+Certified\s+in\s+(?P<spec>[A-Z][^,.;]*?)"
+    r"(?:\s*,\s*(?:and\s+)?(?:has\s+)?(?:a\s+)?sub-?\s*specialty\s+in\s+(?P<sub>[A-Z][^,.;]*?))?"
+    r"(?=\s*(?:,|\.|;|\s+and\s+is\s+licensed|\s+and\s+(?:has|is)\b))", _I,
+)
+_CRED_SPECIALTY = re.compile(r"Certification\s*\(?s?\)?\s*/\s*Specialty\s*:\s*(?P<spec>[^\n]+)", _I)
+_CRED_STATES = re.compile(r"State\s*\(?s?\)?\s+of\s+Licensure\s*:\s*(?P<states>[^\n]+)", _I)
+_LICENSED_IN = re.compile(r"licensed\s+to\s+practice\s+in\s+(?P<states>[A-Z][A-Za-z ,]+?)"
+                          r"(?=\s*\.|\s+and\s+(?:has|is)\b)", _I)
+_AGE = re.compile(r"\b(?P<age>\d{1,3})\s*-?\s*(?:years?|yrs?|y/o|yo)\b(?:\s*-?\s*old)?", _I)
+_SEX = re.compile(r"\b(?P<sex>female|male|woman|man|gentleman|lady)\b", _I)
+_INJURY = re.compile(
+    r"date\s+of\s+(?:the\s+)?(?:industrial\s+)?injury|injury\s+date|\bDOI\b|"
+    r"industrial(?:ly)?\s+injur(?:y|ed)|(?:was|were)\s+injured|injured\s+(?:on|at\s+work)|"
+    r"date\s+of\s+(?:the\s+)?(?:industrial\s+)?accident|"
+    r"(?:sustained|suffered|reported)\s+an?\s+(?:\w+\s+){0,3}?injury", _I,
+)
+_RFA = re.compile(r"request\s+for\s+authori[sz]ation|\bRFA\b", _I)
+_UR = re.compile(r"utili[sz]ation\s+review|\bUR\b", _I)
+_SENTENCE_STOP = re.compile(r"\.\s+(?=[A-Z])|\.\s*$|\n\s*\n\s*\n", re.MULTILINE)
+
+
+def _sentence_end(text: str, pos: int, limit: int) -> int:
+    m = _SENTENCE_STOP.search(text, pos, limit)
+    return m.start() + 1 if m else limit
+
+
+def _date_after(text: str, pattern: re.Pattern[str], lo: int, hi: int,
+                window: int) -> DateMatch | None:
+    """The first date in the sentence after a match of `pattern` (within `window` chars)."""
+    for m in pattern.finditer(text, lo, hi):
+        end = min(_sentence_end(text, m.end(), hi), m.end() + window)
+        found = first_date(text, m.end(), end)
+        if found:
+            return found
+    return None
+
+
+def _states(raw: str) -> list[str]:
+    parts = re.split(r"\s*(?:,|;|\band\b)\s*", raw.strip(" .;"))
+    return [" ".join(p.split()) for p in parts if p.strip()]
+
+
+@lru_cache(maxsize=1)
+def _specialties() -> list[str]:
+    path = Path(__file__).with_name("lexicons") / "specialties.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return list(data.get("specialties", []))
+
+
+def _token_match(got: str, known: str) -> bool:
+    # "Rehabn" is a clipped "Rehabilitation": a token matches a known one it begins, allowing
+    # one stray trailing letter.
+    return known.startswith(got) or (len(got) >= 5 and known.startswith(got[:-1]))
+
+
+def normalize_specialty(raw: str) -> str:
+    """A specialty as the board names it, repairing truncation ('Physical Medicine & Rehabn')."""
+    clean = " ".join(raw.replace(" and ", " & ").split()).strip(" .,;")
+    tokens = clean.lower().split()
+    for known in _specialties():
+        if known.lower().replace(" and ", " & ").split() == tokens:
+            return known
+    for known in _specialties():
+        k_tokens = known.lower().replace(" and ", " & ").split()
+        if len(tokens) == len(k_tokens) and all(
+                _token_match(g, k) for g, k in zip(tokens, k_tokens, strict=True)):
+            return known
+    return " ".join(raw.split()).strip(" .,;")
+
+
+def _reviewer(text: str, hi: int) -> Reviewer:
+    head = text[:hi]
+    title = None
+    m = _REVIEWER_TITLE.search(head)
+    if m:
+        title = " ".join(m.group("title").split()).lower()
+    specialty = None
+    cred = _CRED_SPECIALTY.search(head)
+    if cred:
+        specialty = normalize_specialty(cred.group("spec"))
+    else:
+        board = _BOARD.search(head)
+        if board:
+            specialty = normalize_specialty(board.group("spec"))
+            if board.group("sub"):
+                specialty += f" ({' '.join(board.group('sub').split())})"
+    states: list[str] = []
+    st = _CRED_STATES.search(head)
+    if st:
+        states = _states(st.group("states"))
+    else:
+        lic = _LICENSED_IN.search(head)
+        if lic:
+            states = _states(lic.group("states"))
+    return Reviewer(specialty=specialty, licensure_states=states, title=title)
+
+
+def _patient(text: str, lo: int, hi: int) -> Patient:
+    intro_end = min(hi, lo + 600)
+    age_m = _AGE.search(text, lo, intro_end)
+    sex_m = _SEX.search(text, lo, intro_end)
+    sex: Literal["male", "female"] | None = None
+    if sex_m:
+        word = sex_m.group("sex").lower()
+        sex = "female" if word in ("female", "woman", "lady") else "male"
+    injury = _date_after(text, _INJURY, lo, hi, 120)
+    return Patient(age=int(age_m.group("age")) if age_m else None, sex=sex,
+                   date_of_injury=injury.value if injury else None)
+
+
+def parse_letter(text: str, source: str = "<letter>") -> Determination:
+    """Parse one letter. Raises LetterError (naming `source` and the line) when it cannot."""
+    items_heading = ITEMS_HEADING.search(text)
+    anchors = list(_item_anchors(text, items_heading.end() if items_heading else 0))
+    if not items_heading and not anchors:
+        raise LetterError("not an IMR final determination letter (no 'IMR ISSUES, DECISIONS AND "
+                          "RATIONALES' section and no decision rationales)", file=source,
+                          hint="check that the file is the text of an IMR letter")
+    region_start = items_heading.end() if items_heading else anchors[0][0]
+    preamble = ITEMS_PREAMBLE.search(text, region_start, region_start + 400)
+    if preamble:
+        region_start = preamble.end()
+    if not anchors:
+        raise LetterError("no decision lines: the letter has no disputed item with a decision "
+                          "and rationale", file=source, line=line_of(text, region_start),
+                          hint="check that the letter text is complete")
+
+    summary_heading = SUMMARY_HEADING.search(text, 0, items_heading.start() if items_heading
+                                             else anchors[0][0])
+    header_limit = items_heading.start() if items_heading else anchors[0][0]
+    if summary_heading:
+        s_start = summary_heading.end()
+        pre = SUMMARY_PREAMBLE.search(text[s_start:header_limit])
+        if pre:
+            s_start += pre.end()
+        summary = _block(text, s_start, header_limit)
+        reviewer_limit = summary_heading.start()
+    else:
+        summary = _block(text, 0, header_limit)
+        reviewer_limit = header_limit
+
+    headers: list[_Header] = []
+    item_anchor_starts: list[int] = []
+    lo = region_start
+    for n, (a_start, a_end) in enumerate(anchors, start=1):
+        first_anchor = a_start
+        for anchor in (CA_ANCHOR, IMR_ANCHOR):
+            m = anchor.search(text, lo, a_start)
+            if m and m.start() < first_anchor:
+                first_anchor = m.start()
+        header = _find_header(text, lo, first_anchor, n, source)
+        headers.append(header)
+        item_anchor_starts.append(first_anchor)
+        lo = a_end
+
+    items: list[Item] = []
+    for n, ((a_start, a_end), header) in enumerate(zip(anchors, headers, strict=True)):
+        item_end = headers[n + 1].start if n + 1 < len(headers) else len(text)
+        ca = CA_ANCHOR.search(text, header.request[1], a_start)
+        imr = IMR_ANCHOR.search(text, header.request[1], a_start)
+        ca_block = None
+        if ca:
+            ca_block = _block(text, ca.end(), imr.start() if imr and imr.start() > ca.end()
+                              else a_start)
+        if imr:
+            g = _block(text, imr.end(), a_start)
+            citation = parse_citation(g.text, g.span)
+        else:
+            citation = Citation(source="none", mtus_based=False)
+        items.append(Item(
+            index=n + 1,
+            request=TextBlock(text=text[header.request[0]:header.request[1]],
+                              span=Span.of(text, *header.request)),
+            decision=header.decision,
+            decision_span=Span.of(text, *header.decision_span),
+            claims_administrator_guideline=ca_block,
+            guideline=citation,
+            rationale=_block(text, a_end, item_end),
+        ))
+
+    dates_hi = header_limit
+    rfa = _date_after(text, _RFA, summary.span.start, dates_hi, 160)
+    ur = _date_after(text, _UR, summary.span.start, dates_hi, 200)
+    return Determination(
+        source=source,
+        reviewer=_reviewer(text, reviewer_limit),
+        patient=_patient(text, summary.span.start, summary.span.end),
+        dates=KeyDates(request_for_authorization=rfa.value if rfa else None,
+                       utilization_review=ur.value if ur else None),
+        summary=summary,
+        items=items,
+    )
+
+
+def read_letter(path: Path) -> str:
+    """The text of the letter file at `path` (I/O edge); LetterError if it is not readable."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LetterError(f"cannot read file: {exc.strerror}", file=str(path),
+                          hint="check the path and permissions") from None
+    return decode_letter(data, str(path))

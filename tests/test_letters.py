@@ -1,0 +1,190 @@
+"""The parser reads every seed letter as expected.yaml says a correct reading does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from imr_rules.errors import LetterError
+from imr_rules.letters import decode_letter, normalize_specialty, parse_citation, parse_letter
+from imr_rules.models import Determination
+
+ROOT = Path(__file__).resolve().parents[1]
+LETTERS = ROOT / "examples" / "letters"
+EXPECTED: dict[str, Any] = yaml.safe_load((ROOT / "tests" / "seeds_expected.yaml").read_text())[
+    "letters"]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def parsed(name: str) -> Determination:
+    return parse_letter((LETTERS / name).read_text(encoding="utf-8"), name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_patient_and_reviewer(name: str) -> None:
+    expected = EXPECTED[name]
+    d = parsed(name)
+    assert d.patient.age == expected["patient"]["age"]
+    assert d.patient.sex == expected["patient"]["sex"]
+    assert d.patient.date_of_injury == expected["patient"]["date_of_injury"]
+    assert d.reviewer.specialty == expected["reviewer_specialty"]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_items_decisions_and_citations(name: str) -> None:
+    expected_items = EXPECTED[name]["items"]
+    d = parsed(name)
+    assert [_flat(i.request.text) for i in d.items] == [e["request"] for e in expected_items]
+    assert [i.decision for i in d.items] == [e["decision"] for e in expected_items]
+    for item, exp in zip(d.items, expected_items, strict=True):
+        g, eg = item.guideline, exp["guideline"]
+        source = eg["source"].split()[0]
+        assert g.source == source
+        assert g.mtus_based == eg.get("mtus_based", source == "MTUS")
+        if "Chronic Pain" in eg["source"]:
+            assert g.guideline == "Chronic Pain Medical Treatment Guidelines"
+        if eg["source"].endswith("2009"):
+            assert g.edition == "2009"
+        if "edition" in eg:
+            assert g.edition == eg["edition"]
+        if "chapter" in eg:
+            assert g.chapter == str(eg["chapter"])
+        assert g.pages == eg.get("pages", [])
+        if "section" in eg:
+            assert [s.lower() for s in g.sections] == [
+                s.strip().lower() for s in eg["section"].split(";")]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_span_slices_the_original_text(name: str) -> None:
+    text = (LETTERS / name).read_text(encoding="utf-8")
+    d = parse_letter(text, name)
+    blocks = [d.summary] + [b for i in d.items for b in (i.request, i.rationale,
+                                                        i.claims_administrator_guideline) if b]
+    for block in blocks:
+        assert text[block.span.start:block.span.end] == block.text == block.span.text
+    for item in d.items:
+        assert text[item.decision_span.start:item.decision_span.end].lower() == item.decision
+        assert item.guideline.span is not None
+        assert text[item.guideline.span.start:item.guideline.span.end] == item.guideline.text
+
+
+def test_summary_is_the_case_summary_only() -> None:
+    d = parsed("001_030cb33236d584c4.txt")
+    assert d.summary.text.startswith("The injured worker is a 29 year old male")
+    assert _flat(d.summary.text).endswith("decision was 11/4/13.")
+    assert d.dates.utilization_review is not None
+    assert d.dates.utilization_review.isoformat() == "2013-11-04"
+
+
+def test_key_dates_survive_split_dates() -> None:
+    d = parsed("002_d144e1222e08eb40.txt")
+    assert str(d.dates.request_for_authorization) == "2015-08-28"
+    assert str(d.dates.utilization_review) == "2015-10-05"
+
+
+def test_licensure_from_credentials_block_and_from_prose() -> None:
+    assert parsed("003_3416dbc1d8e3e873.txt").reviewer.licensure_states == [
+        "California", "North Carolina"]
+    assert parsed("000_e7842380b86787dc.txt").reviewer.licensure_states == ["California"]
+
+
+def test_the_early_letter_format_is_read() -> None:
+    text = (
+        "CLINICAL CASE SUMMARY\n\nThe physician reviewer developed the following clinical case "
+        "summary based on a review of the case file, including all medical records:\n\n"
+        "The patient is a 52 year old man who was injured on 3/14/2011.\n\n"
+        "IMR ISSUES, DECISIONS AND RATIONALES\n\nThe Final Determination was based on decisions "
+        "for the disputed items/services set forth below:\n\n"
+        "1. Omeprazole 20mg #60 is not medically necessary and appropriate.\n\n"
+        "The Claims Administrator based its decision on the MTUS Chronic Pain Medical Treatment "
+        "Guidelines, NSAIDs, GI symptoms & cardiovascular risk, pages 68-69.\n\n"
+        "The Physician Reviewer based his/her decision on the MTUS Chronic Pain Medical "
+        "Treatment Guidelines, NSAIDs, GI symptoms & cardiovascular risk, pages 68-69, which "
+        "are part of the MTUS.\n\nRationale for the Decision:\nNo GI risk factor is documented."
+        "\n\n2. Physical therapy x 6 visits is medically necessary and appropriate.\n\n"
+        "The Physician Reviewer based his/her decision on the MTUS Chronic Pain Medical "
+        "Treatment Guidelines, Physical Medicine, pages 98-99.\n\n"
+        "Rationale for the Decision:\nThe flare is documented.\n"
+    )
+    d = parse_letter(text, "early.txt")
+    assert [(i.request.text, i.decision) for i in d.items] == [
+        ("Omeprazole 20mg #60", "upheld"), ("Physical therapy x 6 visits", "overturned")]
+    assert d.items[0].guideline.pages == ["68-69"]
+    assert d.items[0].guideline.sections == ["NSAIDs, GI symptoms & cardiovascular risk"]
+    assert d.items[1].rationale.text == "The flare is documented."
+    assert d.patient.sex == "male" and str(d.patient.date_of_injury) == "2011-03-14"
+
+
+@pytest.mark.parametrize(("raw", "pages", "sections"), [
+    ("Decision based on MTUS Chronic Pain Treatment Guidelines Page(s): 74-94.", ["74-94"], []),
+    ("Decision based on MTUS Chronic Pain Treatment Guidelines Topical\nanalgesics Page(s): 60,"
+     " 111-113.", ["60", "111-113"], ["Topical analgesics"]),
+    ("Decision based on MTUS Chronic Pain Medical Treatment 2009, Section(s): Opioids, dosing, "
+     "Weaning of Medications.", [], ["Opioids, dosing", "Weaning of Medications"]),
+    ("Decision based on MTUS Chronic Pain Treatment Guidelines Opioids Pages 76 to 78 and 80",
+     ["76-78", "80"], ["Opioids"]),
+])
+def test_citation_forms(raw: str, pages: list[str], sections: list[str]) -> None:
+    c = parse_citation(raw, None)
+    assert (c.source, c.mtus_based, c.pages, c.sections) == ("MTUS", True, pages, sections)
+
+
+def test_non_mtus_odg_citation() -> None:
+    c = parse_citation("The Expert Reviewer did not base their decision on the MTUS. Decision "
+                       "based on Non-MTUS Citation Official Disability Guidelines (ODG), Pain "
+                       "Chapter, Ambien.", None)
+    assert (c.source, c.mtus_based) == ("ODG", False)
+
+
+def test_no_evidence_citation() -> None:
+    c = parse_citation("The Claims Administrator did not cite any medical evidence for its "
+                       "decision.", None)
+    assert (c.source, c.mtus_based) == ("none", False)
+
+
+def test_clipped_specialty_is_repaired() -> None:
+    assert normalize_specialty("Physical Medicine & Rehabn") == "Physical Medicine & Rehabilitation"
+    assert normalize_specialty("Anesthesia") == "Anesthesia"
+    assert normalize_specialty("Underwater Basket Weaving") == "Underwater Basket Weaving"
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+def seed_text(name: str = "003_3416dbc1d8e3e873.txt") -> str:
+    return (LETTERS / name).read_text(encoding="utf-8")
+
+
+def test_decision_word_other_than_upheld_or_overturned() -> None:
+    text = seed_text().replace("Norco 10/325mg, #90: Upheld", "Norco 10/325mg, #90: Modified")
+    with pytest.raises(LetterError) as info:
+        parse_letter(text, "bad.txt")
+    assert info.value.file == "bad.txt" and info.value.line is not None
+    assert "'Modified' is not Upheld or Overturned" in str(info.value)
+
+
+def test_letter_without_decision_lines() -> None:
+    text = seed_text()
+    cut = text.index("set forth below:") + len("set forth below:")
+    with pytest.raises(LetterError, match="no decision lines"):
+        parse_letter(text[:cut] + "\n\n", "cut.txt")
+
+
+def test_not_a_letter() -> None:
+    with pytest.raises(LetterError, match="not an IMR final determination letter"):
+        parse_letter("Dear Sir,\nyour order ships on 05/06/2015.\n", "order.txt")
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "empty file"), (b"  \n\n ", "empty file"), (b"%PDF-1.4\n...", "binary file"),
+    (b"\x00\x01\x02binary" * 50, "binary file"),
+])
+def test_undecodable_files(data: bytes, message: str) -> None:
+    with pytest.raises(LetterError, match=message):
+        decode_letter(data, "x.txt")
