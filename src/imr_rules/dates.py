@@ -22,8 +22,8 @@ _MONTH_NAME = (
 # Separators may be surrounded by spaces or a line break: PDF text splits "09-03-2015" into
 # "09- 03-2015" or "09-\n03- 2015". The same separator must be used twice.
 _NUMERIC = re.compile(
-    r"(?<![\d/.-])(?P<m>\d{1,2})\s{0,8}(?P<sep>[/.-])\s{0,8}"
-    r"(?P<d>\d{1,2})\s{0,8}(?P=sep)\s{0,8}(?P<y>\d{4}|\d{2})(?![\d/])"
+    r"(?<![\d/.-])(?P<m>\d{1,2})\s{0,16}(?P<sep>[/.-])\s{0,16}"
+    r"(?P<d>\d{1,2})\s{0,16}(?P=sep)\s{0,16}(?P<y>\d{4}|\d{2})(?![\d/])"
 )
 _WRITTEN = re.compile(
     rf"\b(?P<mon>{_MONTH_NAME})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{{2}})\b",

@@ -65,7 +65,7 @@ IMR_ANCHOR = re.compile(
 RATIONALE_ANCHOR = re.compile(
     r"Decision\s+rationale\s*:|Rationale\s+for\s+the\s+Decision\s*:", _I,
 )
-DECISION_LINE = re.compile(r"^(?P<req>\S.*?)\s*:\s*(?P<word>[A-Za-z][A-Za-z ]{0,30}?)\s*$")
+DECISION_LINE = re.compile(r"^\s*(?P<req>\S.*?)\s*:\s*(?P<word>[A-Za-z][A-Za-z ]{0,30}?)\s*$")
 EARLY_DECISION = re.compile(
     r"[ \t]*(?:\d{1,2}\s*[.)]\s*)?(?P<req>\S.*?)\s+(?:is|are|was|were)\s+"
     r"(?P<neg>not\s+)?medically\s+necessary(?:\s+(?:and|or)\s+appropriate)?\s*\.?\s*\Z",
@@ -80,6 +80,10 @@ FURNITURE_LINE = re.compile(
     r")?\s*$",
     _I,
 )
+_FURNITURE_ANYWHERE = re.compile(
+    r"^[ \t]*(?:\f[ \t]*)?(?:Page\s+\d+\s+of\s+\d+|(?:Final\s+Determination\s+Letter\s+for\s+)?"
+    r"IMR\s+Case\s+(?:Number|No\.?|#)?\s*:?\s*CM\d{2}-\d{4,}[^\n]*|CM\d{2}-\d{4,}[ \t]*\d{0,3}|\f)"
+    r"[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
 SENTENCE_END = ".:;!?)\"'\u201d"
 
 UPHELD_WORDS = {"upheld": "upheld", "uphold": "upheld", "overturned": "overturned",
@@ -110,9 +114,16 @@ def _is_blank_or_furniture(line: str) -> bool:
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """`[start, end)` without surrounding whitespace and trailing page furniture lines."""
-    while start < end and text[start].isspace():
-        start += 1
+    """`[start, end)` without surrounding whitespace and page furniture lines."""
+    while True:
+        while start < end and text[start].isspace():
+            start += 1
+        line_end = text.find("\n", start, end)
+        line_end = end if line_end == -1 else line_end
+        if start < end and FURNITURE_LINE.match(text[start:line_end]) and line_end < end:
+            start = line_end
+            continue
+        break
     while True:
         while end > start and text[end - 1].isspace():
             end -= 1
@@ -126,6 +137,17 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 def _block(text: str, start: int, end: int) -> TextBlock:
     s, e = _trimmed(text, start, end)
     return TextBlock(text=text[s:e], span=Span.of(text, s, e))
+
+
+def blank_furniture(text: str) -> str:
+    """`text` with page furniture lines ("Page 2 of 5", running footers) turned into spaces.
+
+    The length and every offset stay the same, so spans found in the result point into the
+    original text; extraction reads this so that a footer never splits a sentence.
+    """
+    if "Page" not in text and "CM" not in text and "\f" not in text:
+        return text
+    return _FURNITURE_ANYWHERE.sub(lambda m: " " * len(m.group()), text)
 
 
 def line_of(text: str, offset: int) -> int:
@@ -303,7 +325,7 @@ def _pages(text: str) -> tuple[list[str], tuple[int, int] | None]:
 
 def parse_citation(text: str, span: Span | None) -> Citation:
     """The guideline a 'MAXIMUS guideline' (or 'Reviewer based ... decision on') text cites."""
-    flat = " ".join(text.split())
+    flat = " ".join(blank_furniture(text).split())
     if not flat or (_NO_EVIDENCE.search(flat) and not _GUIDELINE_NAME.search(flat)
                     and "MTUS" not in flat.upper().replace("NON-MTUS", "")):
         return Citation(source="none", mtus_based=False, text=text, span=span)
@@ -384,8 +406,15 @@ _BOARD = re.compile(
     r"(?:\s*,\s*(?:and\s+)?(?:has\s+)?(?:a\s+)?sub-?\s*specialty\s+in\s+(?P<sub>[A-Z][^,.;]*?))?"
     r"(?=\s*(?:,|\.|;|\s+and\s+is\s+licensed|\s+and\s+(?:has|is)\b))", _I,
 )
-_CRED_SPECIALTY = re.compile(r"Certification\s*\(?s?\)?\s*/\s*Specialty\s*:\s*(?P<spec>[^\n]+)", _I)
-_CRED_STATES = re.compile(r"State\s*\(?s?\)?\s+of\s+Licensure\s*:\s*(?P<states>[^\n]+)", _I)
+# Credential lines may wrap; each value runs to the next label or heading.
+_CRED_END = (r"(?=\s*(?:State\s*\(?s?\)?\s+of\s+Licensure|Certification\s*\(?s?\)?\s*/|"
+             r"CLINICAL\s+CASE|The\s+\w+\s+reviewer|\Z))")
+_CRED_SPECIALTY = re.compile(
+    r"Certification\s*\(?s?\)?\s*/\s*Specialty\s*:\s*(?P<spec>\S.{0,120}?)" + _CRED_END,
+    re.IGNORECASE | re.DOTALL)
+_CRED_STATES = re.compile(
+    r"State\s*\(?s?\)?\s+of\s+Licensure\s*:\s*(?P<states>\S.{0,160}?)" + _CRED_END,
+    re.IGNORECASE | re.DOTALL)
 _LICENSED_IN = re.compile(r"licensed\s+to\s+practice\s+in\s+(?P<states>[A-Z][A-Za-z ,]+?)"
                           r"(?=\s*\.|\s+and\s+(?:has|is)\b)", _I)
 _AGE = re.compile(r"\b(?P<age>\d{1,3})\s*-?\s*(?:years?|yrs?|y/o|yo)\b(?:\s*-?\s*old)?", _I)
@@ -398,7 +427,17 @@ _INJURY = re.compile(
 )
 _RFA = re.compile(r"request\s+for\s+authori[sz]ation|\bRFA\b", _I)
 _UR = re.compile(r"utili[sz]ation\s+review|\bUR\b", _I)
-_SENTENCE_STOP = re.compile(r"\.\s+(?=[A-Z])|\.\s*$|\n\s*\n\s*\n", re.MULTILINE)
+_SENTENCE_STOP = re.compile(r"\.\s+(?=[A-Z])|\.\s*$", re.MULTILINE)
+
+
+def _after_chars(text: str, pos: int, count: int, limit: int) -> int:
+    """The offset `count` non-whitespace characters after `pos` (whitespace varies in PDFs)."""
+    seen = 0
+    while pos < limit and seen < count:
+        if not text[pos].isspace():
+            seen += 1
+        pos += 1
+    return pos
 
 
 def _sentence_end(text: str, pos: int, limit: int) -> int:
@@ -410,7 +449,7 @@ def _date_after(text: str, pattern: re.Pattern[str], lo: int, hi: int,
                 window: int) -> DateMatch | None:
     """The first date in the sentence after a match of `pattern` (within `window` chars)."""
     for m in pattern.finditer(text, lo, hi):
-        end = min(_sentence_end(text, m.end(), hi), m.end() + window)
+        end = min(_sentence_end(text, m.end(), hi), _after_chars(text, m.end(), window, hi))
         found = first_date(text, m.end(), end)
         if found:
             return found
@@ -511,7 +550,7 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
                                              else anchors[0][0])
     header_limit = items_heading.start() if items_heading else anchors[0][0]
     if summary_heading:
-        s_start = summary_heading.end()
+        s_start = _trimmed(text, summary_heading.end(), header_limit)[0]
         pre = SUMMARY_PREAMBLE.search(text[s_start:header_limit])
         if pre:
             s_start += pre.end()
@@ -560,13 +599,15 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
             rationale=_block(text, a_end, item_end),
         ))
 
-    dates_hi = header_limit
-    rfa = _date_after(text, _RFA, summary.span.start, dates_hi, 160)
-    ur = _date_after(text, _UR, summary.span.start, dates_hi, 200)
+    # Page furniture can fall inside a sentence ("September <footer> 9, 2015"): read the
+    # header fields from a copy with furniture blanked (same offsets).
+    clean = blank_furniture(text)
+    rfa = _date_after(clean, _RFA, summary.span.start, header_limit, 160)
+    ur = _date_after(clean, _UR, summary.span.start, header_limit, 200)
     return Determination(
         source=source,
-        reviewer=_reviewer(text, reviewer_limit),
-        patient=_patient(text, summary.span.start, summary.span.end),
+        reviewer=_reviewer(clean, reviewer_limit),
+        patient=_patient(clean, summary.span.start, summary.span.end),
         dates=KeyDates(request_for_authorization=rfa.value if rfa else None,
                        utilization_review=ur.value if ur else None),
         summary=summary,

@@ -1,0 +1,605 @@
+"""Sentence splitting and assertion status (negation, uncertainty, hypothetical) for extraction.
+
+Two things live here, both built for a hot loop (every regex is compiled once, at import or when
+a lexicon is built; no call compiles anything):
+
+`split_sentences(text, start, end)` cuts PDF-extracted letter text into sentence spans.
+
+`AssertionScope` decides, ConText-style, whether a concept mention in a sentence is asserted
+about the patient (`present`), negated (`absent`), uncertain (`possible`) or not an assertion
+about this patient's records at all (`hypothetical`: guideline restatements, requirements,
+conditionals). The trigger phrases are data, in `lexicons/context.yaml`; a rule pack can load
+its own (`from_file`) or add to the default (`extend`).
+
+How a status is decided
+-----------------------
+Triggers are matched once per sentence with one compiled regex (a trie of the lexicon's
+phrases, longest phrase first, plus a few regex entries). Each matched phrase has roles:
+
+- *pre* trigger of a family: scopes forward over at most `window` words;
+- *post* trigger: scopes backward over at most `post_window` words;
+- *pseudo* trigger: a phrase that contains a trigger but is not one ("no change in",
+  "not medically necessary", "gram negative"); it has no role, it only blocks the shorter
+  trigger inside it (the regex prefers the longest phrase at a position);
+- *termination*: ends every scope that would cross it ("but", "however", "although", ";");
+  `termination_backward` ends only backward scopes (":"); a family's own `termination` ends
+  only that family's scopes; its `soft_termination` (a new clause subject: "the patient",
+  "was noted and") ends the scope of its ordinary pre-triggers but not of *clausal* ones
+  ("no evidence that the patient has failed ..." negates the whole complement clause);
+- *record* trigger: a pre-trigger that states something about this patient's records
+  ("there is no documentation of"); it also ends the non-clausal scopes of every other
+  family, so a guideline framing earlier in the sentence does not swallow it ("Although
+  guidelines recommend TENS for neuropathic pain, there is no documentation of neuropathic
+  pain"), while a clausal one keeps it ("if there is no documentation of ...").
+
+Text is lowercased before matching (length-preserving); lexicon phrases are lowercase, and a
+`re:` entry is matched against lowercased text and must start at a word start.
+
+Triggers that overlap the concept itself are ignored (the concept "pain scores with and
+without medication" is not negated by its own "without").
+
+Family precedence, for a concept inside several scopes:
+
+1. a hypothetical *pre*-trigger wins over everything: a requirement or condition governs what
+   it introduces, negated or not ("MTUS requires that there be no evidence of aberrant
+   behavior", "if there is no improvement after one month" -> hypothetical);
+2. otherwise the nearest negation/uncertainty *pre*-trigger decides (so "no radiculopathy,
+   possible facet pain" -> facet pain possible); a pre-trigger beats post-triggers, which is
+   how "there is no documentation of functional improvement as required by MTUS" stays absent;
+   a negation pre-trigger together with a negation post-trigger is a double negation and
+   gives present ("no evidence that the urine drug screen was not performed");
+3. otherwise the nearest *post*-trigger decides ("documentation of X is required" ->
+   hypothetical, "a urine drug screen was not performed" -> absent);
+4. otherwise present.
+
+Decisions recorded in the lexicon: "consistent with" is not an uncertainty cue (reviewers use
+it for corroborating findings: "MRI findings consistent with L5 radiculopathy" -> present);
+"cannot be ruled out"/"cannot rule out" are uncertainty ("possible"); "not without" is a pseudo
+(double negation: "not without risk" -> risk present); "no change in", "no increase in",
+"no further", "not necessarily", "not only" and "without difficulty" are pseudo-triggers
+("ambulates without difficulty and has a normal gait": the gait is present, at the cost of
+"difficulty" itself reading present).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from imr_rules.errors import ImrError
+
+AssertionStatus = Literal["present", "absent", "possible", "hypothetical"]
+_STATUSES: frozenset[str] = frozenset(("present", "absent", "possible", "hypothetical"))
+
+# --------------------------------------------------------------------------------------------
+# Sentence splitting
+# --------------------------------------------------------------------------------------------
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Abbreviations after which a period never ends a sentence, whatever follows (compared
+# lowercased, without the final period and without leading brackets/quotes).
+_HARD_ABBREV = _wordset("""
+    dr mr mrs ms prof sr jr st vs v e.g i.e eg ie cf al approx appt dept esp fig incl
+    u.s a.k.a aka viz ca
+""")
+# Abbreviations that are usually followed by a number ("No. 3", "pg. 78"): no split before a
+# digit, but a split before a capitalised word.
+_NUM_ABBREV = _wordset("no nos pg p pp vol ch sec para ref tab tabs cap caps qty #")
+# Units and dosing shorthand: "Norco 10 mg. #60", "1 tab q.i.d. for pain" - never a boundary
+# unless a capitalised word follows.
+_SOFT_ABBREV = _wordset("""
+    mg mcg ml cc gm g kg lb lbs hr hrs wk wks mo mos yr yrs min mins sec q.i.d t.i.d b.i.d
+    q.d q.h.s p.r.n h.s p.o qid tid bid prn po qhs
+""")
+
+# A line shorter than this (stripped) that does not end in terminal punctuation and is followed
+# by a line that starts like a sentence is a heading or a form field ("Norco 10/325 # 60:
+# Upheld", "CLINICAL CASE SUMMARY"); wrapped body lines of IMR letters are 75-100 characters.
+_SHORT_LINE = 66
+
+# Candidate boundaries. Terminal punctuation (plus closing quotes/brackets) followed by
+# whitespace, end of text, or glued to a capitalised word ("report.The"); decimals, dates and
+# "q.i.d." never match because a digit or a lowercase letter follows their inner periods.
+# A line break where the next line does not start in lowercase (possessive `\s*+` so it
+# cannot back off to a space); whether the text before it ends in punctuation is checked in
+# Python.
+# Two simple patterns scanned separately are about four times faster than one alternation.
+_TERM_CANDIDATE = re.compile(
+    r"""[.!?][.!?"'\u201d\u2019)\]]*+(?=\s|\Z|["\u201c(\[]?[A-Z][a-z])""")
+_LINE_CANDIDATE = re.compile(r"[\n\f](?=\s*+(?:[^a-z\s]|\Z))")
+_TERMINAL = frozenset(".!?\"'\u201d\u2019)]")
+# Whitespace and page furniture between sentences: skipped; furniture lines belong to no span.
+_GAP = re.compile(
+    r"""(?:\s++|(?<![^\n\f])[^\S\n]*+
+        (?:Page\s+\d+(?:\s+of\s+\d+)?|CM\d{2}-\d{5,8}|-\s*\d{1,3}\s*-)[^\S\n]*+(?=\n|\f|\Z))*+""",
+    re.VERBOSE | re.IGNORECASE,
+)
+_ALLCAPS = re.compile(r"[A-Z0-9][A-Z0-9 ,&/()'.-]*[A-Z][A-Z0-9 ,&/()'.:-]*")
+_ENUMERATOR = re.compile(r"\(?(?:\d{1,2}|[ivx]{1,4}|[a-h])\)?")
+
+
+def _skip_gap(text: str, i: int, hi: int) -> int:
+    """The first position at or after `i` that is neither whitespace nor page furniture."""
+    m = _GAP.match(text, i, hi)
+    return m.end() if m else i
+
+
+def _prev_token(text: str, i: int, lo: int) -> str:
+    """The whitespace-delimited token ending at `i`, lowercased, without leading brackets."""
+    j = i
+    while j > lo and not text[j - 1].isspace():
+        j -= 1
+    return text[j:i].lstrip("(\"'\u201c[").lower()
+
+
+def _line_before(text: str, i: int, lo: int) -> str:
+    """The stripped text of the line that ends at `i` (not before `lo`)."""
+    ls = max(text.rfind("\n", lo, i), text.rfind("\f", lo, i)) + 1
+    return text[max(ls, lo):i].strip()
+
+
+def _period_ends_sentence(text: str, p: int, q: int, nxt: int, lo: int, hi: int) -> bool:
+    """Whether the terminal punctuation at text[p:q] ends a sentence whose successor starts at
+    `nxt` (== `q` when glued to the next word)."""
+    if nxt >= hi:
+        return True
+    if text[p] != ".":  # "!" and "?" always end a sentence when something sentence-like follows
+        return not text[nxt].islower()
+    tok = _prev_token(text, p, lo)
+    c = text[nxt]
+    if not tok:
+        return not c.islower()
+    if tok in _HARD_ABBREV:
+        return False
+    if nxt == q:  # glued: "report.The" - but not "Dr.Smith", "U.S.Dept", "J.Smith"
+        return "." not in tok and len(tok) > 1 and tok not in _SOFT_ABBREV
+    if c.islower():
+        return False
+    if c.isdigit():
+        # "No. 3", "pg. 78", an enumerator "1. 2." or a unit before a number: not a boundary
+        return not (tok in _NUM_ABBREV or tok in _SOFT_ABBREV or tok.isdigit() and len(tok) <= 2)
+    if c in "#(":
+        return tok not in _SOFT_ABBREV and tok not in _NUM_ABBREV
+    # A list enumerator alone at the start of its line ("1. Lumbar strain") opens an item.
+    if _ENUMERATOR.fullmatch(_line_before(text, p, lo)):
+        return False
+    # A single capital letter is an initial ("J. Smith"), except the roman numeral I.
+    return not (len(tok) == 1 and tok.isalpha() and tok != "i")
+
+
+def _line_break_ends_sentence(text: str, i: int, gap_end: int, lo: int) -> bool:
+    """Whether a line break at `i` (previous line without terminal punctuation) ends a
+    sentence, the next text starting at `gap_end`."""
+    c = text[gap_end]
+    if c.islower():
+        return False
+    gap = text[i:gap_end]
+    # A page break, or a blank line plus a whitespace-only line (the paragraph break of
+    # double-spaced extractions), is a paragraph end unless the text continues in lowercase.
+    if "\f" in gap or gap.count("\n") >= 3:
+        return True
+    line = _line_before(text, i, lo)
+    if len(line) < _SHORT_LINE:
+        return True
+    return _ALLCAPS.fullmatch(line) is not None
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans `[s, e)` of `text[start:end]`, in order.
+
+    Promises: spans are ordered, do not overlap, lie inside `[start, end)`, and are trimmed
+    (neither `text[s]` nor `text[e - 1]` is whitespace; no span is empty). Page furniture that
+    falls between sentences ("Page 2 of 5", a case number line) belongs to no span.
+
+    Boundaries: terminal punctuation followed by a sentence-like start (not after "Dr.", "vs.",
+    "e.g.", "No. 3", "10 mg. #60", decimals, dates, "q.i.d."), terminal punctuation glued to a
+    capitalised word ("report.The"), and line breaks that end a heading, a form field or a
+    paragraph. A line broken mid-sentence is never a boundary when the next line starts in
+    lowercase.
+    """
+    hi = len(text) if end is None else min(end, len(text))
+    lo = max(0, start)
+    spans: list[tuple[int, int]] = []
+    if lo >= hi:
+        return spans
+    cur = _skip_gap(text, lo, hi)
+    candidates = [(m.start(), m.end()) for m in _TERM_CANDIDATE.finditer(text, lo, hi)]
+    candidates += [(m.start(), -1) for m in _LINE_CANDIDATE.finditer(text, lo, hi)]
+    candidates.sort()
+    for p, q in candidates:
+        if p < cur:
+            continue
+        if q >= 0:  # terminal punctuation text[p:q]
+            nxt = _skip_gap(text, q, hi)
+            if not _period_ends_sentence(text, p, q, nxt, lo, hi):
+                continue
+            cut = q
+        else:  # a line break at p
+            i = p
+            while i > cur and text[i - 1] in " \t\r\u00a0":
+                i -= 1
+            if i <= cur or text[i - 1] in _TERMINAL or text[i - 1] in "\n\f":
+                continue  # punctuation before it was already judged; or a blank line
+            nxt = _skip_gap(text, i, hi)
+            if nxt >= hi or not _line_break_ends_sentence(text, i, nxt, lo):
+                continue
+            cut = i
+        s, e = cur, cut
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+        cur = nxt
+    if cur < hi:
+        e = hi
+        while e > cur and text[e - 1].isspace():
+            e -= 1
+        if e > cur:
+            spans.append((cur, e))
+    return spans
+
+
+# --------------------------------------------------------------------------------------------
+# Assertion scope
+# --------------------------------------------------------------------------------------------
+
+_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
+_WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+_ALL = "*"
+_TRIGGER_KEYS = ("pre", "post", "both", "clausal", "record", "pseudo", "termination",
+                 "soft_termination")
+
+
+@dataclass(slots=True)
+class _Entry:
+    """The roles of one lexicon phrase (a phrase may have several)."""
+
+    pre: list[str] = field(default_factory=list)  # families it scopes forward for
+    post: list[str] = field(default_factory=list)  # families it scopes backward for
+    clausal: bool = False  # pre scope ignores soft termination
+    ends: set[str] = field(default_factory=set)  # families whose scopes it ends (`*`: all)
+    ends_soft: set[str] = field(default_factory=set)  # ends non-clausal pre scopes of these
+    ends_backward: bool = False  # ends every backward scope
+
+
+@dataclass(frozen=True, slots=True)
+class _Family:
+    name: str
+    status: AssertionStatus
+    window: int
+    post_window: int
+
+
+def _trie_regex(phrases: Iterable[str]) -> str:
+    """One alternation over `phrases` as a character trie, longest continuation first, so the
+    regex engine never tries hundreds of branches at a position."""
+    trie: dict[str, Any] = {}
+    for phrase in phrases:
+        node = trie
+        for w_i, word in enumerate(phrase.split()):
+            if w_i:
+                node = node.setdefault(" ", {})
+            for ch in word:
+                node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any], last: str) -> str:
+        alts: list[str] = []
+        for ch in sorted(k for k in node if k):
+            piece = r"\s+" if ch == " " else re.escape(ch)
+            alts.append(piece + emit(node[ch], ch))
+        if "" in node:
+            alts.append(r"(?![\w])" if last.isalnum() else "")
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    return emit(trie, "")
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().split())
+
+
+class AssertionScope:
+    """ConText-style assertion status from a trigger lexicon (see the module docstring).
+
+    Build it once (`default()`, `from_file()`, `from_dict()`, `extend()`); an instance is
+    immutable and safe to share. `status`/`statuses` cost one regex scan per sentence.
+    """
+
+    def __init__(self, lexicon: Mapping[str, Any], source: str = "<dict>") -> None:
+        self._lexicon: dict[str, Any] = _validated(lexicon, source)
+        self._source = source
+        self._families: dict[str, _Family] = {}
+        entries: dict[str, _Entry] = {}
+
+        def entry(raw: str) -> _Entry:
+            key = raw if raw.startswith("re:") else _norm(raw)
+            if key not in entries:
+                entries[key] = _Entry()
+            return entries[key]
+
+        default_window = int(self._lexicon.get("window", 8))
+        for name, fam in self._lexicon["families"].items():
+            window = int(fam.get("window", default_window))
+            self._families[name] = _Family(
+                name, fam["status"], window, int(fam.get("post_window", window)))
+            for raw in fam.get("pre", []):
+                entry(raw).pre.append(name)
+            for raw in fam.get("post", []):
+                entry(raw).post.append(name)
+            for raw in fam.get("both", []):
+                e = entry(raw)
+                e.pre.append(name)
+                e.post.append(name)
+            for raw in fam.get("clausal", []):
+                e = entry(raw)
+                e.pre.append(name)
+                e.clausal = True
+            for raw in fam.get("record", []):
+                entry(raw).pre.append(name)
+            for raw in fam.get("pseudo", []):
+                entry(raw)
+            for raw in fam.get("termination", []):
+                entry(raw).ends.add(name)
+            for raw in fam.get("soft_termination", []):
+                entry(raw).ends_soft.add(name)
+        # A record trigger starts a new assertion about the records: it ends the non-clausal
+        # scopes of other families (second pass, once every family is known). Clausal ones
+        # ("if", "guidelines state that") keep it: "if there is no documentation of X" stays
+        # hypothetical.
+        for name, fam in self._lexicon["families"].items():
+            for raw in fam.get("record", []):
+                entry(raw).ends_soft.update(f for f in self._families if f != name)
+        for raw in self._lexicon.get("termination", []):
+            entry(raw).ends.add(_ALL)
+        for raw in self._lexicon.get("termination_backward", []):
+            entry(raw).ends_backward = True
+
+        literal = [k for k in entries if not k.startswith("re:")]
+        patterns = [k for k in entries if k.startswith("re:")]
+        alts = []
+        self._group_entry: dict[str, _Entry] = {}
+        for i, key in enumerate(patterns):
+            try:
+                re.compile(key[3:])
+            except re.error as exc:
+                raise ImrError(f"bad regex trigger {key!r}: {exc}", file=source,
+                               hint="regex triggers are Python regexes after 're:'") from exc
+            alts.append(f"(?P<r{i}>{key[3:]})")
+            self._group_entry[f"r{i}"] = entries[key]
+        word_start = [p for p in literal if p[0].isalnum()]
+        other_start = [p for p in literal if not p[0].isalnum()]
+        if word_start:
+            alts.append("(?P<w>" + _trie_regex(word_start) + ")")
+        # Every trigger starts a word (or is punctuation): one guard up front lets most
+        # positions fail at once. Text is lowercased before matching (no IGNORECASE: it
+        # disables the engine's first-character checks and costs several times the time).
+        pattern = r"(?<![\w])(?:" + "|".join(alts) + ")" if alts else r"(?!x)x"
+        if other_start:
+            pattern += "|(?P<o>" + _trie_regex(other_start) + ")"
+        self._regex = re.compile(pattern)
+        self._literal: dict[str, _Entry] = {k: entries[k] for k in literal}
+        self._last: tuple[str, list[tuple[int, int, _Entry]], list[int]] | None = None
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def default(cls) -> AssertionScope:
+        """The scope built from the packaged `lexicons/context.yaml` (built once, cached)."""
+        return _default_scope()
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> AssertionScope:
+        """A scope built from a lexicon YAML file (same shape as `lexicons/context.yaml`)."""
+        p = Path(path)
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ImrError(f"cannot read trigger lexicon: {exc}", file=str(p)) from exc
+        return cls(data, source=str(p))
+
+    @classmethod
+    def from_dict(cls, lexicon: Mapping[str, Any]) -> AssertionScope:
+        """A scope built from a lexicon already loaded as a mapping."""
+        return cls(lexicon)
+
+    def extend(self, extra_triggers: Mapping[str, Any]) -> AssertionScope:
+        """A new scope: this lexicon plus `extra_triggers` (same shape as the YAML: optional
+        `termination`, `termination_backward`, and `families` whose lists are appended to, or
+        new families with a `status`). Scalars given (`window`, ...) replace the old ones."""
+        merged: dict[str, Any] = {k: v for k, v in self._lexicon.items() if k != "families"}
+        merged["families"] = {n: dict(f) for n, f in self._lexicon["families"].items()}
+        for key in ("termination", "termination_backward"):
+            merged[key] = list(merged.get(key, [])) + list(extra_triggers.get(key, []))
+        if "window" in extra_triggers:
+            merged["window"] = extra_triggers["window"]
+        for name, fam in (extra_triggers.get("families") or {}).items():
+            old = merged["families"].setdefault(name, {})
+            for key, value in fam.items():
+                if key in _TRIGGER_KEYS:
+                    old[key] = list(old.get(key, [])) + list(value)
+                else:
+                    old[key] = value
+        return AssertionScope(merged, source=f"{self._source} + extension")
+
+    # -- use ---------------------------------------------------------------------------------
+
+    def status(self, text: str, sentence: tuple[int, int],
+               concept: tuple[int, int]) -> AssertionStatus:
+        """The assertion status of the mention `text[concept[0]:concept[1]]`, which lies inside
+        the sentence `text[sentence[0]:sentence[1]]`. Only the sentence's text is read."""
+        return self.statuses(text, sentence, [concept])[0]
+
+    def statuses(self, text: str, sentence: tuple[int, int],
+                 concepts: list[tuple[int, int]]) -> list[AssertionStatus]:
+        """`status` for several mentions of one sentence, scanning the sentence once."""
+        s, e = sentence
+        if not 0 <= s <= e <= len(text):
+            raise ValueError(f"sentence {sentence} is outside the text (length {len(text)})")
+        sent = text[s:e]
+        last = self._last
+        if last is not None and last[0] == sent:
+            matches, words = last[1], last[2]
+        else:
+            matches, words = self._scan(sent)
+            self._last = (sent, matches, words)
+        out: list[AssertionStatus] = []
+        for cs, ce in concepts:
+            if not s <= cs <= ce <= e:
+                raise ValueError(f"concept {(cs, ce)} is not inside sentence {sentence}")
+            out.append(self._decide(matches, words, cs - s, ce - s))
+        return out
+
+    def triggers(self, text: str, sentence: tuple[int, int]) -> list[tuple[int, int, str]]:
+        """The lexicon phrases matched in a sentence (absolute spans, matched text); for
+        debugging and for rule-pack authors checking a lexicon."""
+        s, e = sentence
+        matches, _ = self._scan(text[s:e])
+        return [(s + a, s + b, text[s + a:s + b]) for a, b, _ in matches]
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _scan(self, sent: str) -> tuple[list[tuple[int, int, _Entry]], list[int]]:
+        matches: list[tuple[int, int, _Entry]] = []
+        literal = self._literal
+        groups = self._group_entry
+        low = sent.lower()
+        if len(low) != len(sent):  # a few non-ASCII letters lowercase to two characters
+            low = sent.translate(_ASCII_LOWER)
+        for m in self._regex.finditer(low):
+            g = m.lastgroup
+            if g == "w" or g == "o":
+                en = literal.get(_norm(m.group()))
+                if en is None:  # cannot happen: the trie only holds lexicon phrases
+                    continue
+            else:
+                en = groups[g]  # type: ignore[index]
+            matches.append((m.start(), m.end(), en))
+        words = [m.start() for m in _WORD.finditer(sent)] if matches else []
+        return matches, words
+
+    def _decide(self, matches: list[tuple[int, int, _Entry]], words: list[int],
+                cs: int, ce: int) -> AssertionStatus:
+        if not matches:
+            return "present"
+        fams = self._families
+        hyp_pre = False
+        near_pre: tuple[int, str] | None = None  # (trigger start, family)
+        neg_post = False
+        near_post: tuple[int, str] | None = None
+        for idx, (ts, te, en) in enumerate(matches):
+            if ts < cs:
+                # Before the concept, or overlapping its start ("no objective" + "objective
+                # gains"): a pre-trigger candidate at distance 0 in the latter case.
+                for name in en.pre:
+                    fam = fams[name]
+                    if te < cs and (
+                            bisect_left(words, cs) - bisect_left(words, te) > fam.window
+                            or self._blocked(matches, idx + 1, cs, name,
+                                             clausal=en.clausal)):
+                        continue
+                    if fam.status == "hypothetical":
+                        hyp_pre = True
+                    elif near_pre is None or ts >= near_pre[0]:
+                        near_pre = (ts, name)
+            elif te > ce:
+                # After the concept, or overlapping its end; a trigger wholly inside the
+                # concept ("pain scores with and without medication") is part of its name.
+                for name in en.post:
+                    fam = fams[name]
+                    if ts > ce and (
+                            bisect_left(words, ts) - bisect_left(words, ce) > fam.post_window
+                            or self._blocked_back(matches, idx, ce, name)):
+                        continue
+                    if fam.status == "absent":
+                        neg_post = True
+                    if near_post is None or ts < near_post[0]:
+                        near_post = (ts, name)
+        if hyp_pre:
+            return "hypothetical"
+        if near_pre is not None:
+            status = fams[near_pre[1]].status
+            if status == "absent" and neg_post:
+                return "present"  # double negation: "no evidence that X was not performed"
+            return status
+        if near_post is not None:
+            return fams[near_post[1]].status
+        return "present"
+
+    @staticmethod
+    def _blocked(matches: list[tuple[int, int, _Entry]], first: int, cs: int, name: str,
+                 *, clausal: bool) -> bool:
+        """Whether a termination between the pre-trigger (ending before matches[first]) and the
+        concept start `cs` ends the trigger's forward scope."""
+        for j in range(first, len(matches)):
+            ts, te, en = matches[j]
+            if te > cs:
+                break
+            if _ALL in en.ends or name in en.ends:
+                return True
+            if not clausal and name in en.ends_soft:
+                return True
+        return False
+
+    @staticmethod
+    def _blocked_back(matches: list[tuple[int, int, _Entry]], idx: int, ce: int,
+                      name: str) -> bool:
+        """Whether a termination between the concept end `ce` and the post-trigger
+        matches[idx] ends the trigger's backward scope."""
+        for j in range(idx - 1, -1, -1):
+            ts, te, en = matches[j]
+            if ts < ce:
+                break
+            if en.ends_backward or _ALL in en.ends or name in en.ends or name in en.ends_soft:
+                return True
+        return False
+
+
+def _validated(lexicon: Any, source: str) -> dict[str, Any]:
+    """The lexicon mapping, checked for shape; raises ImrError naming the source and the key."""
+    if not isinstance(lexicon, Mapping) or not isinstance(lexicon.get("families"), Mapping):
+        raise ImrError("a trigger lexicon needs a 'families' mapping", file=source)
+    for key in ("termination", "termination_backward"):
+        _check_phrases(lexicon.get(key, []), key, source)
+    for name, fam in lexicon["families"].items():
+        if not isinstance(fam, Mapping):
+            raise ImrError(f"family {name!r} must be a mapping", file=source)
+        if fam.get("status") not in _STATUSES or fam.get("status") == "present":
+            raise ImrError(f"family {name!r} needs a status: absent, possible or hypothetical",
+                           file=source)
+        for key, value in fam.items():
+            if key in _TRIGGER_KEYS:
+                _check_phrases(value, f"{name}.{key}", source)
+            elif key in ("window", "post_window"):
+                if not isinstance(value, int) or value < 0:
+                    raise ImrError(f"{name}.{key} must be a non-negative integer", file=source)
+            elif key not in ("status", "description"):
+                raise ImrError(f"unknown key {name}.{key}", file=source,
+                               hint=f"expected one of {', '.join(_TRIGGER_KEYS)}, window, "
+                                    "post_window, status, description")
+    return dict(lexicon)
+
+
+def _check_phrases(value: Any, where: str, source: str) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ImrError(f"{where} must be a list of non-empty strings", file=source)
+
+
+@cache
+def _default_scope() -> AssertionScope:
+    ref = resources.files("imr_rules").joinpath("lexicons/context.yaml")
+    data = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    return AssertionScope(data, source="imr_rules/lexicons/context.yaml")

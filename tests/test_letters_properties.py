@@ -1,0 +1,49 @@
+"""The parse is stable under what PDF text extraction does to a letter (hypothesis)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from distortions import distorted_letters, strip_furniture
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from imr_rules.letters import parse_letter
+from imr_rules.models import Determination
+
+LETTERS = sorted((Path(__file__).resolve().parents[1] / "examples" / "letters").glob("*.txt"))
+
+
+def _flat(text: str) -> str:
+    """Words only: whitespace and page furniture are what extraction changes."""
+    return " ".join(strip_furniture(text).split())
+
+
+def essence(d: Determination) -> list[tuple[object, ...]]:
+    """What must not change: items, decisions, citations, and the words of each part."""
+    return [(_flat(i.request.text), i.decision, i.guideline.source, i.guideline.mtus_based,
+             i.guideline.pages, [_flat(s).lower() for s in i.guideline.sections],
+             i.guideline.edition, _flat(i.rationale.text)) for i in d.items]
+
+
+def check_spans(text: str, d: Determination) -> None:
+    for item in d.items:
+        for block in (item.request, item.rationale):
+            assert text[block.span.start:block.span.end] == block.text
+    assert text[d.summary.span.start:d.summary.span.end] == d.summary.text
+
+
+@pytest.mark.parametrize("path", LETTERS, ids=[p.name[:3] for p in LETTERS])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_parse_is_stable_under_pdf_distortions(path: Path, data: st.DataObject) -> None:
+    original = path.read_text(encoding="utf-8")
+    expected = parse_letter(original, path.name)
+    distorted = data.draw(distorted_letters(original))
+    got = parse_letter(distorted, path.name)
+    assert essence(got) == essence(expected)
+    assert (got.patient, got.reviewer.specialty, got.dates) == (
+        expected.patient, expected.reviewer.specialty, expected.dates)
+    assert _flat(got.summary.text) == _flat(expected.summary.text)
+    check_spans(distorted, got)
