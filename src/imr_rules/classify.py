@@ -1,0 +1,256 @@
+"""Request text -> `RequestFact`: what is asked for, in the vocabulary the rule packs use.
+
+"Norco 10/325mg, #90" becomes a medication of class opioid, generic hydrocodone/acetaminophen,
+10 mg, quantity 90; "Bilateral L4 selective nerve root block" an injection with its level and
+side; "A-stim unit plus supplies for home use" a device whose modality is not stated. Drug,
+device and concept names come from the lexicons; only the shapes of numbers are patterns here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from imr_rules.lexicon import Lexicon
+from imr_rules.models import Span
+from imr_rules.vocabulary import RequestFact
+
+_STRENGTH = re.compile(
+    r"(?<![\w.#])(?P<a>\d+(?:\.\d+)?)\s*(?:(?P<u1>mg|mcg|g|%|ml)\b\s*)?"
+    r"(?:/\s*(?P<b>\d+(?:\.\d+)?)\s*)?(?P<u>mg|mcg|mcg/hr?|mcg/h|g|%|ml)?\b", re.IGNORECASE)
+_QUANTITY = re.compile(
+    r"(?:#\s*|\bQTY\s*:?\s*|\bquantity\s*(?:of\s*)?:?\s*|\bx\s*)(?P<n>\d+)(?:\.0+)?\b"
+    r"|(?P<n2>\d+)\s+(?:tablets|tabs|capsules|caps|patches|pills)\b",
+    re.IGNORECASE,
+)
+_REFILLS = re.compile(
+    r"\b(?P<none>no)\s+refills?\b|\b(?P<n>\d+)\s+refills?\b|\brefills?\s*(?:x|:)?\s*(?P<m>\d+)\b",
+    re.IGNORECASE,
+)
+_DAYS_SUPPLY = re.compile(r"\b(?P<n>\d+)[-\s]*days?(?:'|\u2019)?\s*supply\b|"
+                          r"\bfor\s+(?P<m>\d+)\s+days\b", re.IGNORECASE)
+_LEVEL = re.compile(r"\b(?P<a>[CTLS])\s?(?P<an>\d{1,2})(?:\s*(?:-|/|to)\s*(?P<b>[CTLS])?\s?"
+                    r"(?P<bn>\d{1,2}))?\b")
+_SIDE = re.compile(r"\b(?P<side>bilateral|left|right|bilaterally)\b", re.IGNORECASE)
+_APPROACH = re.compile(r"\b(?P<a>transforaminal|interlaminar|caudal)\b", re.IGNORECASE)
+_LEADS = re.compile(r"\b(?P<n>[24])[-\s]*leads?\b", re.IGNORECASE)
+_COUNT = re.compile(r"\b(?:x|times)\s*(?P<n>\d)\b|\bseries\s+of\s+(?P<w>two|three|2|3)\b",
+                    re.IGNORECASE)
+_PURCHASE = re.compile(r"\b(?P<buy>purchase|purchasing|buy)\b|\b(?P<rent>rental|rent|renting)\b",
+                       re.IGNORECASE)
+_REPEAT = re.compile(r"\brepeat(?:ed)?\b|\bsecond\b|\badditional\b|\banother\b", re.IGNORECASE)
+_TOPICAL = re.compile(r"\b(?P<f>cream|gel|lotion|ointment|patch|patches|liniment|spray|"
+                      r"compound(?:ed)?|topical|transdermal|solution)\b", re.IGNORECASE)
+_FORMULATION = re.compile(r"\b(?P<f>tablets?|tabs?|capsules?|caps?|cream|gel|lotion|ointment|"
+                          r"patch(?:es)?|solution|spray|injection|ER|XR|SR|CR)\b", re.IGNORECASE)
+_DEVICE = re.compile(r"\b(?:unit|units|device|stimulator|stim|machine|electrodes?)\b",
+                     re.IGNORECASE)
+_THERAPY = re.compile(r"\b(?:physical\s+therapy|physiotherapy|PT|chiropractic|chiropractor|"
+                      r"acupuncture|massage|aquatic\s+therapy|occupational\s+therapy|"
+                      r"manipulation|therapy\s+sessions?|functional\s+restoration)\b",
+                      re.IGNORECASE)
+_IMAGING = re.compile(r"\b(?:MRI|CT|x-?rays?|radiographs?|imaging|bone\s+scan|ultrasound|"
+                      r"myelogram)\b", re.IGNORECASE)
+_DIAGNOSTIC = re.compile(r"\b(?:EMG|NCV|NCS|electrodiagnostic|nerve\s+conduction|"
+                         r"urine\s+(?:drug|toxicology)|drug\s+(?:screen|test)|lab(?:s|oratory)?|"
+                         r"blood\s+work|genetic\s+testing)\b", re.IGNORECASE)
+_SURGERY = re.compile(r"\b(?:surgery|surgical|arthroscop\w*|fusion|laminectomy|discectomy|"
+                      r"decompression|arthroplasty|\w+ectomy|\w+otomy|\w+plasty|repair|release)\b",
+                      re.IGNORECASE)
+_SUPPLY = re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|pillow|"
+                     r"hot\s*/?\s*cold|cold\s+therapy|orthotics?|garment|cushion)\b",
+                     re.IGNORECASE)
+_WORDS = {"two": 2, "three": 3}
+
+
+def _strength(text: str, start: int) -> tuple[float, int, int] | None:
+    """The strength written just after a drug name: '10/325mg' -> (10.0, start, end)."""
+    m = _STRENGTH.search(text, start, start + 40)
+    if not m or m.start() - start > 12:
+        return None
+    if not (m.group("u") or m.group("u1") or m.group("b")) and text[start:m.start()].strip():
+        # A bare number is a strength only right after the name ("Norco 10").
+        return None
+    return float(m.group("a")), m.start(), m.end()
+
+
+def _levels(text: str) -> list[str]:
+    levels: list[str] = []
+    for m in _LEVEL.finditer(text):
+        a = f"{m.group('a').upper()}{m.group('an')}"
+        if m.group("bn"):
+            b_region = (m.group("b") or m.group("a")).upper()
+            levels.append(f"{a}-{b_region}{m.group('bn')}")
+        else:
+            levels.append(a)
+    return levels
+
+
+def _level_count(levels: list[str]) -> int | None:
+    if not levels:
+        return None
+    # "L4-L5 and L5-S1" are two segments; "L4, L5" two roots.
+    return len(dict.fromkeys(levels))
+
+
+def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> RequestFact:
+    """Classify one request text. Never fails: what cannot be read stays unknown (None)."""
+    evidence: dict[str, list[Span]] = {}
+    base = span.start if span else None
+
+    def note(attr: str, s: int, e: int) -> None:
+        if base is not None:
+            evidence.setdefault(attr, []).append(Span(start=base + s, end=base + e,
+                                                      text=text[s:e]))
+
+    fields: dict[str, object] = {"text": text}
+    lowered = text.lower()
+    consult = lexicon.consult.search(text)
+    drug = lexicon.drugs.search(text)
+    device = lexicon.devices.search(text)
+    procedure = lexicon.procedure.search(text)
+
+    if consult and (not drug or consult[1] < drug[1]) and (
+            not procedure or consult[1] < procedure[1]) and (not device or consult[1] < device[1]):
+        fields["kind"] = "consult"
+        note("kind", consult[1], consult[2])
+        specialty = lexicon.specialty.search(text)
+        if specialty:
+            fields["specialty"] = specialty[0]
+            note("specialty", specialty[1], specialty[2])
+        purpose = lexicon.consult_purpose.search(text, consult[2])
+        if purpose:
+            fields["purpose_topic"] = purpose[0]
+            note("purpose_topic", purpose[1], purpose[2])
+        if _REPEAT.search(text):
+            fields["repeat"] = True
+    elif procedure:
+        fields["kind"] = "injection"
+        fields["procedure"] = procedure[0]
+        note("procedure", procedure[1], procedure[2])
+        approach = _APPROACH.search(text)
+        if approach:
+            fields["approach"] = approach.group("a").lower()
+        levels = _levels(text)
+        fields["levels"] = levels
+        fields["level_count"] = _level_count(levels)
+        side = _SIDE.search(text)
+        if side:
+            fields["side"] = "bilateral" if side.group("side").lower().startswith(
+                "bilateral") else side.group("side").lower()
+        count = _COUNT.search(text)
+        if count:
+            fields["injection_count"] = int(count.group("n") or _WORDS.get(
+                count.group("w").lower(), count.group("w")))
+        fields["repeat"] = _REPEAT.search(text) is not None
+    elif drug:
+        entry = lexicon.drug(drug[0])
+        fields.update(kind="medication", drug=text[drug[1]:drug[2]], generic=entry.generic,
+                      drug_class=entry.drug_class)
+        for attr in ("drug", "generic", "drug_class"):
+            note(attr, drug[1], drug[2])
+        strength = _strength(text, drug[2])
+        if strength is not None:
+            value, s, e = strength
+            fields.update(strength_mg=value, strength_text=" ".join(text[s:e].split()),
+                          dose_stated=True)
+            note("strength_mg", s, e)
+            note("dose_stated", s, e)
+        formulation = entry.formulation
+        if formulation is None:
+            f = _FORMULATION.search(text, drug[2])
+            formulation = _normal_formulation(f.group("f")) if f else None
+        fields["formulation"] = formulation
+        ingredients = list(entry.ingredients)
+        if entry.drug_class == "topical":
+            ingredients = ingredients or _ingredients(text, lexicon)
+            if not ingredients and "/" not in entry.generic:
+                ingredients = [entry.generic.replace(" ", "_")]
+            fields["ingredients"] = ingredients
+            fields["ingredients_stated"] = bool(ingredients)
+    elif device or (_DEVICE.search(text) and not _SUPPLY.search(text.split(" plus ")[0])
+                    and not _THERAPY.search(text)):
+        fields["kind"] = "device"
+        if device:
+            modality = device[0].split("|")[0]
+            fields["device"] = text[device[1]:device[2]]
+            note("modality", device[1], device[2])
+        else:
+            modality = "unspecified"
+            m = _DEVICE.search(text)
+            assert m is not None
+            # The device as written: the words before "unit"/"device", e.g. "A-stim unit".
+            head = text[:m.end()].split(" for ")[0]
+            fields["device"] = " ".join(head.split()[-3:])
+            note("modality", m.start(), m.end())
+        fields["modality"] = modality
+        buy = _PURCHASE.search(text)
+        if buy:
+            fields["purchase"] = buy.group("buy") is not None
+        leads = _LEADS.search(text)
+        if leads:
+            fields["leads"] = int(leads.group("n"))
+    elif _TOPICAL.search(text):
+        # A topical product named only by its form ("Topical cream", "compound cream: ...").
+        fields["kind"] = "medication"
+        fields["drug_class"] = "topical"
+        form = _TOPICAL.search(text)
+        assert form is not None
+        fields["formulation"] = _normal_formulation(form.group("f"))
+        ingredients = _ingredients(text, lexicon)
+        fields["ingredients"] = ingredients
+        fields["ingredients_stated"] = bool(ingredients)
+        note("ingredients_stated", form.start(), form.end())
+        fields["dose_stated"] = bool(re.search(r"\d\s*(?:%|mg|g)\b", text))
+    elif _THERAPY.search(text):
+        fields["kind"] = "therapy"
+    elif _DIAGNOSTIC.search(text):
+        fields["kind"] = "diagnostic"
+    elif _IMAGING.search(text):
+        fields["kind"] = "imaging"
+    elif _SURGERY.search(text):
+        fields["kind"] = "surgery"
+    elif _SUPPLY.search(text):
+        fields["kind"] = "supply"
+    elif consult:
+        fields["kind"] = "consult"
+
+    if fields.get("kind") == "medication":
+        q = _QUANTITY.search(text)
+        if q:
+            fields["quantity"] = int(q.group("n") or q.group("n2"))
+            note("quantity", q.start(), q.end())
+        r = _REFILLS.search(text)
+        if r:
+            fields["refills"] = 0 if r.group("none") else int(r.group("n") or r.group("m"))
+        d = _DAYS_SUPPLY.search(text)
+        if d:
+            fields["days_supply"] = int(d.group("n") or d.group("m"))
+            note("days_supply", d.start(), d.end())
+        if "dose_stated" not in fields:
+            fields["dose_stated"] = bool(re.search(r"\d\s*(?:mg|mcg|%)", lowered))
+    return RequestFact.model_validate({**fields, "evidence": evidence})
+
+
+
+def _normal_formulation(word: str) -> str:
+    w = word.lower()
+    table = {"tab": "tablet", "tabs": "tablet", "tablets": "tablet", "cap": "capsule",
+             "caps": "capsule", "capsules": "capsule", "patches": "patch",
+             "compound": "cream", "compounded": "cream", "topical": "cream",
+             "transdermal": "patch", "liniment": "lotion", "er": "extended_release",
+             "xr": "extended_release", "sr": "extended_release", "cr": "extended_release"}
+    return table.get(w, w)
+
+
+def _ingredients(text: str, lexicon: Lexicon) -> list[str]:
+    """Ingredient ids named in a topical's request text, in order, without repeats."""
+    found: list[str] = []
+    for ingredient, _s, _e in lexicon.ingredients.finditer(text):
+        if ingredient not in found:
+            found.append(ingredient)
+    for key, _s, _e in lexicon.drugs.finditer(text):
+        entry = lexicon.drug(key)
+        for ingredient in entry.ingredients or [entry.generic.replace(" ", "_")]:
+            if ingredient not in found and "/" not in ingredient:
+                found.append(ingredient)
+    return found
