@@ -268,6 +268,7 @@ class _Entry:
     pre: list[str] = field(default_factory=list)  # families it scopes forward for
     post: list[str] = field(default_factory=list)  # families it scopes backward for
     clausal: bool = False  # pre scope ignores soft termination
+    record: bool = False  # a statement about the records: reaches over its whole list
     ends: set[str] = field(default_factory=set)  # families whose scopes it ends (`*`: all)
     ends_soft: set[str] = field(default_factory=set)  # ends non-clausal pre scopes of these
     ends_backward: bool = False  # ends every backward scope
@@ -279,6 +280,7 @@ class _Family:
     status: AssertionStatus
     window: int
     post_window: int
+    clausal_window: int  # a clausal trigger governs its whole clause, however long
 
 
 def _trie_regex(phrases: Iterable[str]) -> str:
@@ -335,7 +337,8 @@ class AssertionScope:
         for name, fam in self._lexicon["families"].items():
             window = int(fam.get("window", default_window))
             self._families[name] = _Family(
-                name, fam["status"], window, int(fam.get("post_window", window)))
+                name, fam["status"], window, int(fam.get("post_window", window)),
+                int(fam.get("clausal_window", max(window, 30))))
             for raw in fam.get("pre", []):
                 entry(raw).pre.append(name)
             for raw in fam.get("post", []):
@@ -349,7 +352,9 @@ class AssertionScope:
                 e.pre.append(name)
                 e.clausal = True
             for raw in fam.get("record", []):
-                entry(raw).pre.append(name)
+                e = entry(raw)
+                e.pre.append(name)
+                e.record = True
             for raw in fam.get("pseudo", []):
                 entry(raw)
             for raw in fam.get("termination", []):
@@ -506,8 +511,9 @@ class AssertionScope:
                 # gains"): a pre-trigger candidate at distance 0 in the latter case.
                 for name in en.pre:
                     fam = fams[name]
+                    reach = fam.clausal_window if en.clausal or en.record else fam.window
                     if te < cs and (
-                            bisect_left(words, cs) - bisect_left(words, te) > fam.window
+                            bisect_left(words, cs) - bisect_left(words, te) > reach
                             or self._blocked(matches, idx + 1, cs, name,
                                              clausal=en.clausal)):
                         continue

@@ -137,6 +137,7 @@ class Lexicon:
         self.consult = PhraseMatcher({"consult": concepts.get("consult", {}).get("phrases", [])})
         self.consult_purpose = PhraseMatcher(concepts.get("consult_purpose", {}))
         self.context = PhraseMatcher(concepts.get("context", {}))
+        self.drug_reference = PhraseMatcher({"drug": concepts.get("drug_reference", [])})
         self.drug_entries: dict[str, DrugEntry] = {}
         names: dict[str, list[str]] = {}
         for i, raw in enumerate(drugs):

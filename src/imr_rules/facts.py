@@ -1,0 +1,640 @@
+"""Letter text -> `CaseFacts`: what the records showed, in the vocabulary of the rule packs.
+
+Two views of a letter:
+- **blind**: the clinical case summary only — what the records showed, before the reviewer's
+  reasoning; used to predict the decision;
+- **findings**: the summary plus the rationale of one item — the reviewer's own findings
+  ("no documentation of functional improvement"); used to check the decision's consistency.
+
+Extraction reads sentence by sentence. Concepts come from the lexicons (`lexicon.py`), the
+assertion status of every mention from `assertion.py` (negation, uncertainty and guideline
+restatements are decided there, once, never in rules), and numbers (relief percent and
+duration, days of use) from the words next to the concept they belong to. Every fact keeps the
+spans of the words it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+from imr_rules.assertion import AssertionScope, split_sentences
+from imr_rules.dates import DateMatch, find_dates
+from imr_rules.lexicon import Lexicon
+from imr_rules.models import Determination, Span, TextBlock
+from imr_rules.vocabulary import (
+    CaseFact,
+    CaseFacts,
+    DiagnosisFact,
+    DocumentationFact,
+    FindingFact,
+    MedicationFact,
+    PriorTreatmentFact,
+    RequestFact,
+)
+
+View = Literal["blind", "findings"]
+Assertion = Literal["present", "absent", "possible", "hypothetical"]
+
+# Sentences about the request and its review name the treatment asked for, not one the
+# patient had: they give no medications or prior treatments.
+_REQUEST_CONTEXT = re.compile(
+    r"\b(?:request(?:ed|s|ing)?|RFA|utili[sz]ation\s+review|UR|denied|non-?certif\w*|"
+    r"certif\w*|authori[sz]\w*|IMR|appeal\w*|modified)\b", re.IGNORECASE)
+# Words that make a negation a statement about the records ("no documentation of side
+# effects": not documented) rather than about the patient ("denies side effects": documented).
+_RECORD_WORDS = re.compile(
+    r"\b(?:document\w*|discuss\w*|mention\w*|evidence\w*|report\w*|record\w*|indicat\w*|"
+    r"provided|address\w*|assess\w*|show\w*|demonstrat\w*|noted|describ\w*|establish\w*|"
+    r"support\w*|monitor\w*|information)\b", re.IGNORECASE)
+_PERCENT = re.compile(r"(?<![\d.])(?P<a>\d{1,3})\s*(?:%|percent)?\s*(?:-|to|\u2013)\s*"
+                      r"(?P<b>\d{1,3})\s*(?:%|percent)|(?<![\d.])(?P<c>\d{1,3})\s*(?:%|percent)",
+                      re.IGNORECASE)
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "an": 1,
+                 "several": 3, "few": 2, "couple": 2}
+_NUM = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)"
+_DURATION = re.compile(
+    rf"(?P<a>{_NUM})(?:\s*(?:-|to|\u2013)\s*(?P<b>{_NUM}))?\s*[- ]?\s*"
+    r"(?P<unit>days?|weeks?|wks?|months?|years?|yrs?)\b", re.IGNORECASE)
+_USE_DURATION = re.compile(
+    rf"\b(?:for|over|in)\s+(?:at\s+least\s+|approximately\s+|about\s+|more\s+than\s+|over\s+)?"
+    rf"(?:as\s+far\s+back\s+as\s+)?(?:the\s+)?(?:last|past|prior)?\s*(?P<n>{_NUM})?\s*"
+    r"(?P<unit>days?|weeks?|months?|years?)\b", re.IGNORECASE)
+_SINCE = re.compile(r"\bsince\s+(?:at\s+least\s+)?(?:as\s+early\s+as\s+)?(?:about\s+)?",
+                    re.IGNORECASE)
+_YEAR = re.compile(r"\b(?P<y>(?:19|20)\d{2})\b")
+_RELIEF_WORDS = re.compile(r"\b(?:relief|reduction|improve\w*|benefit\w*|decrease\w*|"
+                           r"helped|better|effective)\b", re.IGNORECASE)
+_NO_BENEFIT = re.compile(r"\b(?:no|without|not|minimal|little|failed\s+to\s+provide)\s+"
+                         r"(?:\w+\s+){0,2}(?:relief|benefit|improvement|help)\b|"
+                         r"\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b",
+                         re.IGNORECASE)
+_MED_REDUCTION = re.compile(
+    r"\b(?:reduc\w*|decreas\w*|less|lower)\s+(?:\w+\s+){0,3}(?:medication|pain\s+medication|"
+    r"opioid|narcotic|analgesic)s?\b|\b(?:medication|opioid|narcotic)s?\s+(?:use\s+)?"
+    r"(?:was\s+|were\s+)?(?:reduced|decreased)\b", re.IGNORECASE)
+_LEVEL = re.compile(r"\b[CTLS]\s?\d{1,2}(?:\s*-\s*[CTLS]?\s?\d{1,2})?\b")
+_REGION = re.compile(r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|cervical|neck|"
+                     r"thoracic|shoulder|knee|hip|hand|wrist|elbow|ankle|foot)\b", re.IGNORECASE)
+_REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lumbar",
+                 "neck": "cervical"}
+_COUNT_WORDS = re.compile(r"\b(?P<w>several|multiple|multiply|two|three|four|numerous|\d)\s+"
+                          r"(?:\w+\s+){0,4}?(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits)",
+                          re.IGNORECASE)
+_UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+# Documentation items that speak of a drug's effect: in a sentence about an injection or
+# therapy, relief belongs to that treatment (prior_treatment), not to the medication.
+_MEDICATION_EFFECTS = frozenset({"analgesia", "medication_efficacy", "pain_scores_with_without"})
+_SOURCE_RANK = {"absent_record": 3, "present": 2, "possible": 1, "absent": 0}
+
+
+@dataclass
+class _Status:
+    """The strongest statement seen about one documentation or case item in one block."""
+
+    rank: int = -1
+    status: str = "unknown"
+    spans: list[Span] = field(default_factory=list)
+
+    def see(self, status: str, rank: int, span: Span) -> None:
+        if rank > self.rank:
+            self.rank, self.status, self.spans = rank, status, [span]
+        elif rank == self.rank:
+            self.spans.append(span)
+
+
+@dataclass
+class _Treatment:
+    kind: str
+    spans: list[Span] = field(default_factory=list)
+    relief_percent: float | None = None
+    relief_weeks: float | None = None
+    medication_reduction: str = "unknown"
+    outcome: str = "unknown"
+    on_date: date | None = None
+    count: int | None = None
+
+
+@dataclass
+class _Medication:
+    key: str
+    name: str
+    spans: list[Span] = field(default_factory=list)
+    strength_mg: float | None = None
+    dose_text: str | None = None
+    first_documented: date | None = None
+    duration_days: int | None = None
+    long_term: bool = False
+    current: bool = True
+
+
+@dataclass
+class Observations:
+    """Everything read from one block of text (a summary or a rationale), before merging."""
+
+    doc: dict[str, _Status] = field(default_factory=dict)
+    case: dict[str, _Status] = field(default_factory=dict)
+    work: list[tuple[str, Span]] = field(default_factory=list)
+    diagnoses: dict[str, tuple[str, str | None, list[Span], str]] = field(default_factory=dict)
+    findings: dict[tuple[str, str], tuple[str, str | None, list[Span], str]] = field(
+        default_factory=dict)
+    treatments: dict[str, _Treatment] = field(default_factory=dict)
+    medications: dict[str, _Medication] = field(default_factory=dict)
+    dates: list[DateMatch] = field(default_factory=list)
+
+
+_FINDING_RANK = {"present": 3, "possible": 2, "absent": 1}
+
+
+class Extractor:
+    """Reads letters into facts. Build once (lexicons and triggers compile here); reuse."""
+
+    def __init__(self, lexicon: Lexicon | None = None, scope: AssertionScope | None = None
+                 ) -> None:
+        self.lexicon = lexicon or Lexicon.default()
+        self.scope = scope or AssertionScope.default()
+        self._subject: str | None = None
+
+    # -- one block of text -------------------------------------------------------------------
+
+    def observe(self, block: TextBlock, subject: str | None = None) -> Observations:
+        """Read one block (its spans are offsets into the letter, via `block.span`).
+
+        `subject` is the drug lexicon key of the item a rationale decides: there, "the
+        medication", "opioids" or "this muscle relaxant" mean that drug.
+        """
+        obs = Observations()
+        self._subject = subject
+        text, base = block.text, block.span.start
+        obs.dates = [DateMatch(d.start + base, d.end + base, d.value, d.precision)
+                     for d in find_dates(text)]
+        pending_duration: tuple[int | None, bool, Span] | None = None
+        for s, e in split_sentences(text):
+            pending_duration = self._sentence(text, base, s, e, obs, pending_duration)
+        return obs
+
+    def _span(self, text: str, base: int, s: int, e: int) -> Span:
+        return Span(start=base + s, end=base + e, text=text[s:e])
+
+    def _sentence(self, text: str, base: int, s: int, e: int, obs: Observations,
+                  pending: tuple[int | None, bool, Span] | None,
+                  ) -> tuple[int | None, bool, Span] | None:
+        lx = self.lexicon
+        about_request = _REQUEST_CONTEXT.search(text, s, e) is not None
+        imaging = lx.imaging_context.search(text, s, e) is not None
+        electro = lx.electro_context.search(text, s, e) is not None
+
+        mentions: list[tuple[str, str, int, int]] = []  # (family, concept, start, end)
+        mentions += [("diagnosis", c, a, b) for c, a, b in lx.diagnosis.finditer(text, s, e)]
+        for kind, matcher in lx.findings.items():
+            if (kind == "imaging" and not imaging) or (kind == "electrodiagnostic"
+                                                       and not electro):
+                continue
+            mentions += [(f"finding.{kind}", c, a, b) for c, a, b in matcher.finditer(text, s, e)]
+        mentions += [("doc", c, a, b) for c, a, b in lx.documentation.finditer(text, s, e)]
+        mentions += [("case", c, a, b) for c, a, b in lx.case.finditer(text, s, e)]
+        mentions += [("work", c, a, b) for c, a, b in lx.work.finditer(text, s, e)]
+        treatments = [] if about_request else list(lx.treatment.finditer(text, s, e))
+        mentions += [("treatment", c, a, b) for c, a, b in treatments]
+        drugs = [] if about_request else list(lx.drugs.finditer(text, s, e))
+        if not drugs and self._subject is not None and not about_request:
+            ref = lx.drug_reference.search(text, s, e)
+            if ref:
+                drugs = [(self._subject, ref[1], ref[2])]
+        mentions += [("drug", c, a, b) for c, a, b in drugs]
+        if not mentions:
+            return pending
+        statuses = self.scope.statuses(text, (s, e), [(a, b) for _f, _c, a, b in mentions])
+        procedure_sentence = any(c != "medication" for c, _a, _b in treatments)
+
+        long_term = False
+        for (family, concept, a, b), status in zip(mentions, statuses, strict=True):
+            if status in ("hypothetical", "absent") and not (family == "doc" or
+                                                             family == "diagnosis"
+                                                             or family.startswith("finding")
+                                                             or family == "case"):
+                continue
+            if status == "hypothetical":
+                continue
+            span = self._span(text, base, a, b)
+            if family == "diagnosis":
+                self._diagnosis(text, s, a, concept, status, span, obs)
+            elif family.startswith("finding."):
+                self._finding(text, a, e, family[8:], concept, status, span, obs)
+            elif family == "doc":
+                if concept in _MEDICATION_EFFECTS and procedure_sentence:
+                    continue  # "60-75% of pain reduction" after an injection: not analgesia
+                self._documentation(text, s, e, concept, status, span, obs)
+            elif family == "case":
+                if concept == "long_term":
+                    long_term = True  # read with the medications of the sentence
+                    continue
+                rank = _SOURCE_RANK["absent_record" if status == "absent" and
+                                    _RECORD_WORDS.search(text, s, e) else status]
+                obs.case.setdefault(concept, _Status()).see(
+                    "present" if status in ("present", "possible") else "absent", rank, span)
+            elif family == "work" and status == "present":
+                obs.work.append((concept, span))
+
+        treated = [(c, a, b) for (f, c, a, b), st in zip(mentions, statuses, strict=True)
+                   if f == "treatment" and st in ("present", "possible")]
+        if treated:
+            self._treatments(text, base, s, e, treated, obs)
+        present_drugs = [(c, a, b) for (f, c, a, b), st in zip(mentions, statuses, strict=True)
+                         if f == "drug" and st != "hypothetical"]
+        return self._medications(text, base, s, e, present_drugs, treated, obs, pending,
+                                 long_term)
+
+    def _diagnosis(self, text: str, s: int, a: int, concept: str, status: str, span: Span,
+                   obs: Observations) -> None:
+        region = self.lexicon.diagnosis_region.get(concept)
+        if region is None:
+            m = None
+            for m in _REGION.finditer(text, max(s, a - 40), a):
+                pass
+            if m:
+                word = " ".join(m.group("r").lower().split())
+                region = _REGION_NAMES.get(word, word)
+        old = obs.diagnoses.get(concept)
+        if old is None or _FINDING_RANK[status] > _FINDING_RANK[old[0]]:
+            obs.diagnoses[concept] = (status, region, [span], span.text)
+        elif _FINDING_RANK[status] == _FINDING_RANK[old[0]]:
+            old[2].append(span)
+
+    def _finding(self, text: str, a: int, e: int, kind: str, concept: str, status: str,
+                 span: Span, obs: Observations) -> None:
+        level_m = _LEVEL.search(text, a, min(e, a + 80))
+        level = " ".join(level_m.group().split()) if level_m else None
+        key = (kind, concept)
+        old = obs.findings.get(key)
+        if old is None or _FINDING_RANK[status] > _FINDING_RANK[old[0]]:
+            obs.findings[key] = (status, level, [span], span.text)
+        elif _FINDING_RANK[status] == _FINDING_RANK[old[0]]:
+            old[2].append(span)
+
+    def _documentation(self, text: str, s: int, e: int, concept: str, status: str,
+                       span: Span, obs: Observations) -> None:
+        record_negation = status == "absent" and _RECORD_WORDS.search(text, s, e) is not None
+        if status == "absent" and not record_negation and concept in self.lexicon.monitoring:
+            # "denies side effects", "no aberrant behavior": the check is documented.
+            status = "present"
+        rank = _SOURCE_RANK["absent_record" if record_negation else status]
+        obs.doc.setdefault(concept, _Status()).see(
+            "absent" if status == "absent" else "present", rank, span)
+
+    def _treatments(self, text: str, base: int, s: int, e: int,
+                    treated: list[tuple[str, int, int]], obs: Observations) -> None:
+        # Numbers belong to the nearest treatment named before them in the sentence.
+        starts = [a for _c, a, _b in treated]
+        for concept, a, b in treated:
+            t = obs.treatments.setdefault(concept, _Treatment(concept))
+            t.spans.append(self._span(text, base, a, b))
+        relief = _RELIEF_WORDS.search(text, s, e) is not None
+        if relief:
+            for m in _PERCENT.finditer(text, s, e):
+                owner = treated[max(0, bisect_right(starts, m.start()) - 1)][0]
+                value = float(m.group("a") or m.group("c"))
+                t = obs.treatments[owner]
+                t.relief_percent = value if t.relief_percent is None else min(
+                    t.relief_percent, value)
+                t.spans.append(self._span(text, base, m.start(), m.end()))
+            for m in _DURATION.finditer(text, s, e):
+                if not _RELIEF_WORDS.search(text, max(s, m.start() - 60), min(e, m.end() + 40)):
+                    continue
+                owner = treated[max(0, bisect_right(starts, m.start()) - 1)][0]
+                weeks = _weeks(m.group("a"), m.group("unit"))
+                if weeks is None:
+                    continue
+                t = obs.treatments[owner]
+                t.relief_weeks = weeks if t.relief_weeks is None else min(t.relief_weeks, weeks)
+                t.spans.append(self._span(text, base, m.start(), m.end()))
+        for concept, _a, _b in treated:
+            t = obs.treatments[concept]
+            if _NO_BENEFIT.search(text, s, e):
+                t.outcome = "no_benefit"
+            elif relief and t.outcome == "unknown":
+                t.outcome = "improved"
+            red = _MED_REDUCTION.search(text, s, e)
+            if red:
+                st = self.scope.status(text, (s, e), (red.start(), red.end()))
+                t.medication_reduction = "absent" if st == "absent" else "present"
+            count = _COUNT_WORDS.search(text, s, e)
+            if count and t.count is None:
+                word = count.group("w").lower()
+                t.count = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 2)
+            if t.on_date is None:
+                # Only a date after the treatment's name is its date ("The 5/27/2014 report
+                # indicates ... epidural in 2012" is the report's date).
+                for d in find_dates(text, _a, e):
+                    t.on_date = d.value
+                    break
+
+    def _medications(self, text: str, base: int, s: int, e: int,
+                     drugs: list[tuple[str, int, int]], treated: list[tuple[str, int, int]],
+                     obs: Observations, pending: tuple[int | None, bool, Span] | None,
+                     has_long_term: bool) -> tuple[int | None, bool, Span] | None:
+        lx = self.lexicon
+        duration = _use_duration(text, s, e)
+        if not drugs:
+            # "has been taking the following medications for at least six months." — the
+            # duration belongs to the drugs the next sentence lists.
+            if any(c == "medication" for c, _a, _b in treated) and (duration or has_long_term):
+                span = self._span(text, base, s, e)
+                return (duration, has_long_term, span)
+            return None
+        discontinued = any(c == "discontinued" for c, _a, _b in lx.context.finditer(text, s, e))
+        bounds = [a for _k, a, _b in drugs] + [e]
+        for i, (key, a, b) in enumerate(drugs):
+            entry = lx.drug(key)
+            named = lx.drugs.search(text, a, b) is not None  # not "the medication"
+            med = obs.medications.setdefault(
+                entry.generic, _Medication(key, text[a:b] if named else entry.name))
+            med.spans.append(self._span(text, base, a, b))
+            own_end = bounds[i + 1]
+            strength = re.match(r"\s*(?P<a>\d+(?:\.\d+)?)\s*(?:/\s*\d+(?:\.\d+)?)?\s*"
+                                r"(?:mg|mcg|%)?", text[b:own_end])
+            if strength and med.strength_mg is None and strength.group("a"):
+                med.strength_mg = float(strength.group("a"))
+                med.dose_text = " ".join(strength.group().split()) or None
+            since = _SINCE.search(text, b, own_end)
+            if since:
+                first = _since_date(text, since.end(), own_end)
+                if first and (med.first_documented is None or first < med.first_documented):
+                    med.first_documented = first
+                    med.spans.append(self._span(text, base, since.start(),
+                                                min(own_end, since.end() + 20)))
+            own_duration = _use_duration(text, b, own_end)
+            if own_duration is None and i == len(drugs) - 1:
+                own_duration = duration
+            if own_duration is not None:
+                med.duration_days = max(med.duration_days or 0, own_duration)
+            if has_long_term:
+                med.long_term = True
+            if discontinued:
+                med.current = False
+            if pending is not None:
+                p_days, p_long, p_span = pending
+                if p_days is not None:
+                    med.duration_days = max(med.duration_days or 0, p_days)
+                med.long_term = med.long_term or p_long
+                med.spans.append(p_span)
+        return None
+
+    # -- facts ---------------------------------------------------------------------------------
+
+    def case_facts(self, determination: Determination, view: View = "blind",
+                   item: int | None = None, summary: Observations | None = None) -> CaseFacts:
+        """The facts of a letter in one view. `item` (1-based) picks the rationale of the
+        findings view; `summary` reuses observations already made of the summary."""
+        blocks = [summary or self.observe(determination.summary)]
+        if view == "findings":
+            items = determination.items if item is None else [determination.items[item - 1]]
+            for i in items:
+                drug = self.lexicon.drugs.search(i.request.text)
+                blocks.append(self.observe(i.rationale, subject=drug[0] if drug else None))
+        return build_case(determination, blocks, view)
+
+    def request(self, determination: Determination, item: int, case: CaseFacts) -> RequestFact:
+        """The request of item `item` (1-based), classified and linked to the case."""
+        from imr_rules.classify import classify_request
+
+        block = determination.items[item - 1].request
+        return link_request(classify_request(block.text, self.lexicon, block.span), case)
+
+
+# -- merging -------------------------------------------------------------------------------------
+
+def _later_wins(blocks: list[Observations], attr: str) -> dict[str, _Status]:
+    """Per item, the status of the latest block that says anything (the reviewer's rationale
+    speaks after the summary and is the reviewer's own finding)."""
+    merged: dict[str, _Status] = {}
+    for obs in blocks:
+        for key, st in getattr(obs, attr).items():
+            merged[key] = st
+    return merged
+
+
+def _present_wins(blocks: list[Observations], attr: str) -> dict[str, _Status]:
+    merged: dict[str, _Status] = {}
+    for obs in blocks:
+        for key, st in getattr(obs, attr).items():
+            if key not in merged or merged[key].status != "present":
+                merged[key] = st
+    return merged
+
+
+def build_case(determination: Determination, blocks: list[Observations],
+               view: View) -> CaseFacts:
+    """Merge the observations of a letter's blocks into one `CaseFacts`."""
+    patient, dates = determination.patient, determination.dates
+    all_dates = [d for obs in blocks[:1] for d in obs.dates]
+    reference = dates.request_for_authorization or dates.utilization_review or (
+        max(d.value for d in all_dates) if all_dates else None)
+
+    doc_status = _later_wins(blocks, "doc")
+    doc = DocumentationFact(
+        **{k: v.status for k, v in doc_status.items()},
+        evidence={k: v.spans for k, v in doc_status.items()},
+    )
+    # Facts of the case: a present statement anywhere stands (a rationale's broad negation,
+    # "has not failed a trial ... for this exacerbation", does not undo the summary's flare).
+    case_status = _present_wins(blocks, "case")
+    case_fields: dict[str, object] = {k: v.status for k, v in case_status.items()
+                                      if k in ("acute_flare", "chronic_pain")}
+    case_evidence: dict[str, list[Span]] = {k: v.spans for k, v in case_status.items()
+                                            if k in case_fields}
+    if patient.date_of_injury and reference:
+        years = (reference - patient.date_of_injury).days / 365.25
+        case_fields["years_since_injury"] = round(years, 2)
+        if (reference - patient.date_of_injury).days >= 90:
+            case_fields["chronic_pain"] = "present"
+    work = [w for obs in blocks for w in obs.work]
+    if work:
+        order = ["full_duty", "modified_duty", "temporarily_disabled", "retired"]
+        statuses = [c for c, _s in work if c in order]
+        if statuses:
+            case_fields["work_status"] = min(statuses, key=order.index)
+        returned = any(c in ("returned_to_work", "full_duty", "modified_duty") for c, _ in work)
+        off = any(c in ("temporarily_disabled", "retired") for c, _ in work)
+        if returned or off:
+            case_fields["returned_to_work"] = "present" if returned else "absent"
+            case_evidence["returned_to_work"] = [s for _c, s in work]
+        case_evidence["work_status"] = [s for _c, s in work]
+    case = CaseFact(
+        age=patient.age, sex=patient.sex, date_of_injury=patient.date_of_injury,
+        request_date=dates.request_for_authorization, ur_date=dates.utilization_review,
+        reference_date=reference, evidence=case_evidence, **case_fields,  # type: ignore[arg-type]
+    )
+
+    diagnoses: dict[str, DiagnosisFact] = {}
+    findings: dict[tuple[str, str], FindingFact] = {}
+    treatments: dict[str, PriorTreatmentFact] = {}
+    medications: dict[str, MedicationFact] = {}
+    lexicon = Lexicon.default()
+    for obs in blocks:
+        for name, (status, region, spans, said) in obs.diagnoses.items():
+            old = diagnoses.get(name)
+            if old is None or _FINDING_RANK[status] > _FINDING_RANK.get(old.status, 0):
+                diagnoses[name] = DiagnosisFact(
+                    name=name, text=said, status=status,  # type: ignore[arg-type]
+                    category=lexicon.diagnosis_category.get(name, "other"),  # type: ignore[arg-type]
+                    region=region, evidence=spans)
+        for (kind, name), (status, level, spans, said) in obs.findings.items():
+            fkey = (kind, name)
+            old_f = findings.get(fkey)
+            if old_f is None or _FINDING_RANK[status] > _FINDING_RANK.get(old_f.status, 0):
+                findings[fkey] = FindingFact(kind=kind, name=name, text=said,  # type: ignore[arg-type]
+                                             status=status, level=level,  # type: ignore[arg-type]
+                                             evidence=spans)
+        for kind, t in obs.treatments.items():
+            treatments[kind] = _merge_treatment(treatments.get(kind), t)
+        for generic, m in obs.medications.items():
+            medications[generic] = _merge_medication(medications.get(generic), m, generic,
+                                                     reference, lexicon)
+    return CaseFacts(view=view, case=case, doc=doc, medication=list(medications.values()),
+                     diagnosis=list(diagnoses.values()), finding=list(findings.values()),
+                     prior_treatment=list(treatments.values()))
+
+
+def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTreatmentFact:
+    def low(a: float | None, b: float | None) -> float | None:
+        return b if a is None else a if b is None else min(a, b)
+
+    if old is None:
+        return PriorTreatmentFact(
+            kind=t.kind, text=t.spans[0].text, on_date=t.on_date,  # type: ignore[arg-type]
+            relief_percent=t.relief_percent, relief_weeks=t.relief_weeks,
+            medication_reduction=t.medication_reduction,  # type: ignore[arg-type]
+            outcome=t.outcome, count=t.count, evidence=t.spans)  # type: ignore[arg-type]
+    return old.model_copy(update={
+        "relief_percent": low(old.relief_percent, t.relief_percent),
+        "relief_weeks": low(old.relief_weeks, t.relief_weeks),
+        "medication_reduction": t.medication_reduction if t.medication_reduction != "unknown"
+        else old.medication_reduction,
+        "outcome": t.outcome if t.outcome != "unknown" else old.outcome,
+        "on_date": old.on_date or t.on_date,
+        "count": old.count or t.count,
+        "evidence": [*old.evidence, *t.spans],
+    })
+
+
+def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
+                      reference: date | None, lexicon: Lexicon) -> MedicationFact:
+    first = m.first_documented
+    if old is not None and old.first_documented and (first is None or old.first_documented < first):
+        first = old.first_documented
+    days = m.duration_days
+    if first and reference and reference >= first:
+        days = max(days or 0, (reference - first).days)
+    if old is not None and old.days_used is not None:
+        days = max(days or 0, old.days_used)
+    entry = lexicon.drug(m.key)
+    return MedicationFact(
+        name=m.name, generic=generic, drug_class=entry.drug_class,  # type: ignore[arg-type]
+        strength_mg=m.strength_mg if m.strength_mg is not None else (old.strength_mg if old
+                                                                      else None),
+        dose_text=m.dose_text or (old.dose_text if old else None),
+        first_documented=first, days_used=days,
+        long_term=m.long_term or bool(old and old.long_term),
+        current=m.current and (old.current if old else True),
+        evidence=[*(old.evidence if old else []), *m.spans],
+    )
+
+
+# -- linking a request to the case -------------------------------------------------------------
+
+def _components(generic: str | None) -> set[str]:
+    return {p.strip() for p in (generic or "").split("/") if p.strip()}
+
+
+_PROCEDURE_TREATMENTS = {
+    "epidural_steroid_injection": {"epidural_steroid_injection", "selective_nerve_root_block"},
+    "selective_nerve_root_block": {"epidural_steroid_injection", "selective_nerve_root_block"},
+    "facet_injection": {"facet_injection"},
+    "medial_branch_block": {"facet_injection"},
+    "radiofrequency_ablation": {"radiofrequency_ablation"},
+    "trigger_point_injection": {"trigger_point_injection"},
+}
+
+
+def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
+    """The request with what the case says of it: is the drug or treatment already in use,
+    since when, for how many days, and is that use long-term."""
+    update: dict[str, object] = {}
+    evidence = dict(request.evidence)
+    if request.kind == "medication" and request.generic:
+        wanted = _components(request.generic)
+        for med in case.medication:
+            if wanted & _components(med.generic) and med.current:
+                update.update(continues_current=True, days_used=med.days_used,
+                              long_term=med.long_term, first_documented=med.first_documented)
+                evidence["continues_current"] = list(med.evidence)
+                evidence["days_used"] = list(med.evidence)
+                break
+    elif request.kind == "injection" and request.procedure:
+        kinds = _PROCEDURE_TREATMENTS.get(request.procedure, set())
+        prior = [t for t in case.prior_treatment if t.kind in kinds]
+        if prior:
+            update.update(continues_current=True, repeat=True)
+            evidence["repeat"] = [s for t in prior for s in t.evidence]
+    elif request.kind == "device" and request.modality:
+        prior = [t for t in case.prior_treatment if t.kind == request.modality]
+        if prior:
+            update["continues_current"] = True
+            evidence["continues_current"] = [s for t in prior for s in t.evidence]
+    if not update:
+        return request
+    update["evidence"] = evidence
+    return request.model_copy(update=update)
+
+
+# -- numbers in words ----------------------------------------------------------------------------
+
+def _count(word: str | None) -> float | None:
+    if word is None:
+        return None
+    w = word.lower()
+    if w in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[w])
+    try:
+        return float(w)
+    except ValueError:
+        return None
+
+
+def _weeks(amount: str, unit: str) -> float | None:
+    n = _count(amount)
+    if n is None:
+        return None
+    return round(n * _UNIT_DAYS[unit.lower()[0]] / 7, 2)
+
+
+def _use_duration(text: str, s: int, e: int) -> int | None:
+    """Days of use a phrase like 'for at least six months' or 'over the last year' states."""
+    m = _USE_DURATION.search(text, s, e)
+    if not m:
+        return None
+    n = _count(m.group("n")) if m.group("n") else 1.0
+    if n is None:
+        return None
+    return int(n * _UNIT_DAYS[m.group("unit").lower()[0]])
+
+
+def _since_date(text: str, start: int, end: int) -> date | None:
+    """The date after 'since (at least)': a day, or the end of a month or a year named."""
+    window_end = min(end, start + 30)
+    for d in find_dates(text, start, window_end):
+        if d.start - start > 3:
+            break
+        if d.precision == "day":
+            return d.value
+        nxt = (d.value.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return nxt - timedelta(days=1)
+    y = _YEAR.match(text, start)
+    if y:
+        return date(int(y.group("y")), 12, 31)
+    return None
