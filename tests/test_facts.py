@@ -1,0 +1,220 @@
+"""Facts a reviewer relied on, read from the seed letters (blind view where the summary says it).
+
+Each test names the words of the letter it rests on; the evidence spans must quote them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from imr_rules.facts import Extractor
+from imr_rules.letters import parse_letter
+from imr_rules.models import Determination, Span
+from imr_rules.vocabulary import CaseFacts, RequestFact
+
+LETTERS = Path(__file__).resolve().parents[1] / "examples" / "letters"
+EXTRACTOR = Extractor()
+
+
+@cache
+def letter(prefix: str) -> tuple[str, Determination]:
+    path = next(LETTERS.glob(f"{prefix}_*.txt"))
+    text = path.read_text(encoding="utf-8")
+    return text, parse_letter(text, path.name)
+
+
+def blind(prefix: str) -> CaseFacts:
+    return EXTRACTOR.case_facts(letter(prefix)[1], "blind")
+
+
+def findings(prefix: str, item: int) -> CaseFacts:
+    return EXTRACTOR.case_facts(letter(prefix)[1], "findings", item=item)
+
+
+def request(prefix: str, item: int, case: CaseFacts | None = None) -> RequestFact:
+    return EXTRACTOR.request(letter(prefix)[1], item, case or blind(prefix))
+
+
+def quoted(spans: list[Span]) -> str:
+    return " | ".join(" ".join(s.text.split()) for s in spans)
+
+
+# --- 000: muscle relaxant for at least six months; prior injection relief about 2 weeks --------
+
+def test_000_medications_taken_at_least_six_months() -> None:
+    meds = {m.generic: m for m in blind("000").medication}
+    assert set(meds) == {"hydrocodone/acetaminophen", "tramadol", "tizanidine"}
+    assert meds["tizanidine"].days_used == 180
+    assert "six" in quoted(meds["tizanidine"].evidence)
+    zanaflex = request("000", 5)
+    assert (zanaflex.drug_class, zanaflex.continues_current, zanaflex.days_used) == (
+        "muscle_relaxant", True, 180)
+
+
+def test_000_prior_injection_relief_about_two_weeks() -> None:
+    (esi,) = [t for t in blind("000").prior_treatment if t.kind == "epidural_steroid_injection"]
+    assert esi.relief_weeks is not None and esi.relief_weeks <= 2
+    assert esi.relief_percent is None
+    assert "2 weeks" in quoted(esi.evidence)
+
+
+def test_000_diagnoses_and_findings() -> None:
+    case = blind("000")
+    assert {"radiculopathy", "degenerative_disc_disease", "facet_arthropathy", "spondylosis",
+            "spinal_stenosis", "low_back_pain"} <= {d.name for d in case.diagnosis}
+    exam = {(f.kind, f.name): f for f in case.finding}
+    assert exam[("exam", "dermatomal_sensory_loss")].level == "L4"
+    assert ("imaging", "canal_stenosis") in exam
+
+
+def test_000_rationale_findings_on_opioids() -> None:
+    case = findings("000", 3)  # "very little, if any, functional improvement or pain relief"
+    assert case.doc.functional_improvement == "absent"
+    assert case.doc.analgesia == "absent"
+    assert request("000", 3, case).long_term  # "Despite the long-term use of narcotics"
+
+
+# --- 001: everything the reviewer said was missing is unknown ---------------------------------
+
+def test_001_prior_injection_level_and_duration_unknown() -> None:
+    (esi,) = [t for t in blind("001").prior_treatment if t.kind == "epidural_steroid_injection"]
+    assert (esi.relief_percent, esi.relief_weeks, esi.outcome) == (None, None, "improved")
+
+
+def test_001_requests_lack_modality_ingredients_and_dose() -> None:
+    stim, cream, norco = request("001", 2), request("001", 3), request("001", 4)
+    assert (stim.kind, stim.modality) == ("device", "unspecified")
+    assert (cream.drug_class, cream.ingredients, cream.ingredients_stated) == ("topical", [], False)
+    assert (norco.drug_class, norco.strength_mg, norco.dose_stated) == ("opioid", None, False)
+
+
+def test_001_consult_is_for_the_repeat_epidural_and_the_flare_is_documented() -> None:
+    consult = request("001", 1)
+    assert (consult.kind, consult.specialty, consult.purpose_topic) == (
+        "consult", "pain_management", "esi")
+    case = blind("001")
+    assert case.case.acute_flare == "present"
+    assert "exacerbation" in quoted(case.case.evidence["acute_flare"])
+    assert {"epidural_steroid_injection", "physical_therapy", "medication"} <= {
+        t.kind for t in case.prior_treatment}
+
+
+def test_001_rationale_no_failed_non_opioid_trial() -> None:
+    assert findings("001", 4).doc.non_opioid_trial_failed == "absent"
+    assert blind("001").doc.non_opioid_trial_failed == "unknown"
+
+
+# --- 002 ----------------------------------------------------------------------------------------
+
+def test_002_findings_and_work_status() -> None:
+    case = blind("002")
+    names = {f.name for f in case.finding if f.status == "present"}
+    assert {"positive_slr", "dermatomal_sensory_loss", "tenderness"} <= names
+    assert case.case.work_status == "temporarily_disabled"
+    assert case.case.returned_to_work == "absent"
+    assert {"radiculopathy", "spinal_stenosis", "spondylosis", "sprain_strain"} <= {
+        d.name for d in case.diagnosis}
+
+
+def test_002_rationales_document_what_is_missing() -> None:
+    opioid = findings("002", 1).doc
+    assert (opioid.urine_drug_test, opioid.pain_agreement, opioid.functional_improvement) == (
+        "absent", "absent", "absent")
+    assert findings("002", 2).case.acute_flare == "absent"  # "without ... acute flare-up"
+    assert findings("002", 3).doc.functional_improvement == "absent"
+
+
+# --- 003: Norco since 2015-04-13, pain well controlled, back to work with restrictions ---------
+
+def test_003_norco_since_april_13_2015_and_days_to_the_ur_date() -> None:
+    case = blind("003")
+    norco = next(m for m in case.medication if m.generic == "hydrocodone/acetaminophen")
+    assert norco.first_documented == date(2015, 4, 13)
+    assert case.case.ur_date == date(2015, 9, 9)
+    assert norco.days_used == (date(2015, 9, 9) - date(2015, 4, 13)).days
+    assert request("003", 2).days_used == norco.days_used
+
+
+def test_003_analgesia_present_and_return_to_work() -> None:
+    case = blind("003")
+    assert case.doc.analgesia == "present"
+    assert "well controlled" in quoted(case.doc.evidence["analgesia"])
+    assert case.case.returned_to_work == "present"
+    assert case.case.work_status == "modified_duty"
+
+
+def test_003_tens_only_proposed_is_not_a_prior_treatment() -> None:
+    # "The treating physician felt the injured worker would benefit greatly from a home TENS"
+    assert "tens" not in {t.kind for t in blind("003").prior_treatment}
+    assert request("003", 1).continues_current is None
+
+
+def test_003_diagnoses() -> None:
+    assert {"post_laminectomy_syndrome", "radiculopathy", "arachnoiditis", "sciatica"} <= {
+        d.name for d in blind("003").diagnosis}
+
+
+def test_003_rationale_dates_zanaflex_use() -> None:
+    zanaflex = request("003", 3, findings("003", 3))
+    assert zanaflex.days_used is not None and zanaflex.days_used > 21
+
+
+# --- 004: transforaminal injections with 60-75% relief; Norco not mentioned ---------------------
+
+def test_004_prior_transforaminal_injections_60_to_75_percent() -> None:
+    (esi,) = [t for t in blind("004").prior_treatment if t.kind == "epidural_steroid_injection"]
+    assert esi.relief_percent == 60
+    assert "60-75%" in quoted(esi.evidence)
+    assert blind("004").doc.analgesia == "unknown"  # that relief is the injection's
+
+
+def test_004_norco_not_among_documented_medications() -> None:
+    case = blind("004")
+    assert "hydrocodone/acetaminophen" not in {m.generic for m in case.medication}
+    assert request("004", 1).continues_current is None
+    assert case.case.work_status == "full_duty"
+
+
+def test_004_rationale_four_as_not_documented() -> None:
+    doc = findings("004", 1).doc
+    assert (doc.analgesia, doc.adl, doc.adverse_effects, doc.aberrant_behavior) == (
+        "absent", "absent", "absent", "absent")
+
+
+# --- evidence spans quote the letter -----------------------------------------------------------
+
+def _all_spans(case: CaseFacts, req: RequestFact) -> list[Span]:
+    spans: list[Span] = []
+    for singleton in (case.case, case.doc, req):
+        for attr_spans in singleton.evidence.values():
+            spans += attr_spans
+    for facts in (case.medication, case.diagnosis, case.finding, case.prior_treatment):
+        for fact in facts:
+            spans += fact.evidence
+    return spans
+
+
+@settings(max_examples=40, deadline=None)
+@given(prefix=st.sampled_from(["000", "001", "002", "003", "004"]), data=st.data())
+def test_every_evidence_span_slices_the_letter(prefix: str, data: st.DataObject) -> None:
+    text, det = letter(prefix)
+    item = data.draw(st.integers(1, len(det.items)))
+    view = data.draw(st.sampled_from(["blind", "findings"]))
+    case = EXTRACTOR.case_facts(det, view, item=item)
+    spans = _all_spans(case, EXTRACTOR.request(det, item, case))
+    assert spans
+    for span in spans:
+        assert text[span.start:span.end] == span.text
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_findings_view_keeps_what_the_summary_showed(prefix: str) -> None:
+    summary_only = {d.name for d in blind(prefix).diagnosis}
+    for item in range(1, len(letter(prefix)[1].items) + 1):
+        assert summary_only <= {d.name for d in findings(prefix, item).diagnosis}
