@@ -142,6 +142,16 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
             fields["injection_count"] = int(count.group("n") or _WORDS.get(
                 count.group("w").lower(), count.group("w")))
         fields["repeat"] = _REPEAT.search(text) is not None
+    elif drug and _compounded(text, lexicon.drug(drug[0]).drug_class):
+        # "Compound cream: Flurbiprofen 20%, Gabapentin 10%": a topical named by ingredients.
+        form = _TOPICAL.search(text)
+        assert form is not None
+        ingredients = _ingredients(text, lexicon)
+        fields.update(kind="medication", drug_class="topical", ingredients=ingredients,
+                      ingredients_stated=bool(ingredients),
+                      formulation=_normal_formulation(form.group("f")),
+                      dose_stated=bool(re.search(r"\d\s*(?:%|mg|g)\b", text)))
+        note("ingredients", drug[1], drug[2])
     elif drug:
         entry = lexicon.drug(drug[0])
         fields.update(kind="medication", drug=text[drug[1]:drug[2]], generic=entry.generic,
@@ -230,6 +240,16 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
             fields["dose_stated"] = bool(re.search(r"\d\s*(?:mg|mcg|%)", lowered))
     return RequestFact.model_validate({**fields, "evidence": evidence})
 
+
+
+def _compounded(text: str, drug_class: str) -> bool:
+    """Whether a drug named in the text is an ingredient of a topical (cream, gel, compound)
+    rather than the product itself (a fentanyl patch is an opioid, a Lidoderm patch topical)."""
+    if drug_class == "topical":
+        return False
+    form = _TOPICAL.search(text)
+    return form is not None and form.group("f").lower() not in ("patch", "patches",
+                                                                 "transdermal", "solution")
 
 
 def _normal_formulation(word: str) -> str:

@@ -6,10 +6,14 @@ Exit status: 0 all inputs processed; 1 some inputs failed (the rest are still re
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
@@ -19,6 +23,9 @@ from imr_rules.errors import ImrError, LetterError
 from imr_rules.inputs import iter_letters
 from imr_rules.letters import parse_letter
 from imr_rules.models import Determination
+
+if TYPE_CHECKING:
+    from imr_rules.audit import AuditItem
 
 app = typer.Typer(
     name="imr-rules",
@@ -85,6 +92,163 @@ def parse(
         print_determinations(parsed)
     report_errors(errors)
     raise typer.Exit(exit_status(len(parsed), len(errors)))
+
+
+class AuditFormat(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    md = "md"
+
+
+DEFAULT_PACK = "mtus-chronic-pain-2009"
+
+
+def resolve_pack(pack: Path | None) -> Path:
+    """The pack to use: --pack, else rules/<default> here or beside the package source."""
+    if pack is not None:
+        return pack
+    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        candidate = root / "rules" / DEFAULT_PACK
+        if (candidate / "pack.yaml").is_file():
+            return candidate
+    fail(f"no rule pack found (looked for rules/{DEFAULT_PACK}); pass --pack DIR")
+
+
+@app.command()
+def audit(
+    paths: list[str] = typer.Argument(..., help="Letter files, directories of *.txt, or -"),
+    pack: Path | None = typer.Option(None, "--pack", "-p", help="Rule pack directory."),
+    format: AuditFormat = typer.Option(AuditFormat.table, "--format", "-f"),
+    out_file: Path | None = typer.Option(None, "--out", "-o", help="Write here, not stdout."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Processes to audit with."),
+) -> None:
+    """Audit IMR letters: does each decision follow the pack's criteria?"""
+    from imr_rules.audit import AuditError, AuditReport, PackRef, SummaryBuilder
+    from imr_rules.inputs import letter_paths
+    from imr_rules.packs import load_pack
+    from imr_rules.runner import audit_inputs
+
+    pack_dir = resolve_pack(pack)
+    rule_pack = load_pack(pack_dir)
+    inputs = list(letter_paths(paths))
+    sink = out_file.open("w", encoding="utf-8", newline="") if out_file else sys.stdout
+    summary = SummaryBuilder()
+    items_kept: list[AuditItem] = []
+    errors: list[AuditError] = []
+    streaming = format in (AuditFormat.jsonl, AuditFormat.csv)
+    writer = csv.writer(sink) if format is AuditFormat.csv else None
+    if writer:
+        from imr_rules.report import audit_csv_header
+
+        writer.writerow(audit_csv_header())
+    try:
+        with _progress(len(inputs)) as advance:
+            for _name, result in audit_inputs(inputs, pack_dir, workers=workers):
+                advance()
+                if isinstance(result, AuditError):
+                    summary.add_error()
+                    errors.append(result)
+                    err.print(f"[red]error:[/red] {result.file}"
+                              f"{':' + str(result.line) if result.line else ''}: "
+                              f"{result.message}", markup=True, highlight=False)
+                    if format is AuditFormat.jsonl:
+                        sink.write(json.dumps({"error": result.model_dump()}) + "\n")
+                    continue
+                summary.add_letter(result)
+                if not streaming:
+                    items_kept.extend(result)
+                elif writer:
+                    from imr_rules.report import audit_csv_row
+
+                    writer.writerows(audit_csv_row(i) for i in result)
+                else:
+                    for i in result:
+                        sink.write(i.model_dump_json() + "\n")
+        ref = PackRef(id=rule_pack.id, version=rule_pack.version, revision=rule_pack.revision)
+        built = summary.build()
+        if format is AuditFormat.jsonl:
+            sink.write(json.dumps({"pack": ref.model_dump(), "summary": built.model_dump()})
+                       + "\n")
+        elif not streaming:
+            report = AuditReport(pack=ref, summary=built, items=items_kept, errors=errors)
+            if format is AuditFormat.json:
+                sink.write(report.model_dump_json(indent=2) + "\n")
+            elif format is AuditFormat.md:
+                from imr_rules.report import audit_markdown
+
+                sink.write(audit_markdown(report))
+            else:
+                from imr_rules.report import print_audit
+
+                print_audit(report, Console(file=sink, highlight=False) if out_file else None)
+    finally:
+        if out_file:
+            sink.close()
+    raise typer.Exit(exit_status(summary.letters, summary.errors))
+
+
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def check(
+    forms: list[Path] = typer.Argument(..., help="Request forms (YAML); see examples/requests/"),
+    pack: Path | None = typer.Option(None, "--pack", "-p", help="Rule pack directory."),
+    format: CheckFormat = typer.Option(CheckFormat.table, "--format", "-f"),
+) -> None:
+    """Pre-check requests before submitting them: what is met, missing, and to document."""
+    from imr_rules.engine import Engine
+    from imr_rules.errors import PackError, RequestFormError
+    from imr_rules.facts import extractor_for
+    from imr_rules.packs import load_pack, read_yaml
+    from imr_rules.precheck import (
+        PrecheckResult,
+        Prechecker,
+        check_quantity_comments,
+        parse_form,
+    )
+    from imr_rules.report import print_precheck
+
+    rule_pack = load_pack(resolve_pack(pack))
+    checker = Prechecker(Engine(rule_pack), extractor_for(rule_pack))
+    results: list[PrecheckResult] = []
+    errors: list[ImrError] = []
+    for path in forms:
+        try:
+            try:
+                data, lines = read_yaml(path, str(path))
+            except PackError as exc:
+                raise RequestFormError(exc.message, file=exc.file, line=exc.line,
+                                       hint=exc.hint) from None
+            check_quantity_comments(path.read_text(encoding="utf-8"), str(path))
+            results.append(checker.check(parse_form(data, str(path), lines), str(path)))
+        except ImrError as exc:
+            errors.append(exc)
+    if format is CheckFormat.json:
+        json.dump([r.model_dump(mode="json") for r in results], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for r in results:
+            print_precheck(r)
+    report_errors(errors)
+    raise typer.Exit(exit_status(len(results), len(errors)))
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr for long runs at a terminal; nothing otherwise."""
+    if total < 50 or not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("auditing", total=total)
+        yield lambda: progress.advance(task)
 
 
 def main() -> None:

@@ -24,7 +24,8 @@ from typing import Literal
 from imr_rules.assertion import AssertionScope, split_sentences
 from imr_rules.dates import DateMatch, find_dates
 from imr_rules.lexicon import Lexicon
-from imr_rules.models import Determination, Span, TextBlock
+from imr_rules.models import Determination, KeyDates, Patient, Span, TextBlock
+from imr_rules.packs import RulePack
 from imr_rules.vocabulary import (
     CaseFact,
     CaseFacts,
@@ -396,7 +397,7 @@ class Extractor:
             for i in items:
                 drug = self.lexicon.drugs.search(i.request.text)
                 blocks.append(self.observe(i.rationale, subject=drug[0] if drug else None))
-        return build_case(determination, blocks, view)
+        return build_case(determination.patient, determination.dates, blocks, view)
 
     def request(self, determination: Determination, item: int, case: CaseFacts) -> RequestFact:
         """The request of item `item` (1-based), classified and linked to the case."""
@@ -404,6 +405,14 @@ class Extractor:
 
         block = determination.items[item - 1].request
         return link_request(classify_request(block.text, self.lexicon, block.span), case)
+
+
+def extractor_for(pack: RulePack) -> Extractor:
+    """An extractor whose lexicon includes the drugs a pack adds (`lexicon: drugs:`)."""
+    drugs = [{"name": d.name, "generic": d.generic or d.name.lower(),
+              "class": d.drug_class or "other", "ingredients": d.ingredients}
+             for d in pack.lexicon.drugs]
+    return Extractor(lexicon=Lexicon.default().extended({"drugs": drugs}) if drugs else None)
 
 
 # -- merging -------------------------------------------------------------------------------------
@@ -427,10 +436,9 @@ def _present_wins(blocks: list[Observations], attr: str) -> dict[str, _Status]:
     return merged
 
 
-def build_case(determination: Determination, blocks: list[Observations],
-               view: View) -> CaseFacts:
-    """Merge the observations of a letter's blocks into one `CaseFacts`."""
-    patient, dates = determination.patient, determination.dates
+def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
+               view: Literal["blind", "findings", "form"]) -> CaseFacts:
+    """Merge the observations of a letter's (or a form's) blocks into one `CaseFacts`."""
     all_dates = [d for obs in blocks[:1] for d in obs.dates]
     reference = dates.request_for_authorization or dates.utilization_review or (
         max(d.value for d in all_dates) if all_dates else None)

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
+from imr_rules.audit import AuditItem, AuditReport
 from imr_rules.models import Determination
+from imr_rules.precheck import PrecheckResult
 
 out = Console(highlight=False, soft_wrap=False)
 
@@ -44,3 +46,123 @@ def print_determinations(letters: Sequence[Determination]) -> None:
             table.add_row(str(item.index), _short(item.request.text, 60),
                           f"[{colour}]{item.decision}[/{colour}]", cited, _short(where, 60))
         out.print(table)
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+def audit_csv_header() -> list[str]:
+    return ["letter", "item", "request", "topic", "actual", "predicted", "consistent",
+            "outcome", "decided_by", "rests_on_unknown", "findings", "cited_source",
+            "cited_sections", "cited_pages", "criteria", "decision_id"]
+
+
+def audit_csv_row(item: AuditItem) -> list[str]:
+    """One CSV row; criteria flattened as 'id=status' pairs."""
+    return [
+        item.letter, str(item.item), item.request, item.topic or "", item.actual,
+        item.predicted or "", "" if item.consistent is None else str(item.consistent).lower(),
+        item.outcome or "", " ".join(item.decided_by), str(item.rests_on_unknown).lower(),
+        " | ".join(f"{f.kind}: {f.message}" for f in item.findings), item.citation.source,
+        "; ".join(item.citation.sections), ", ".join(item.citation.pages),
+        " ".join(f"{c.id}={c.status}" for c in item.criteria), item.decision_id or "",
+    ]
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def audit_markdown(report: AuditReport) -> str:
+    """The audit as a Markdown report: summary, then every item with its deciding criteria."""
+    s = report.summary
+    lines = [f"# IMR audit — {report.pack.id} {report.pack.version} (revision "
+             f"{report.pack.revision})", "",
+             f"{s.letters} letters, {s.items} items, {s.errors} errors.", "",
+             "| measure | value |", "|---|---|",
+             f"| predicted as decided (blind) | {_pct(s.predicted_agreement)} |",
+             f"| balanced accuracy | {_pct(s.balanced_accuracy)} |",
+             f"| overturn recall | {_pct(s.overturn_recall)} |",
+             f"| decisions consistent with the criteria | {_pct(s.consistency)} |", ""]
+    if s.by_topic:
+        lines += ["| topic | items | predicted as decided |", "|---|---|---|"]
+        lines += [f"| {t} | {a.items} | {_pct(a.rate)} |" for t, a in s.by_topic.items()]
+        lines.append("")
+    if s.findings:
+        lines += ["Findings: " + ", ".join(f"{k} {v}" for k, v in s.findings.items()), ""]
+    for d in s.disagreements:
+        lines.append(f"- same facts, opposite decisions ({d.topic}): upheld "
+                     f"{', '.join(d.upheld)}; overturned {', '.join(d.overturned)}")
+    lines += ["", "## Items", "",
+              "| letter | # | request | topic | actual | predicted | consistent | decided by |"
+              " findings |", "|---|---|---|---|---|---|---|---|---|"]
+    for i in report.items:
+        lines.append(
+            f"| {i.letter} | {i.item} | {i.request} | {i.topic or '—'} | {i.actual} | "
+            f"{i.predicted or '—'} | {'—' if i.consistent is None else i.consistent} | "
+            f"{', '.join(i.decided_by)} | {'; '.join(f.message for f in i.findings)} |")
+    if report.errors:
+        lines += ["", "## Errors", ""]
+        lines += [f"- {e.file}{':' + str(e.line) if e.line else ''}: {e.message}"
+                  for e in report.errors]
+    return "\n".join(lines) + "\n"
+
+
+def print_audit(report: AuditReport, console: Console | None = None) -> None:
+    """The audit as tables for a person at a terminal."""
+    c = console or out
+    table = Table(title=f"IMR audit — pack {report.pack.id} {report.pack.version} "
+                        f"({report.pack.revision})")
+    for col in ("letter", "#", "request", "topic", "actual", "predicted", "consistent",
+                "decided by / findings"):
+        table.add_column(col)
+    for i in report.items:
+        ok = "—" if i.consistent is None else ("[green]yes[/green]" if i.consistent
+                                                else "[red]no[/red]")
+        notes = ", ".join(i.decided_by)
+        if i.findings:
+            notes += "\n" + "\n".join(f"[yellow]{f.message}[/yellow]" for f in i.findings)
+        table.add_row(i.letter.rsplit("/", 1)[-1][:24], str(i.item), _short(i.request, 40),
+                      i.topic or "—", i.actual, i.predicted or "—", ok, notes)
+    c.print(table)
+    s = report.summary
+    c.print(f"{s.letters} letters, {s.items} items, {s.errors} errors · predicted as decided "
+            f"{_pct(s.predicted_agreement)} · balanced accuracy {_pct(s.balanced_accuracy)} · "
+            f"overturn recall {_pct(s.overturn_recall)} · consistent {_pct(s.consistency)}")
+    for d in s.disagreements:
+        c.print(f"[yellow]same facts, opposite decisions ({d.topic}):[/yellow] upheld "
+                f"{', '.join(d.upheld)}; overturned {', '.join(d.overturned)}")
+
+
+# --- pre-check --------------------------------------------------------------------------------
+
+_STATUS_STYLE = {"met": "[green]met[/green]", "unmet": "[red]unmet[/red]",
+                 "unknown": "[yellow]not documented[/yellow]"}
+
+
+def print_precheck(result: PrecheckResult, console: Console | None = None) -> None:
+    """One request: its outcome, every criterion, and what to document."""
+    c = console or out
+    c.rule(f"[bold]{result.form}")
+    if result.topic is None:
+        c.print(f"{result.request}: no topic of pack {result.pack} applies to this request")
+        return
+    verdict = ("[green]certifiable[/green]" if result.outcome == "medically_necessary"
+               else "[red]not certifiable as documented[/red]" if result.rests_on_unknown
+               else "[red]not certifiable[/red]")
+    c.print(f"{result.request} — {result.topic_title}: {verdict}")
+    table = Table(show_header=True)
+    for col in ("criterion", "status", "why", "guideline"):
+        table.add_column(col)
+    for cr in result.criteria:
+        flag = "" if cr.confirmed else " (unconfirmed)"
+        pages = ", ".join(cr.citation.pages)
+        table.add_row(cr.id + ("" if cr.required else " (supporting)"),
+                      _STATUS_STYLE[cr.status],
+                      cr.reason or ("" if cr.status != "met" else _short(cr.statement, 60)),
+                      f"{cr.citation.section} p.{pages}{flag}" if pages else
+                      cr.citation.section + flag)
+    c.print(table)
+    if result.to_document:
+        c.print("[bold]To document:[/bold]")
+        for t in result.to_document:
+            c.print(f"  • {t.what} [dim]({t.criterion}: {t.status})[/dim]")
