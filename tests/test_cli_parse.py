@@ -22,7 +22,8 @@ def test_parse_directory_as_json() -> None:
     result = run("parse", str(LETTERS), "--format", "json")
     assert result.returncode == 0, result.stderr
     letters = json.loads(result.stdout)
-    assert [Path(d["source"]).name for d in letters] == sorted(p.name for p in LETTERS.glob("*.txt"))
+    names = sorted(p.name for p in LETTERS.glob("*.txt"))
+    assert [Path(d["source"]).name for d in letters] == names
     first_item = letters[0]["items"][0]
     assert {"request", "decision", "guideline", "rationale",
             "claims_administrator_guideline"} <= set(first_item)

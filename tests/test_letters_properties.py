@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from distortions import distorted_letters, strip_furniture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from distortions import distorted_letters, strip_furniture
 from imr_rules.letters import parse_letter
 from imr_rules.models import Determination
 

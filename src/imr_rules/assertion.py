@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -75,6 +75,7 @@ from typing import Any, Literal
 import yaml
 
 from imr_rules.errors import ImrError
+from imr_rules.textmatch import ASCII_LOWER, trie_regex
 
 AssertionStatus = Literal["present", "absent", "possible", "hypothetical"]
 _STATUSES: frozenset[str] = frozenset(("present", "absent", "possible", "hypothetical"))
@@ -254,7 +255,6 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 # Assertion scope
 # --------------------------------------------------------------------------------------------
 
-_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
 _ALL = "*"
 _TRIGGER_KEYS = ("pre", "post", "both", "clausal", "record", "pseudo", "termination",
@@ -281,33 +281,6 @@ class _Family:
     window: int
     post_window: int
     clausal_window: int  # a clausal trigger governs its whole clause, however long
-
-
-def _trie_regex(phrases: Iterable[str]) -> str:
-    """One alternation over `phrases` as a character trie, longest continuation first, so the
-    regex engine never tries hundreds of branches at a position."""
-    trie: dict[str, Any] = {}
-    for phrase in phrases:
-        node = trie
-        for w_i, word in enumerate(phrase.split()):
-            if w_i:
-                node = node.setdefault(" ", {})
-            for ch in word:
-                node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict[str, Any], last: str) -> str:
-        alts: list[str] = []
-        for ch in sorted(k for k in node if k):
-            piece = r"\s+" if ch == " " else re.escape(ch)
-            alts.append(piece + emit(node[ch], ch))
-        if "" in node:
-            alts.append(r"(?![\w])" if last.isalnum() else "")
-        if len(alts) == 1:
-            return alts[0]
-        return "(?:" + "|".join(alts) + ")"
-
-    return emit(trie, "")
 
 
 def _norm(s: str) -> str:
@@ -388,13 +361,13 @@ class AssertionScope:
         word_start = [p for p in literal if p[0].isalnum()]
         other_start = [p for p in literal if not p[0].isalnum()]
         if word_start:
-            alts.append("(?P<w>" + _trie_regex(word_start) + ")")
+            alts.append("(?P<w>" + trie_regex(word_start) + ")")
         # Every trigger starts a word (or is punctuation): one guard up front lets most
         # positions fail at once. Text is lowercased before matching (no IGNORECASE: it
         # disables the engine's first-character checks and costs several times the time).
         pattern = r"(?<![\w])(?:" + "|".join(alts) + ")" if alts else r"(?!x)x"
         if other_start:
-            pattern += "|(?P<o>" + _trie_regex(other_start) + ")"
+            pattern += "|(?P<o>" + trie_regex(other_start) + ")"
         self._regex = re.compile(pattern)
         self._literal: dict[str, _Entry] = {k: entries[k] for k in literal}
         self._last: tuple[str, list[tuple[int, int, _Entry]], list[int]] | None = None
@@ -483,7 +456,7 @@ class AssertionScope:
         groups = self._group_entry
         low = sent.lower()
         if len(low) != len(sent):  # a few non-ASCII letters lowercase to two characters
-            low = sent.translate(_ASCII_LOWER)
+            low = sent.translate(ASCII_LOWER)
         for m in self._regex.finditer(low):
             g = m.lastgroup
             if g == "w" or g == "o":

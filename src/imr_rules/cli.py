@@ -206,8 +206,8 @@ def check(
     from imr_rules.facts import extractor_for
     from imr_rules.packs import load_pack, read_yaml
     from imr_rules.precheck import (
-        PrecheckResult,
         Prechecker,
+        PrecheckResult,
         check_quantity_comments,
         parse_form,
     )

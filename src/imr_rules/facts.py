@@ -22,10 +22,13 @@ from datetime import date, timedelta
 from typing import Literal
 
 from imr_rules.assertion import AssertionScope, split_sentences
+from imr_rules.classify import classify_request
 from imr_rules.dates import DateMatch, find_dates
-from imr_rules.lexicon import Lexicon
+from imr_rules.letters import blank_furniture
+from imr_rules.lexicon import Lexicon, MultiMatcher, PhraseMatcher
 from imr_rules.models import Determination, KeyDates, Patient, Span, TextBlock
 from imr_rules.packs import RulePack
+from imr_rules.textmatch import lower
 from imr_rules.vocabulary import (
     CaseFact,
     CaseFacts,
@@ -159,59 +162,100 @@ class Extractor:
         self.lexicon = lexicon or Lexicon.default()
         self.scope = scope or AssertionScope.default()
         self._subject: str | None = None
+        self._classified: dict[tuple[str, int], RequestFact] = {}
+        lx = self.lexicon
+        # The families read in every block; drug references last (only with a subject).
+        families: list[tuple[str, PhraseMatcher]] = [
+            ("diagnosis", lx.diagnosis),
+            *((f"finding.{kind}", m) for kind, m in lx.findings.items()),
+            ("imaging_context", lx.imaging_context),
+            ("electrodiagnostic_context", lx.electro_context),
+            ("doc", lx.documentation), ("case", lx.case), ("work", lx.work),
+            ("treatment", lx.treatment), ("drug", lx.drugs), ("context", lx.context),
+        ]
+        self._families = MultiMatcher(families)
+        self._families_with_subject = MultiMatcher(
+            [*families, ("drug_reference", lx.drug_reference)])
 
     # -- one block of text -------------------------------------------------------------------
 
-    def observe(self, block: TextBlock, subject: str | None = None) -> Observations:
+    def observe(self, block: TextBlock, subject: str | None = None,
+                dates: bool = True) -> Observations:
         """Read one block (its spans are offsets into the letter, via `block.span`).
 
         `subject` is the drug lexicon key of the item a rationale decides: there, "the
-        medication", "opioids" or "this muscle relaxant" mean that drug.
+        medication", "opioids" or "this muscle relaxant" mean that drug. `dates`: collect
+        every date of the block (the summary's give the case's reference date).
         """
         obs = Observations()
         self._subject = subject
-        text, base = block.text, block.span.start
-        obs.dates = [DateMatch(d.start + base, d.end + base, d.value, d.precision)
-                     for d in find_dates(text)]
+        self._references: set[int] = set()
+        original, base = block.text, block.span.start
+        # Footers inside a sentence must not split it; offsets stay those of the letter.
+        text = blank_furniture(original)
+        low = lower(text)
+        if dates:
+            obs.dates = [DateMatch(d.start + base, d.end + base, d.value, d.precision)
+                         for d in find_dates(text)]
+        sentences = split_sentences(text)
+        if not sentences:
+            return obs
+        starts = [a for a, _b in sentences]
+        # One scan of the block per family, then each mention to its sentence.
+        buckets: list[list[tuple[str, str, int, int]]] = [[] for _ in sentences]
+        families = self._families_with_subject if subject is not None else self._families
+        for family, concept, a, b in families.find(text, low):
+            k = bisect_right(starts, a) - 1
+            if k >= 0 and b <= sentences[k][1]:
+                buckets[k].append((family, concept, a, b))
+        request_sentences = set()
+        for m in _REQUEST_CONTEXT.finditer(text):
+            request_sentences.add(bisect_right(starts, m.start()) - 1)
         pending_duration: tuple[int | None, bool, Span] | None = None
-        for s, e in split_sentences(text):
-            pending_duration = self._sentence(text, base, s, e, obs, pending_duration)
+        for k, (s, e) in enumerate(sentences):
+            if buckets[k]:
+                buckets[k].sort(key=lambda m: m[2])
+                pending_duration = self._sentence(original, text, base, s, e, buckets[k],
+                                                  k in request_sentences, obs,
+                                                  pending_duration)
         return obs
 
     def _span(self, text: str, base: int, s: int, e: int) -> Span:
         return Span(start=base + s, end=base + e, text=text[s:e])
 
-    def _sentence(self, text: str, base: int, s: int, e: int, obs: Observations,
-                  pending: tuple[int | None, bool, Span] | None,
+    def _sentence(self, original: str, text: str, base: int, s: int, e: int,
+                  found: list[tuple[str, str, int, int]], about_request: bool,
+                  obs: Observations, pending: tuple[int | None, bool, Span] | None,
                   ) -> tuple[int | None, bool, Span] | None:
-        lx = self.lexicon
-        about_request = _REQUEST_CONTEXT.search(text, s, e) is not None
-        imaging = lx.imaging_context.search(text, s, e) is not None
-        electro = lx.electro_context.search(text, s, e) is not None
-
+        kinds = {f for f, _c, _a, _b in found}
+        imaging = "imaging_context" in kinds
+        electro = "electrodiagnostic_context" in kinds
+        discontinued = any(f == "context" and c == "discontinued" for f, c, _a, _b in found)
         mentions: list[tuple[str, str, int, int]] = []  # (family, concept, start, end)
-        mentions += [("diagnosis", c, a, b) for c, a, b in lx.diagnosis.finditer(text, s, e)]
-        for kind, matcher in lx.findings.items():
-            if (kind == "imaging" and not imaging) or (kind == "electrodiagnostic"
-                                                       and not electro):
+        drugs: list[tuple[str, int, int]] = []
+        reference: tuple[str, int, int] | None = None
+        for f, c, a, b in found:
+            if f in ("imaging_context", "electrodiagnostic_context", "context"):
                 continue
-            mentions += [(f"finding.{kind}", c, a, b) for c, a, b in matcher.finditer(text, s, e)]
-        mentions += [("doc", c, a, b) for c, a, b in lx.documentation.finditer(text, s, e)]
-        mentions += [("case", c, a, b) for c, a, b in lx.case.finditer(text, s, e)]
-        mentions += [("work", c, a, b) for c, a, b in lx.work.finditer(text, s, e)]
-        treatments = [] if about_request else list(lx.treatment.finditer(text, s, e))
-        mentions += [("treatment", c, a, b) for c, a, b in treatments]
-        drugs = [] if about_request else list(lx.drugs.finditer(text, s, e))
-        if not drugs and self._subject is not None and not about_request:
-            ref = lx.drug_reference.search(text, s, e)
-            if ref:
-                drugs = [(self._subject, ref[1], ref[2])]
-        mentions += [("drug", c, a, b) for c, a, b in drugs]
+            if (f == "finding.imaging" and not imaging) or (
+                    f == "finding.electrodiagnostic" and not electro):
+                continue
+            if about_request and f in ("treatment", "drug", "drug_reference"):
+                continue
+            if f == "drug":
+                drugs.append((c, a, b))
+            elif f == "drug_reference":
+                reference = reference or (c, a, b)
+                continue
+            mentions.append((f, c, a, b))
+        if not drugs and reference is not None and self._subject is not None:
+            mentions.append(("drug", self._subject, reference[1], reference[2]))
+            self._references.add(reference[1])
         if not mentions:
             return pending
         statuses = self.scope.statuses(text, (s, e), [(a, b) for _f, _c, a, b in mentions])
-        procedure_sentence = any(c != "medication" for c, _a, _b in treatments)
-
+        procedure_sentence = any(f == "treatment" and c != "medication"
+                                 for f, c, _a, _b in mentions)
         long_term = False
         for (family, concept, a, b), status in zip(mentions, statuses, strict=True):
             if status in ("hypothetical", "absent") and not (family == "doc" or
@@ -221,7 +265,7 @@ class Extractor:
                 continue
             if status == "hypothetical":
                 continue
-            span = self._span(text, base, a, b)
+            span = self._span(original, base, a, b)
             if family == "diagnosis":
                 self._diagnosis(text, s, a, concept, status, span, obs)
             elif family.startswith("finding."):
@@ -232,7 +276,7 @@ class Extractor:
                 self._documentation(text, s, e, concept, status, span, obs)
             elif family == "case":
                 if concept == "long_term":
-                    long_term = True  # read with the medications of the sentence
+                    long_term = long_term or status == "present"  # read with the drugs
                     continue
                 rank = _SOURCE_RANK["absent_record" if status == "absent" and
                                     _RECORD_WORDS.search(text, s, e) else status]
@@ -244,21 +288,20 @@ class Extractor:
         treated = [(c, a, b) for (f, c, a, b), st in zip(mentions, statuses, strict=True)
                    if f == "treatment" and st in ("present", "possible")]
         if treated:
-            self._treatments(text, base, s, e, treated, obs)
+            self._treatments(original, text, base, s, e, treated, obs)
         present_drugs = [(c, a, b) for (f, c, a, b), st in zip(mentions, statuses, strict=True)
-                         if f == "drug" and st != "hypothetical"]
-        return self._medications(text, base, s, e, present_drugs, treated, obs, pending,
-                                 long_term)
+                         if f == "drug" and st in ("present", "possible")]
+        return self._medications(original, text, base, s, e, present_drugs, treated, obs,
+                                 pending, long_term, discontinued)
 
     def _diagnosis(self, text: str, s: int, a: int, concept: str, status: str, span: Span,
                    obs: Observations) -> None:
         region = self.lexicon.diagnosis_region.get(concept)
         if region is None:
-            m = None
-            for m in _REGION.finditer(text, max(s, a - 40), a):
-                pass
-            if m:
-                word = " ".join(m.group("r").lower().split())
+            # The region named nearest before the diagnosis ("lumbar radiculopathy").
+            nearest = [m.group("r") for m in _REGION.finditer(text, max(s, a - 40), a)]
+            if nearest:
+                word = " ".join(nearest[-1].lower().split())
                 region = _REGION_NAMES.get(word, word)
         old = obs.diagnoses.get(concept)
         if old is None or _FINDING_RANK[status] > _FINDING_RANK[old[0]]:
@@ -287,13 +330,13 @@ class Extractor:
         obs.doc.setdefault(concept, _Status()).see(
             "absent" if status == "absent" else "present", rank, span)
 
-    def _treatments(self, text: str, base: int, s: int, e: int,
+    def _treatments(self, original: str, text: str, base: int, s: int, e: int,
                     treated: list[tuple[str, int, int]], obs: Observations) -> None:
         # Numbers belong to the nearest treatment named before them in the sentence.
         starts = [a for _c, a, _b in treated]
         for concept, a, b in treated:
             t = obs.treatments.setdefault(concept, _Treatment(concept))
-            t.spans.append(self._span(text, base, a, b))
+            t.spans.append(self._span(original, base, a, b))
         relief = _RELIEF_WORDS.search(text, s, e) is not None
         if relief:
             for m in _PERCENT.finditer(text, s, e):
@@ -302,7 +345,7 @@ class Extractor:
                 t = obs.treatments[owner]
                 t.relief_percent = value if t.relief_percent is None else min(
                     t.relief_percent, value)
-                t.spans.append(self._span(text, base, m.start(), m.end()))
+                t.spans.append(self._span(original, base, m.start(), m.end()))
             for m in _DURATION.finditer(text, s, e):
                 if not _RELIEF_WORDS.search(text, max(s, m.start() - 60), min(e, m.end() + 40)):
                     continue
@@ -312,7 +355,7 @@ class Extractor:
                     continue
                 t = obs.treatments[owner]
                 t.relief_weeks = weeks if t.relief_weeks is None else min(t.relief_weeks, weeks)
-                t.spans.append(self._span(text, base, m.start(), m.end()))
+                t.spans.append(self._span(original, base, m.start(), m.end()))
         for concept, _a, _b in treated:
             t = obs.treatments[concept]
             if _NO_BENEFIT.search(text, s, e):
@@ -334,27 +377,27 @@ class Extractor:
                     t.on_date = d.value
                     break
 
-    def _medications(self, text: str, base: int, s: int, e: int,
+    def _medications(self, original: str, text: str, base: int, s: int, e: int,
                      drugs: list[tuple[str, int, int]], treated: list[tuple[str, int, int]],
                      obs: Observations, pending: tuple[int | None, bool, Span] | None,
-                     has_long_term: bool) -> tuple[int | None, bool, Span] | None:
+                     has_long_term: bool, discontinued: bool,
+                     ) -> tuple[int | None, bool, Span] | None:
         lx = self.lexicon
         duration = _use_duration(text, s, e)
         if not drugs:
             # "has been taking the following medications for at least six months." — the
             # duration belongs to the drugs the next sentence lists.
             if any(c == "medication" for c, _a, _b in treated) and (duration or has_long_term):
-                span = self._span(text, base, s, e)
+                span = self._span(original, base, s, e)
                 return (duration, has_long_term, span)
             return None
-        discontinued = any(c == "discontinued" for c, _a, _b in lx.context.finditer(text, s, e))
         bounds = [a for _k, a, _b in drugs] + [e]
         for i, (key, a, b) in enumerate(drugs):
             entry = lx.drug(key)
-            named = lx.drugs.search(text, a, b) is not None  # not "the medication"
+            named = key != self._subject or a not in self._references  # not "the medication"
             med = obs.medications.setdefault(
                 entry.generic, _Medication(key, text[a:b] if named else entry.name))
-            med.spans.append(self._span(text, base, a, b))
+            med.spans.append(self._span(original, base, a, b))
             own_end = bounds[i + 1]
             strength = re.match(r"\s*(?P<a>\d+(?:\.\d+)?)\s*(?:/\s*\d+(?:\.\d+)?)?\s*"
                                 r"(?:mg|mcg|%)?", text[b:own_end])
@@ -366,7 +409,7 @@ class Extractor:
                 first = _since_date(text, since.end(), own_end)
                 if first and (med.first_documented is None or first < med.first_documented):
                     med.first_documented = first
-                    med.spans.append(self._span(text, base, since.start(),
+                    med.spans.append(self._span(original, base, since.start(),
                                                 min(own_end, since.end() + 20)))
             own_duration = _use_duration(text, b, own_end)
             if own_duration is None and i == len(drugs) - 1:
@@ -396,15 +439,21 @@ class Extractor:
             items = determination.items if item is None else [determination.items[item - 1]]
             for i in items:
                 drug = self.lexicon.drugs.search(i.request.text)
-                blocks.append(self.observe(i.rationale, subject=drug[0] if drug else None))
+                blocks.append(self.observe(i.rationale, subject=drug[0] if drug else None,
+                                           dates=False))
         return build_case(determination.patient, determination.dates, blocks, view)
 
     def request(self, determination: Determination, item: int, case: CaseFacts) -> RequestFact:
         """The request of item `item` (1-based), classified and linked to the case."""
-        from imr_rules.classify import classify_request
-
         block = determination.items[item - 1].request
-        return link_request(classify_request(block.text, self.lexicon, block.span), case)
+        key = (block.text, block.span.start)
+        classified = self._classified.get(key)
+        if classified is None:
+            if len(self._classified) > 256:  # letters come one at a time: keep it small
+                self._classified.clear()
+            classified = self._classified[key] = classify_request(block.text, self.lexicon,
+                                                                  block.span)
+        return link_request(classified, case)
 
 
 def extractor_for(pack: RulePack) -> Extractor:
@@ -475,7 +524,7 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
     case = CaseFact(
         age=patient.age, sex=patient.sex, date_of_injury=patient.date_of_injury,
         request_date=dates.request_for_authorization, ur_date=dates.utilization_review,
-        reference_date=reference, evidence=case_evidence, **case_fields,  # type: ignore[arg-type]
+        reference_date=reference, evidence=case_evidence, **case_fields,
     )
 
     diagnoses: dict[str, DiagnosisFact] = {}
@@ -488,15 +537,15 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
             old = diagnoses.get(name)
             if old is None or _FINDING_RANK[status] > _FINDING_RANK.get(old.status, 0):
                 diagnoses[name] = DiagnosisFact(
-                    name=name, text=said, status=status,  # type: ignore[arg-type]
-                    category=lexicon.diagnosis_category.get(name, "other"),  # type: ignore[arg-type]
+                    name=name, text=said, status=status,
+                    category=lexicon.diagnosis_category.get(name, "other"),
                     region=region, evidence=spans)
         for (kind, name), (status, level, spans, said) in obs.findings.items():
             fkey = (kind, name)
             old_f = findings.get(fkey)
             if old_f is None or _FINDING_RANK[status] > _FINDING_RANK.get(old_f.status, 0):
-                findings[fkey] = FindingFact(kind=kind, name=name, text=said,  # type: ignore[arg-type]
-                                             status=status, level=level,  # type: ignore[arg-type]
+                findings[fkey] = FindingFact(kind=kind, name=name, text=said,
+                                             status=status, level=level,
                                              evidence=spans)
         for kind, t in obs.treatments.items():
             treatments[kind] = _merge_treatment(treatments.get(kind), t)
@@ -514,10 +563,10 @@ def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTrea
 
     if old is None:
         return PriorTreatmentFact(
-            kind=t.kind, text=t.spans[0].text, on_date=t.on_date,  # type: ignore[arg-type]
+            kind=t.kind, text=t.spans[0].text, on_date=t.on_date,
             relief_percent=t.relief_percent, relief_weeks=t.relief_weeks,
-            medication_reduction=t.medication_reduction,  # type: ignore[arg-type]
-            outcome=t.outcome, count=t.count, evidence=t.spans)  # type: ignore[arg-type]
+            medication_reduction=t.medication_reduction,
+            outcome=t.outcome, count=t.count, evidence=t.spans)
     return old.model_copy(update={
         "relief_percent": low(old.relief_percent, t.relief_percent),
         "relief_weeks": low(old.relief_weeks, t.relief_weeks),
@@ -542,7 +591,7 @@ def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
         days = max(days or 0, old.days_used)
     entry = lexicon.drug(m.key)
     return MedicationFact(
-        name=m.name, generic=generic, drug_class=entry.drug_class,  # type: ignore[arg-type]
+        name=m.name, generic=generic, drug_class=entry.drug_class,
         strength_mg=m.strength_mg if m.strength_mg is not None else (old.strength_mg if old
                                                                       else None),
         dose_text=m.dose_text or (old.dose_text if old else None),

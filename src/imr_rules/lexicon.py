@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from imr_rules.errors import ImrError
+from imr_rules.textmatch import PhraseIndex, Tokens, lower
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 
@@ -35,18 +36,15 @@ class DrugEntry(BaseModel):
     formulation: str | None = None
 
 
-def _phrase_pattern(phrase: str) -> str:
-    """Regex text for one lexicon phrase (see concepts.yaml for the conventions)."""
-    if len(phrase) > 2 and phrase.startswith("/") and phrase.endswith("/"):
-        return f"(?:{phrase[1:-1]})"
-    body = r"\s+".join(re.escape(word) for word in phrase.split())
-    body = body.replace(r"\-", r"[-\s]?") if "-" in phrase else body
+def _is_regex(phrase: str) -> bool:
+    return len(phrase) > 2 and phrase.startswith("/") and phrase.endswith("/")
+
+
+def _is_abbreviation(phrase: str) -> bool:
     # Short all-capital abbreviations ("PT", "TENS", "CURES") match only in capitals: in lower
     # case they are ordinary words ("pt" is "patient", "cures" a verb).
-    is_abbreviation = re.fullmatch(r"[A-Z0-9&'/]+s?", phrase) and phrase.upper() != phrase.lower()
-    if len(phrase) <= 5 and is_abbreviation:
-        return f"(?-i:{body})"
-    return body
+    return (len(phrase) <= 5 and re.fullmatch(r"[A-Z0-9&'/]+s?", phrase) is not None
+            and phrase.upper() != phrase.lower())
 
 
 def _key(text: str) -> str:
@@ -55,50 +53,124 @@ def _key(text: str) -> str:
 
 
 class PhraseMatcher:
-    """Finds the phrases of many concepts in text, longest phrase first, in one scan."""
+    """Finds the phrases of many concepts in text: the longest phrase at each word, no overlaps.
+
+    Literal phrases are looked up word by word (`textmatch.PhraseIndex`); phrases written
+    /like this/ are regular expressions (case-insensitive); short capital abbreviations match
+    only in capitals.
+    """
 
     def __init__(self, entries: Mapping[str, Sequence[str]]) -> None:
-        self._by_key: dict[str, str] = {}
-        self._regex_concepts: list[str] = []
-        literals: list[str] = []
-        regexes: list[str] = []
+        self.phrases: list[tuple[str, str, bool]] = []  # (phrase, concept, case-sensitive)
+        self.regexes: list[tuple[str, str]] = []  # (pattern, concept)
         for concept, phrases in entries.items():
-            for phrase in phrases:
-                phrase = str(phrase)
-                if len(phrase) > 2 and phrase.startswith("/") and phrase.endswith("/"):
-                    regexes.append(f"(?P<r{len(self._regex_concepts)}>{phrase[1:-1]})")
-                    self._regex_concepts.append(concept)
+            for raw in phrases:
+                phrase = str(raw)
+                if _is_regex(phrase):
+                    self.regexes.append((phrase[1:-1], concept))
                 else:
-                    self._by_key.setdefault(_key(phrase), concept)
-                    literals.append(phrase)
-        literals.sort(key=len, reverse=True)
-        alternatives = []
-        if literals:
-            alternatives.append("(?P<lit>" + "|".join(_phrase_pattern(p) for p in literals) + ")")
-        alternatives.extend(regexes)
-        self.empty = not alternatives
-        self._pattern = re.compile(
-            r"(?<!\w)(?:" + "|".join(alternatives or ["(?!x)x"]) + r")(?![\w])", re.IGNORECASE)
+                    self.phrases.append((phrase, concept, _is_abbreviation(phrase)))
+        self._index = PhraseIndex()
+        self._index.add_group(self.phrases)
+        self._regex = compile_regexes([self.regexes])
+        self.empty = not self.phrases and not self.regexes
+
+    def find(self, text: str, lowered: str | None = None, start: int = 0,
+             end: int | None = None, tokens: Tokens | None = None,
+             ) -> list[tuple[str, int, int]]:
+        """(concept, start, end) of every non-overlapping mention in `text[start:end]`.
+
+        Pass `lowered` (`textmatch.lower(text)`) and `tokens` when the caller has them.
+        """
+        low = lowered if lowered is not None else lower(text)
+        toks = tokens if tokens is not None else Tokens(text, low)
+        found = self._index.find(toks, start, end)[0]
+        if self._regex is not None:
+            found = merge_regex_matches(found, self._regex, low, start, end, 0)
+        return found
 
     def finditer(self, text: str, start: int = 0, end: int | None = None,
                  ) -> Iterator[tuple[str, int, int]]:
-        """(concept, start, end) of every non-overlapping mention in `text[start:end]`."""
-        stop = len(text) if end is None else end
-        for m in self._pattern.finditer(text, start, stop):
-            if m.lastgroup == "lit":
-                concept = self._by_key.get(_key(m.group()))
-                if concept is None:
-                    continue
-            elif m.lastgroup:
-                concept = self._regex_concepts[int(m.lastgroup[1:])]
-            else:
-                continue
-            yield concept, m.start(), m.end()
+        """The mentions of `find`, one by one."""
+        return iter(self.find(text, None, start, end))
 
     def search(self, text: str, start: int = 0, end: int | None = None,
                ) -> tuple[str, int, int] | None:
         """The first mention in `text[start:end]`, or None."""
-        return next(self.finditer(text, start, end), None)
+        found = self.find(text, None, start, end)
+        return found[0] if found else None
+
+
+class RegexGroups:
+    """The regex phrases of several groups compiled into one pattern (one scan for all)."""
+
+    def __init__(self, pattern: re.Pattern[str], owners: list[tuple[int, str]]) -> None:
+        self.pattern = pattern
+        self.owners = owners  # named group r<i> -> (group, concept)
+
+
+def compile_regexes(groups: Sequence[Sequence[tuple[str, str]]]) -> RegexGroups | None:
+    """One pattern for the regex phrases of every group, or None when there are none."""
+    alternatives: list[str] = []
+    owners: list[tuple[int, str]] = []
+    for g, regexes in enumerate(groups):
+        for pattern, concept in regexes:
+            alternatives.append(f"(?P<r{len(owners)}>{pattern})")
+            owners.append((g, concept))
+    if not alternatives:
+        return None
+    return RegexGroups(re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])",
+                                  re.IGNORECASE), owners)
+
+
+def merge_regex_matches(found: list[tuple[str, int, int]], regexes: RegexGroups, low: str,
+                        start: int, end: int | None, group: int,
+                        ) -> list[tuple[str, int, int]]:
+    """`found` plus the regex matches of `group`, in order, without overlaps."""
+    stop = len(low) if end is None else end
+    extra = []
+    for m in regexes.pattern.finditer(low, start, stop):
+        owner, concept = regexes.owners[int(m.lastgroup[1:])]  # type: ignore[index]
+        if owner == group:
+            extra.append((concept, m.start(), m.end()))
+    if not extra:
+        return found
+    return _without_overlaps(sorted(found + extra, key=lambda f: (f[1], -f[2])))
+
+
+class MultiMatcher:
+    """Several named matchers run together over a block: one word pass, one regex scan."""
+
+    def __init__(self, matchers: Sequence[tuple[str, PhraseMatcher]]) -> None:
+        self.names = [name for name, _m in matchers]
+        self._index = PhraseIndex()
+        for _name, m in matchers:
+            self._index.add_group(m.phrases)
+        self._regex = compile_regexes([m.regexes for _n, m in matchers])
+
+    def find(self, text: str, lowered: str) -> list[tuple[str, str, int, int]]:
+        """(matcher name, concept, start, end) of every mention, per matcher without overlaps."""
+        per_group = self._index.find(Tokens(text, lowered))
+        if self._regex is not None:
+            extra: list[list[tuple[str, int, int]]] = [[] for _ in self.names]
+            for m in self._regex.pattern.finditer(lowered):
+                owner, concept = self._regex.owners[int(m.lastgroup[1:])]  # type: ignore[index]
+                extra[owner].append((concept, m.start(), m.end()))
+            for g, more in enumerate(extra):
+                if more:
+                    per_group[g] = _without_overlaps(sorted(per_group[g] + more,
+                                                            key=lambda f: (f[1], -f[2])))
+        return [(self.names[g], c, a, b) for g, found in enumerate(per_group)
+                for c, a, b in found]
+
+
+def _without_overlaps(found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    kept: list[tuple[str, int, int]] = []
+    for f in found:
+        if kept and f[1] < kept[-1][2]:
+            continue
+        kept.append(f)
+    return kept
 
 
 def _load_yaml(path: Path) -> Any:

@@ -200,7 +200,7 @@ class Prechecker:
             if days is None and med.started:
                 days = (reference - med.started).days
             medications[entry.generic] = MedicationFact(
-                name=med.name, generic=entry.generic, drug_class=entry.drug_class,  # type: ignore[arg-type]
+                name=med.name, generic=entry.generic, drug_class=entry.drug_class,
                 first_documented=med.started, days_used=days, long_term=med.long_term,
                 current=med.current)
         diagnoses = {d.name: d for d in base.diagnosis}
@@ -215,7 +215,7 @@ class Prechecker:
             for name in found:
                 diagnoses[name] = DiagnosisFact(
                     name=name, text=words, status="present",
-                    category=lx.diagnosis_category.get(name, "other"),  # type: ignore[arg-type]
+                    category=lx.diagnosis_category.get(name, "other"),
                     region=lx.diagnosis_region.get(name))
         treatments = {t.kind: t for t in base.prior_treatment}
         for t in form.prior_treatments:
@@ -250,7 +250,7 @@ class Prechecker:
 
 
 def _result(form: RequestForm, source: str, verdict: Verdict) -> PrecheckResult:
-    todo = [ToDocument(criterion=c.id, status=c.status,  # type: ignore[arg-type]
+    todo = [ToDocument(criterion=c.id, status=c.status,
                        what=c.to_document or c.reason or c.statement)
             for c in verdict.criteria if c.required and c.status != "met"]
     return PrecheckResult(
