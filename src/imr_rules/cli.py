@@ -37,6 +37,13 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _mount_pack_tools() -> None:
+    from imr_rules.cli_pack import pack_app
+
+    app.add_typer(pack_app, name="pack", help="Rule-pack authoring: schema, lint, test, docs, "
+                  "new.")
+
+
 class ParseFormat(StrEnum):
     json = "json"
     table = "table"
@@ -92,6 +99,67 @@ def parse(
         print_determinations(parsed)
     report_errors(errors)
     raise typer.Exit(exit_status(len(parsed), len(errors)))
+
+
+class View(StrEnum):
+    blind = "blind"
+    findings = "findings"
+
+
+@app.command()
+def facts(
+    paths: list[str] = typer.Argument(..., help="Letter files, directories of *.txt, or -"),
+    view: View = typer.Option(View.blind, "--view", help="blind: the case summary only; "
+                              "findings: summary plus each item's rationale"),
+    format: ParseFormat = typer.Option(ParseFormat.table, "--format", "-f"),
+    pack: Path | None = typer.Option(None, "--pack", "-p", help="Pack whose lexicon to add."),
+) -> None:
+    """Extract the case facts of IMR letters, each with the words it came from."""
+    from imr_rules.facts import Extractor, extractor_for
+    from imr_rules.packs import load_pack
+    from imr_rules.report import LetterFacts, print_facts
+
+    extractor = extractor_for(load_pack(pack)) if pack else Extractor()
+    results: list[LetterFacts] = []
+    errors: list[ImrError] = []
+    for name, text in iter_letters(paths):
+        if isinstance(text, LetterError):
+            errors.append(text)
+            continue
+        try:
+            det = parse_letter(text, name)
+        except LetterError as exc:
+            errors.append(exc)
+            continue
+        summary = extractor.observe(det.summary)
+        blind_case = extractor.case_facts(det, "blind", summary=summary)
+        items = []
+        for i in range(1, len(det.items) + 1):
+            case = (blind_case if view is View.blind else
+                    extractor.case_facts(det, "findings", item=i, summary=summary))
+            items.append({"item": i, "request": extractor.request(det, i, case),
+                          "facts": None if view is View.blind else case})
+        results.append(LetterFacts(letter=name, view=view.value,
+                                   facts=blind_case if view is View.blind else None,
+                                   items=items))
+    if format is ParseFormat.json:
+        json.dump([r.model_dump(mode="json", exclude_none=True) for r in results], sys.stdout,
+                  indent=2)
+        sys.stdout.write("\n")
+    else:
+        for r in results:
+            print_facts(r)
+    report_errors(errors)
+    raise typer.Exit(exit_status(len(results), len(errors)))
+
+
+@app.command()
+def vocabulary() -> None:
+    """Print the fact vocabulary (the facts rule packs may name) as JSON Schema."""
+    from imr_rules.vocabulary import vocabulary_schema
+
+    json.dump(vocabulary_schema(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
 
 
 class AuditFormat(StrEnum):
@@ -249,6 +317,9 @@ def _progress(total: int) -> Iterator[Callable[[], None]]:
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task("auditing", total=total)
         yield lambda: progress.advance(task)
+
+
+_mount_pack_tools()
 
 
 def main() -> None:

@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from imr_rules.audit import AuditItem, AuditReport
-from imr_rules.models import Determination
+from imr_rules.models import Determination, Model, Span
 from imr_rules.precheck import PrecheckResult
+from imr_rules.vocabulary import CaseFacts, RequestFact
 
 out = Console(highlight=False, soft_wrap=False)
 
 
 def _short(text: str, width: int = 90) -> str:
+    """Letter text for a table cell: one line, cut to `width`, rich markup escaped."""
     flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+    return escape(flat if len(flat) <= width else flat[: width - 1] + "…")
 
 
 def print_determinations(letters: Sequence[Determination]) -> None:
@@ -120,7 +123,8 @@ def print_audit(report: AuditReport, console: Console | None = None) -> None:
                                                 else "[red]no[/red]")
         notes = ", ".join(i.decided_by)
         if i.findings:
-            notes += "\n" + "\n".join(f"[yellow]{f.message}[/yellow]" for f in i.findings)
+            notes += "\n" + "\n".join(f"[yellow]{escape(f.message)}[/yellow]"
+                                       for f in i.findings)
         table.add_row(i.letter.rsplit("/", 1)[-1][:24], str(i.item), _short(i.request, 40),
                       i.topic or "—", i.actual, i.predicted or "—", ok, notes)
     c.print(table)
@@ -144,12 +148,13 @@ def print_precheck(result: PrecheckResult, console: Console | None = None) -> No
     c = console or out
     c.rule(f"[bold]{result.form}")
     if result.topic is None:
-        c.print(f"{result.request}: no topic of pack {result.pack} applies to this request")
+        c.print(f"{_short(result.request)}: no topic of pack {result.pack} applies to this "
+                "request")
         return
     verdict = ("[green]certifiable[/green]" if result.outcome == "medically_necessary"
                else "[red]not certifiable as documented[/red]" if result.rests_on_unknown
                else "[red]not certifiable[/red]")
-    c.print(f"{result.request} — {result.topic_title}: {verdict}")
+    c.print(f"{_short(result.request)} — {result.topic_title}: {verdict}")
     table = Table(show_header=True)
     for col in ("criterion", "status", "why", "guideline"):
         table.add_column(col)
@@ -158,11 +163,81 @@ def print_precheck(result: PrecheckResult, console: Console | None = None) -> No
         pages = ", ".join(cr.citation.pages)
         table.add_row(cr.id + ("" if cr.required else " (supporting)"),
                       _STATUS_STYLE[cr.status],
-                      cr.reason or ("" if cr.status != "met" else _short(cr.statement, 60)),
+                      _short(cr.reason or ("" if cr.status != "met" else cr.statement), 90),
                       f"{cr.citation.section} p.{pages}{flag}" if pages else
                       cr.citation.section + flag)
     c.print(table)
     if result.to_document:
         c.print("[bold]To document:[/bold]")
         for t in result.to_document:
-            c.print(f"  • {t.what} [dim]({t.criterion}: {t.status})[/dim]")
+            c.print(f"  • {escape(t.what)} [dim]({t.criterion}: {t.status})[/dim]")
+
+
+# --- facts ------------------------------------------------------------------------------------
+
+class FactsItem(Model):
+    item: int
+    request: RequestFact
+    facts: CaseFacts | None = None
+
+
+class LetterFacts(Model):
+    """The facts of one letter in one view (what `imr-rules facts` prints)."""
+
+    letter: str
+    view: str
+    facts: CaseFacts | None = None  # blind: one set for the letter
+    items: list[FactsItem]
+
+
+def _quote(spans: Sequence[Span]) -> str:
+    return " | ".join(f"“{_short(s.text, 50)}”" for s in spans[:3]) + (
+        f" (+{len(spans) - 3})" if len(spans) > 3 else "")
+
+
+def _facts_table(title: str, case: CaseFacts) -> Table:
+    table = Table(title=title, show_lines=False)
+    for col in ("fact", "value", "evidence"):
+        table.add_column(col)
+    for name, single in (("case", case.case), ("doc", case.doc)):
+        for attr, value in single.model_dump(exclude={"evidence"}).items():
+            if value in (None, "unknown", [], False):
+                continue
+            table.add_row(f"{name}.{attr}", str(value), _quote(single.evidence.get(attr, [])))
+    for m in case.medication:
+        detail = f"{m.generic} ({m.drug_class})" + (f", {m.days_used} days" if m.days_used
+                                                     is not None else "")
+        detail += ", long-term" if m.long_term else ""
+        table.add_row("medication", detail, _quote(m.evidence))
+    for d in case.diagnosis:
+        table.add_row("diagnosis", escape(f"{d.name} [{d.status}]") + (
+            f" {d.region}" if d.region else ""), _quote(d.evidence))
+    for f in case.finding:
+        table.add_row(f"finding.{f.kind}", escape(f"{f.name} [{f.status}]") + (
+            f" {f.level}" if f.level else ""), _quote(f.evidence))
+    for t in case.prior_treatment:
+        parts: list[str] = [t.kind, t.outcome]
+        if t.relief_percent is not None:
+            parts.append(f"{t.relief_percent:g}% relief")
+        if t.relief_weeks is not None:
+            parts.append(f"{t.relief_weeks:g} weeks")
+        table.add_row("prior_treatment", ", ".join(parts), _quote(t.evidence))
+    return table
+
+
+def _request_line(r: RequestFact) -> str:
+    shown = r.model_dump(exclude={"evidence", "text"})
+    return ", ".join(f"{k}={v}" for k, v in shown.items() if v not in (None, [], False))
+
+
+def print_facts(result: LetterFacts, console: Console | None = None) -> None:
+    """The facts of a letter with the words behind them, for a person checking extraction."""
+    c = console or out
+    c.rule(f"[bold]{result.letter}[/bold] ({result.view} view)")
+    if result.facts is not None:
+        c.print(_facts_table("case summary", result.facts))
+    for item in result.items:
+        c.print(f"[bold]item {item.item}[/bold]: {_short(item.request.text)}")
+        c.print(f"  request: {escape(_request_line(item.request))}")
+        if item.facts is not None:
+            c.print(_facts_table(f"item {item.item}: summary + rationale", item.facts))

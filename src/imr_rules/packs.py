@@ -1,0 +1,516 @@
+"""Rule packs: the YAML format as pydantic models, safe loading with line numbers, and lint.
+
+`load_pack()` returns a validated `RulePack` or raises `PackError` (`file:line: message (what to
+do)`); `lint_pack()` returns every problem as a `LintMessage`. YAML is read with the safe loader
+only; conditions are parsed by `imr_rules.conditions`, never evaluated as code. The format is
+documented in docs/pack-format.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from imr_rules import conditions as cl
+from imr_rules import vocabulary
+from imr_rules.errors import PackError
+
+# ----------------------------------------------------------------------------------- models
+
+
+class PackModel(BaseModel):
+    """Base of the pack file models: no unknown keys (a typo is an error, not a silent default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Citation(PackModel):
+    source: str | None = Field(None, description="MTUS | ACOEM | ODG | other; default: the "
+                               "pack's guideline source")
+    section: str
+    pages: list[str] = []
+    confirmed: bool = True
+
+
+class Guideline(PackModel):
+    source: Literal["MTUS", "ACOEM", "ODG", "other"] = "MTUS"
+    name: str
+    edition: str
+    effective_from: date
+    effective_to: date | None = None
+
+
+class Table(PackModel):
+    """Data conditions refer to as `table.<name>`: `rows` (key -> value) or `values` (a list)."""
+
+    description: str | None = None
+    citation: Citation | None = None
+    rows: dict[str, float | int | str | bool] | None = None
+    values: list[float | int | str | bool] | None = None
+
+    def info(self) -> cl.TableInfo:
+        if self.rows is not None:
+            return cl.TableInfo(frozenset(self.rows), tuple(self.rows))
+        return cl.TableInfo(None, tuple(self.values or ()))
+
+    def data(self) -> dict[str, Any] | list[Any]:
+        """The table as conditions see it: a dict of rows or a list of values."""
+        return dict(self.rows) if self.rows is not None else list(self.values or [])
+
+
+class LexiconDrug(PackModel):
+    name: str
+    generic: str | None = None
+    drug_class: str | None = Field(None, alias="class")
+    ingredients: list[str] = []
+
+
+class Lexicon(PackModel):
+    drugs: list[LexiconDrug] = []
+
+
+class PackFile(PackModel):
+    """pack.yaml."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    title: str
+    version: str
+    guideline: Guideline
+    topics: list[str] = Field(min_length=1, description="topic files, relative to pack.yaml, "
+                              "in evaluation order")
+    tables: dict[str, Table] = {}
+    lexicon: Lexicon = Lexicon()
+
+
+class Derive(PackModel):
+    """A derived fact `derived.<name>`: a `value` expression, or a `when` condition (boolean)."""
+
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    value: str | None = None
+    when: str | None = None
+
+
+class Reasons(PackModel):
+    unmet: str | None = None
+    unknown: str | None = None
+
+
+class Criterion(PackModel):
+    id: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    statement: str
+    citation: Citation | None = None
+    confirmed: bool = True
+    required: bool = True
+    applies_when: str | None = None
+    met_when: str | None = None
+    unmet_when: str | None = None
+    reasons: Reasons = Reasons()
+    to_document: str | None = None
+
+
+class Covers(PackModel):
+    pages: list[str] = []
+    sections: list[str] = []
+
+
+class Decision(PackModel):
+    policy: Literal["all_required"] = "all_required"
+
+
+class Topic(PackModel):
+    """A topic file."""
+
+    id: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    title: str
+    applies_when: str
+    citation: Citation
+    covers: Covers = Covers()
+    derive: list[Derive] = []
+    criteria: list[Criterion] = Field(min_length=1)
+    decision: Decision = Decision()
+    file: str = Field("", exclude=True, description="set by the loader")
+
+
+class RulePack(PackModel):
+    """A loaded, validated pack."""
+
+    id: str
+    title: str
+    version: str
+    revision: str = Field(description="short sha256 of pack.yaml and the topic files")
+    guideline: Guideline
+    topics: list[Topic]
+    tables: dict[str, Table]
+    lexicon: Lexicon
+    root: Path
+
+    def topic(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def table_data(self) -> dict[str, Any]:
+        return {name: table.data() for name, table in self.tables.items()}
+
+    def citation_source(self, citation: Citation) -> str:
+        return citation.source or self.guideline.source
+
+
+def pack_schema() -> dict[str, Any]:
+    """The JSON Schema of pack.yaml and topic files (`imr-rules pack schema`)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "imr-rules rule pack",
+        "description": "pack.yaml (PackFile) and topics/*.yaml (Topic); see docs/pack-format.md",
+        "oneOf": [{"$ref": "#/$defs/PackFile"}, {"$ref": "#/$defs/Topic"}],
+        "$defs": {
+            "PackFile": PackFile.model_json_schema(),
+            "Topic": Topic.model_json_schema(),
+            "PackCases": PackCases.model_json_schema(),
+        },
+    }
+
+
+class CaseExpect(PackModel):
+    topic: str | None = None
+    outcome: Literal["medically_necessary", "not_medically_necessary"] | None = None
+    rests_on_unknown: bool | None = None
+    criteria: dict[str, Literal["met", "unmet", "unknown", "not_applicable"]] = {}
+
+
+class PackCase(PackModel):
+    name: str
+    request: dict[str, Any]
+    facts: dict[str, Any] = {}
+    expect: CaseExpect
+
+
+class PackCases(PackModel):
+    cases: list[PackCase] = Field(min_length=1)
+
+
+# ------------------------------------------------------------------------ YAML with lines
+
+Lines = dict[tuple[Any, ...], int]
+
+
+def read_yaml(path: Path, display: str) -> tuple[Any, Lines]:
+    """Safe-load a YAML file and the 1-based line of every node, keyed by its path of keys and
+    indexes; raises PackError on unreadable or malformed YAML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PackError(f"cannot read {path.name}: {exc.strerror}", file=display,
+                        hint="check the path") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise PackError(f"malformed YAML: {problem}", file=display, line=line,
+                        hint="fix the YAML syntax") from None
+    finally:
+        loader.dispose()
+    lines: Lines = {}
+    if node is not None:
+        _node_lines(node, (), lines)
+    return data, lines
+
+
+def _node_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[path + (key, "$key")] = key_node.start_mark.line + 1
+            _node_lines(value_node, path + (key,), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _node_lines(item, path + (index,), lines)
+
+
+def line_of(lines: Lines, path: tuple[Any, ...]) -> int:
+    """The line of the deepest existing node on `path` (the file's first line at worst)."""
+    for cut in range(len(path), -1, -1):
+        if path[:cut] in lines:
+            return lines[path[:cut]]
+    return 1
+
+
+# ------------------------------------------------------------------------------------ lint
+
+
+class LintMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    line: int
+    severity: Literal["error", "warning"]
+    message: str
+
+    def __str__(self) -> str:
+        tag = "" if self.severity == "error" else "warning: "
+        return f"{self.file}:{self.line}: {tag}{self.message}"
+
+
+class _Linter:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.messages: list[LintMessage] = []
+
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    def add(self, file: str, line: int, message: str, severity: str = "error") -> None:
+        self.messages.append(LintMessage.model_validate(
+            {"file": file, "line": line, "severity": severity, "message": message}))
+
+    def schema_errors(self, exc: ValidationError, file: str, lines: Lines) -> None:
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            where = ".".join(str(p) for p in loc) or "(top level)"
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                line = lines.get(loc + ("$key",), line_of(lines, loc))
+                self.add(file, line, f"unknown key '{loc[-1]}' (see `imr-rules pack schema`)")
+                continue
+            if err["type"] == "missing":
+                self.add(file, line_of(lines, loc), f"missing required key '{where}'")
+                continue
+            self.add(file, line_of(lines, loc), f"{where}: {msg}")
+
+
+def _resolve(path: Path | str) -> Path:
+    p = Path(path)
+    if p.is_dir():
+        p = p / "pack.yaml"
+    return p
+
+
+def _revision(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode())
+        digest.update(b"\0")
+        digest.update(f.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:12]
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def _load(path: Path | str) -> tuple[RulePack | None, list[LintMessage]]:
+    pack_yaml = _resolve(path)
+    linter = _Linter(pack_yaml.parent)
+    display = linter.display(pack_yaml)
+    if not pack_yaml.is_file():
+        linter.add(display, 1, "no pack.yaml here (give a pack directory or its pack.yaml)")
+        return None, linter.messages
+    try:
+        data, lines = read_yaml(pack_yaml, display)
+    except PackError as exc:
+        linter.add(display, exc.line or 1, exc.message)
+        return None, linter.messages
+    try:
+        pack_file = PackFile.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        linter.schema_errors(exc, display, lines)
+        return None, linter.messages
+
+    tables = {name: t.info() for name, t in pack_file.tables.items()}
+    for name, table in pack_file.tables.items():
+        if (table.rows is None) == (table.values is None):
+            linter.add(display, line_of(lines, ("tables", name)),
+                       f"table '{name}' needs exactly one of rows or values")
+        if table.citation is None:
+            linter.add(display, line_of(lines, ("tables", name)),
+                       f"table '{name}' has no citation (add citation: {{section, pages}})")
+
+    topics: list[Topic] = []
+    files = [pack_yaml]
+    seen_topics: dict[str, str] = {}
+    for index, rel in enumerate(pack_file.topics):
+        topic_path = (pack_yaml.parent / rel).resolve()
+        if not topic_path.is_file():
+            linter.add(display, line_of(lines, ("topics", index)),
+                       f"topic file '{rel}' does not exist (create it or fix the path)")
+            continue
+        files.append(topic_path)
+        tdisplay = linter.display(topic_path)
+        try:
+            tdata, tlines = read_yaml(topic_path, tdisplay)
+        except PackError as exc:
+            linter.add(tdisplay, exc.line or 1, exc.message)
+            continue
+        try:
+            topic = Topic.model_validate({**(tdata or {}), "file": tdisplay})
+        except ValidationError as exc:
+            linter.schema_errors(exc, tdisplay, tlines)
+            continue
+        if topic.id in seen_topics:
+            linter.add(tdisplay, line_of(tlines, ("id",)),
+                       f"duplicate topic id '{topic.id}' (also in {seen_topics[topic.id]})")
+        seen_topics[topic.id] = tdisplay
+        _lint_topic(linter, topic, tdisplay, tlines, tables,
+                    {name: t.data() for name, t in pack_file.tables.items()})
+        topics.append(topic)
+
+    if any(m.severity == "error" for m in linter.messages):
+        return None, linter.messages
+    pack = RulePack(id=pack_file.id, title=pack_file.title, version=pack_file.version,
+                    revision=_revision(files), guideline=pack_file.guideline, topics=topics,
+                    tables=dict(pack_file.tables), lexicon=pack_file.lexicon,
+                    root=pack_yaml.parent.resolve())
+    return pack, linter.messages
+
+
+def _lint_topic(linter: _Linter, topic: Topic, file: str, lines: Lines,
+                tables: dict[str, cl.TableInfo], table_data: dict[str, Any]) -> None:
+    from imr_rules.engine import Lowering  # the engine imports this module
+
+    lowering = Lowering(table_data)
+
+    def condition(text: str, where: tuple[Any, ...], derived: dict[str, Any],
+                  value: bool = False) -> cl.Cond | cl.Expr | None:
+        line = line_of(lines, where)
+        try:
+            node: cl.Cond | cl.Expr = cl.parse_value(text) if value else cl.parse(text)
+        except cl.ConditionError as exc:
+            linter.add(file, line, f"{'.'.join(map(str, where))}: {exc.message} "
+                       f"(at column {exc.col} of {text!r})")
+            return None
+        errors = cl.check(node, tables, derived)
+        for err in errors:
+            linter.add(file, line, f"{'.'.join(map(str, where))}: {err.message}")
+        if not errors and not value and where[0] == "criteria":
+            try:  # what durable_rules cannot express is reported here, not at run time
+                lowering.dnf(node)  # type: ignore[arg-type]
+            except cl.ConditionError as exc:
+                linter.add(file, line, f"{'.'.join(map(str, where))}: {exc.message}")
+        return node
+
+    derived: dict[str, Any] = {}
+    applies = condition(topic.applies_when, ("applies_when",), derived)
+    if applies is not None and "item" in cl.list_facts(applies):
+        linter.add(file, line_of(lines, ("applies_when",)),
+                   "applies_when cannot name item (topics are chosen before items are known)")
+    for index, d in enumerate(topic.derive):
+        where = ("derive", index)
+        if (d.value is None) == (d.when is None):
+            linter.add(file, line_of(lines, where),
+                       f"derive '{d.name}' needs exactly one of value or when")
+        elif d.value is not None:
+            condition(d.value, where + ("value",), derived, value=True)
+        elif d.when is not None:
+            condition(d.when, where + ("when",), derived)
+        if d.name in derived:
+            linter.add(file, line_of(lines, where), f"duplicate derived name '{d.name}'")
+        derived[d.name] = True
+
+    seen: set[str] = set()
+    for index, crit in enumerate(topic.criteria):
+        where = ("criteria", index)
+        cline = line_of(lines, where + ("id",))
+        if crit.id in seen:
+            linter.add(file, cline, f"duplicate criterion id '{crit.id}' in topic '{topic.id}'")
+        seen.add(crit.id)
+        if crit.citation is None:
+            linter.add(file, cline, f"criterion '{crit.id}' has no citation "
+                       "(add citation: {section, pages})")
+        elif not crit.citation.pages:
+            linter.add(file, line_of(lines, where + ("citation",)),
+                       f"criterion '{crit.id}' cites no pages", "warning")
+        parsed: dict[str, Any] = {}
+        for key in ("applies_when", "met_when", "unmet_when"):
+            text = getattr(crit, key)
+            if text is not None:
+                parsed[key] = condition(text, where + (key,), derived)
+        if crit.met_when is None and crit.unmet_when is None:
+            linter.add(file, cline, f"criterion '{crit.id}' has neither met_when nor unmet_when "
+                       "(it could only ever be unknown)")
+        elif crit.met_when is None:
+            linter.add(file, cline, f"criterion '{crit.id}' has no met_when: it can never be met",
+                       "warning")
+        if _never(applies, parsed.get("applies_when")):
+            linter.add(file, line_of(lines, where + ("applies_when",)),
+                       f"criterion '{crit.id}' can never apply (its applies_when contradicts "
+                       "itself or the topic's applies_when)")
+        for key in ("unmet", "unknown"):
+            text = getattr(crit.reasons, key)
+            if text is None:
+                continue
+            for name in _PLACEHOLDER.findall(text):
+                if not _placeholder_ok(name, derived):
+                    linter.add(file, line_of(lines, where + ("reasons", key)),
+                               f"reason placeholder {{{name}}} names no singleton fact "
+                               "attribute or derived value")
+
+
+def _placeholder_ok(name: str, derived: dict[str, Any]) -> bool:
+    fact, _, attr = name.partition(".")
+    if fact == "derived":
+        return attr in derived
+    return fact in vocabulary.SINGLETON_FACTS and attr in vocabulary.attributes(fact)
+
+
+def _equalities(node: Any) -> Iterator[tuple[str, Any]]:
+    """`path == literal` constraints that must all hold for `node` to hold (its top-level
+    conjuncts), and ('', False) for a literal false."""
+    if node is None:
+        return
+    if isinstance(node, cl.And):
+        for item in node.items:
+            yield from _equalities(item)
+    elif isinstance(node, cl.Lit) and node.value is False:
+        yield "", False
+    elif isinstance(node, cl.Compare) and node.op == "==":
+        for a, b in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(a, cl.Path) and not a.local and isinstance(b, cl.Lit):
+                yield a.dotted(), b.value
+
+
+def _never(*nodes: Any) -> bool:
+    """Whether the conjunction of `nodes` can never hold: a literal false, or one path required
+    to equal two different literals."""
+    required: dict[str, Any] = {}
+    for node in nodes:
+        for path, value in _equalities(node):
+            if path == "":
+                return True
+            if path in required and required[path] != value:
+                return True
+            required[path] = value
+    return False
+
+
+def lint_pack(path: Path | str) -> list[LintMessage]:
+    """Every problem found in the pack at `path` (a pack directory or its pack.yaml): schema
+    errors, unknown facts/attributes/values/tables/keys, duplicate ids, criteria that can never
+    apply, missing citations. Each has the file and line it is on."""
+    return _load(path)[1]
+
+
+def load_pack(path: Path | str) -> RulePack:
+    """Load and validate a pack; raises PackError naming the file and line of the first error
+    (run `imr-rules pack lint` for all of them)."""
+    pack, messages = _load(path)
+    errors = [m for m in messages if m.severity == "error"]
+    if pack is None or errors:
+        first = errors[0] if errors else LintMessage(file=str(path), line=1, severity="error",
+                                                     message="the pack did not load")
+        more = f"; {len(errors) - 1} more" if len(errors) > 1 else ""
+        raise PackError(first.message, file=first.file, line=first.line,
+                        hint=f"run `imr-rules pack lint` for every problem{more}")
+    return pack

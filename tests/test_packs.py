@@ -1,0 +1,154 @@
+"""Pack loading, lint (file and line of each deliberately broken pack) and the authoring CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from imr_rules.cli_pack import pack_app
+from imr_rules.errors import PackError
+from imr_rules.packs import lint_pack, load_pack
+from imr_rules.packtools import render_docs, run_tests
+
+PACKS = Path(__file__).parent / "packs"
+EXAMPLE = PACKS / "example"
+BROKEN = PACKS / "broken"
+runner = CliRunner()
+
+
+def test_example_pack_lints_clean_and_loads() -> None:
+    assert lint_pack(EXAMPLE) == []
+    pack = load_pack(EXAMPLE / "pack.yaml")
+    assert pack.id == "example"
+    assert [t.id for t in pack.topics] == ["muscle_relaxant", "opioid", "esi", "topical",
+                                           "consult"]
+    assert len(pack.revision) == 12
+    assert load_pack(EXAMPLE).revision == pack.revision  # deterministic
+    assert pack.lexicon.drugs[0].drug_class == "topical"
+
+
+def test_revision_changes_with_content(tmp_path: Path) -> None:
+    import shutil
+    copy = tmp_path / "example"
+    shutil.copytree(EXAMPLE, copy)
+    before = load_pack(copy).revision
+    topic = copy / "topics" / "opioid.yaml"
+    topic.write_text(topic.read_text().replace("pages: [\"78\"]", "pages: [\"79\"]"))
+    assert load_pack(copy).revision != before
+
+
+# (pack, file the message is in, line, words the message must contain)
+BROKEN_CASES = [
+    ("unknown_attribute", "topics/t.yaml", 9, "unknown attribute 'days_usd'"),
+    ("unknown_fact", "topics/t.yaml", 9, "unknown fact 'patient'"),
+    ("closed_value", "topics/t.yaml", 9, "'muscle_relaxer' is not a value of request.drug_class"),
+    ("unknown_table", "topics/t.yaml", 9, "unknown table 'table.limitz'"),
+    ("unknown_table_key", "topics/t.yaml", 9, "has no key 'max_weeks'"),
+    ("syntax_error", "topics/t.yaml", 9, "expected a value"),
+    ("list_fact_direct", "topics/t.yaml", 9, "is a list fact"),
+    ("duplicate_id", "topics/t.yaml", 10, "duplicate criterion id 'short_course'"),
+    ("never_applies", "topics/t.yaml", 9, "can never apply"),
+    ("missing_citation", "topics/t.yaml", 10, "has no citation"),
+    ("unknown_key", "topics/t.yaml", 9, "unknown key 'met_whne'"),
+    ("malformed_yaml", "topics/t.yaml", 7, "malformed YAML"),
+    ("missing_topic_file", "pack.yaml", 7, "does not exist"),
+]
+
+
+@pytest.mark.parametrize(("name", "file", "line", "words"), BROKEN_CASES,
+                         ids=[c[0] for c in BROKEN_CASES])
+def test_lint_reports_broken_pack_with_file_and_line(name: str, file: str, line: int,
+                                                     words: str) -> None:
+    messages = [m for m in lint_pack(BROKEN / name) if m.severity == "error"]
+    assert len(messages) == 1, [str(m) for m in messages]
+    message = messages[0]
+    assert Path(message.file).resolve() == (BROKEN / name / file).resolve()
+    assert message.line == line
+    assert words in message.message
+    assert str(message).startswith(f"{message.file}:{line}: ")
+    with pytest.raises(PackError) as raised:
+        load_pack(BROKEN / name)
+    assert raised.value.line == line
+    assert "pack lint" in str(raised.value)
+
+
+def test_every_broken_pack_is_covered() -> None:
+    assert {p.name for p in BROKEN.iterdir()} == {c[0] for c in BROKEN_CASES}
+
+
+def test_cli_lint_exit_codes() -> None:
+    ok = runner.invoke(pack_app, ["lint", str(EXAMPLE)])
+    assert ok.exit_code == 0
+    bad = runner.invoke(pack_app, ["lint", str(BROKEN / "closed_value")])
+    assert bad.exit_code == 1
+    assert "topics/t.yaml:9:" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_pack_test_runs_example_with_full_coverage() -> None:
+    report = run_tests(EXAMPLE)
+    assert report.failed == []
+    assert len(report.cases) >= 20
+    assert report.coverage_percent == 100.0
+    result = runner.invoke(pack_app, ["test", str(EXAMPLE), "--min-coverage", "100"])
+    assert result.exit_code == 0, result.output
+    assert "coverage 100%" in result.output
+
+
+def test_pack_test_prints_failures_with_trace_and_enforces_coverage(tmp_path: Path) -> None:
+    import shutil
+    copy = tmp_path / "example"
+    shutil.copytree(EXAMPLE, copy)
+    tests = copy / "tests" / "opioid.yaml"
+    tests.write_text(tests.read_text().replace("{four_as: met, dose_limit: met",
+                                               "{four_as: unmet, dose_limit: met"))
+    (copy / "tests" / "esi.yaml").unlink()
+    result = runner.invoke(pack_app, ["test", str(copy)])
+    assert result.exit_code == 1
+    assert "FAIL" in result.output and "four_as: expected unmet, got met" in result.output
+    assert "four_as: met (met_when holds)" in result.output  # the criterion trace
+    tests.write_text(tests.read_text().replace("{four_as: unmet, dose_limit: met",
+                                               "{four_as: met, dose_limit: met"))
+    low = runner.invoke(pack_app, ["test", str(copy), "--min-coverage", "90"])
+    assert low.exit_code == 1
+    assert "below --min-coverage" in low.output
+
+
+def test_docs_render_criteria_citations_thresholds_and_unconfirmed() -> None:
+    pages = render_docs(load_pack(EXAMPLE))
+    assert set(pages) == {"index.md", "muscle_relaxant.md", "opioid.md", "esi.md",
+                          "topical.md", "consult.md"}
+    page = pages["muscle_relaxant.md"]
+    assert "### `short_course` (required) **UNCONFIRMED**" in page
+    assert "limits[relaxant_max_days] = 21" in page
+    assert "pages 63" in page
+    assert "**UNCONFIRMED**" not in page.split("### `acute_flare`")[1].split("###")[0]
+    result = runner.invoke(pack_app, ["docs", str(EXAMPLE)])
+    assert result.exit_code == 0 and "# Opioids for chronic pain" in result.output
+
+
+def test_new_scaffold_passes_lint_and_test(tmp_path: Path) -> None:
+    result = runner.invoke(pack_app, ["new", "my-pack", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert lint_pack(tmp_path / "my-pack") == []
+    tested = runner.invoke(pack_app, ["test", str(tmp_path / "my-pack"), "--min-coverage", "100"])
+    assert tested.exit_code == 0, tested.output
+    again = runner.invoke(pack_app, ["new", "my-pack", "--dir", str(tmp_path)])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_schema_is_json_schema_of_pack_and_topic() -> None:
+    result = runner.invoke(pack_app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert set(schema["$defs"]) >= {"PackFile", "Topic"}
+    assert "met_when" in json.dumps(schema["$defs"]["Topic"])
+
+
+def test_cli_reports_missing_pack_without_traceback(tmp_path: Path) -> None:
+    result = runner.invoke(pack_app, ["test", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "no pack.yaml" in result.output and "Traceback" not in result.output
