@@ -221,7 +221,7 @@ class Extractor:
         return obs
 
     def _span(self, text: str, base: int, s: int, e: int) -> Span:
-        return Span(start=base + s, end=base + e, text=text[s:e])
+        return Span.model_construct(start=base + s, end=base + e, text=text[s:e])
 
     def _sentence(self, original: str, text: str, base: int, s: int, e: int,
                   found: list[tuple[str, str, int, int]], about_request: bool,

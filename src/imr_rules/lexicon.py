@@ -102,37 +102,68 @@ class PhraseMatcher:
 
 
 class RegexGroups:
-    """The regex phrases of several groups compiled into one pattern (one scan for all)."""
+    """The regex phrases of several groups, each compiled on its own.
 
-    def __init__(self, pattern: re.Pattern[str], owners: list[tuple[int, str]]) -> None:
-        self.pattern = pattern
-        self.owners = owners  # named group r<i> -> (group, concept)
+    A regex runs on a block only when the block contains its anchor: the literal letters it
+    starts with (most start with a word, "fail\\w*\\s+..."), found by a plain substring
+    search. Anchored patterns also let `re` skip ahead to candidate positions.
+    """
+
+    def __init__(self, entries: list[tuple[re.Pattern[str], tuple[str, ...] | None, int, str]],
+                 ) -> None:
+        self.entries = entries  # (pattern, anchors or None, group, concept)
+
+    def finditer(self, low: str, start: int = 0, end: int | None = None,
+                 ) -> Iterator[tuple[int, str, int, int]]:
+        """(group, concept, start, end) of every match in the lower-cased text."""
+        stop = len(low) if end is None else end
+        for pattern, anchors, group, concept in self.entries:
+            if anchors is not None and not any(a in low for a in anchors):
+                continue
+            for m in pattern.finditer(low, start, stop):
+                a = m.start()
+                # The left word boundary is checked here, not in the pattern: a leading
+                # look-behind would stop `re` from skipping ahead to the pattern's first word.
+                if a and (low[a - 1].isalnum() or low[a - 1] == "_"):
+                    continue
+                yield group, concept, a, m.end()
+
+
+_ANCHOR = re.compile(r"[a-z]{3,}")
+_LEADING_ALTERNATION = re.compile(r"\(\?:([a-z|?]+)\)")
+
+
+def _anchors(pattern: str) -> tuple[str, ...] | None:
+    """Literal letters one of which every match of `pattern` contains (None: unknown)."""
+    lead = _ANCHOR.match(pattern)
+    if lead:
+        return (lead.group(),)
+    alt = _LEADING_ALTERNATION.match(pattern)
+    if alt:
+        words = [_ANCHOR.match(w) for w in alt.group(1).split("|")]
+        if all(words):
+            return tuple(w.group() for w in words if w)
+    return None
 
 
 def compile_regexes(groups: Sequence[Sequence[tuple[str, str]]]) -> RegexGroups | None:
-    """One pattern for the regex phrases of every group, or None when there are none."""
-    alternatives: list[str] = []
-    owners: list[tuple[int, str]] = []
+    """The regex phrases of every group, or None when there are none."""
+    entries = []
     for g, regexes in enumerate(groups):
         for pattern, concept in regexes:
-            alternatives.append(f"(?P<r{len(owners)}>{pattern})")
-            owners.append((g, concept))
-    if not alternatives:
-        return None
-    return RegexGroups(re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])",
-                                  re.IGNORECASE), owners)
+            # Text is matched lower-cased, so the pattern's letters are lower-cased too
+            # (escapes such as \S keep their case); no IGNORECASE keeps `re`'s fast paths.
+            lowered = re.sub(r"(?<!\\)[A-Z]", lambda m: m.group().lower(), pattern)
+            entries.append((re.compile("(?:" + lowered + r")(?![\w])"), _anchors(lowered), g,
+                            concept))
+    return RegexGroups(entries) if entries else None
 
 
 def merge_regex_matches(found: list[tuple[str, int, int]], regexes: RegexGroups, low: str,
                         start: int, end: int | None, group: int,
                         ) -> list[tuple[str, int, int]]:
     """`found` plus the regex matches of `group`, in order, without overlaps."""
-    stop = len(low) if end is None else end
-    extra = []
-    for m in regexes.pattern.finditer(low, start, stop):
-        owner, concept = regexes.owners[int(m.lastgroup[1:])]  # type: ignore[index]
-        if owner == group:
-            extra.append((concept, m.start(), m.end()))
+    extra = [(c, a, b) for g, c, a, b in regexes.finditer(low, start, end) if g == group]
     if not extra:
         return found
     return _without_overlaps(sorted(found + extra, key=lambda f: (f[1], -f[2])))
@@ -153,9 +184,8 @@ class MultiMatcher:
         per_group = self._index.find(Tokens(text, lowered))
         if self._regex is not None:
             extra: list[list[tuple[str, int, int]]] = [[] for _ in self.names]
-            for m in self._regex.pattern.finditer(lowered):
-                owner, concept = self._regex.owners[int(m.lastgroup[1:])]  # type: ignore[index]
-                extra[owner].append((concept, m.start(), m.end()))
+            for owner, concept, a, b in self._regex.finditer(lowered):
+                extra[owner].append((concept, a, b))
             for g, more in enumerate(extra):
                 if more:
                     per_group[g] = _without_overlaps(sorted(per_group[g] + more,

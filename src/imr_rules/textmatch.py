@@ -71,13 +71,10 @@ class Tokens:
     def __init__(self, text: str, lowered: str | None = None) -> None:
         low = lowered if lowered is not None else lower(text)
         self.text = text
-        self.words: list[str] = []
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        for m in _TOKEN.finditer(low):
-            self.words.append(m.group())
-            self.starts.append(m.start())
-            self.ends.append(m.end())
+        spans = [m.span() for m in _TOKEN.finditer(low)]
+        self.starts: list[int] = [a for a, _b in spans]
+        self.ends: list[int] = [b for _a, b in spans]
+        self.words: list[str] = [low[a:b] for a, b in spans]
 
     def joined(self, i: int) -> bool:
         """Whether word i and word i+1 may belong to one phrase (no comma or stop between)."""
@@ -124,13 +121,13 @@ class PhraseIndex:
         stop = len(tokens.text) if end is None else end
         n = len(words)
         first = self._first
-        for i in range(n):
-            candidates = first.get(words[i])
-            if candidates is None or starts[i] < start:
+        # Most words start no phrase: find the few that do in one comprehension.
+        for i in [i for i, w in enumerate(words) if w in first]:
+            if starts[i] < start:
                 continue
             if ends[i] > stop:
                 break
-            for group, pwords, value, exact in candidates:
+            for group, pwords, value, exact in first[words[i]]:
                 if i < free[group]:
                     continue
                 k = len(pwords)
