@@ -67,6 +67,18 @@ def exit_status(done: int, failed: int) -> int:
     return 2 if done == 0 else 1
 
 
+def parsed_letters(paths: list[str], errors: list[ImrError]) -> Iterator[Determination]:
+    """Every letter named by `paths`, parsed; the ones that cannot be go to `errors`."""
+    for name, text in iter_letters(paths):
+        if isinstance(text, LetterError):
+            errors.append(text)
+            continue
+        try:
+            yield parse_letter(text, name)
+        except LetterError as exc:
+            errors.append(exc)
+
+
 @app.callback(invoke_without_command=True)
 def _main(version: bool = typer.Option(False, "--version", help="Print the version.")) -> None:
     if version:
@@ -82,14 +94,7 @@ def parse(
     """Parse IMR letters: reviewer, patient, summary, and each item's decision and citation."""
     parsed: list[Determination] = []
     errors: list[ImrError] = []
-    for name, text in iter_letters(paths):
-        if isinstance(text, LetterError):
-            errors.append(text)
-            continue
-        try:
-            parsed.append(parse_letter(text, name))
-        except LetterError as exc:
-            errors.append(exc)
+    parsed.extend(parsed_letters(paths, errors))
     if format is ParseFormat.json:
         json.dump([d.model_dump(mode="json") for d in parsed], sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -122,15 +127,8 @@ def facts(
     extractor = extractor_for(load_pack(pack)) if pack else Extractor()
     results: list[LetterFacts] = []
     errors: list[ImrError] = []
-    for name, text in iter_letters(paths):
-        if isinstance(text, LetterError):
-            errors.append(text)
-            continue
-        try:
-            det = parse_letter(text, name)
-        except LetterError as exc:
-            errors.append(exc)
-            continue
+    for det in parsed_letters(paths, errors):
+        name = det.source
         summary = extractor.observe(det.summary)
         blind_case = extractor.case_facts(det, "blind", summary=summary)
         items = []

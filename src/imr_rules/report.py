@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -13,7 +14,8 @@ from imr_rules.models import Determination, Model, Span
 from imr_rules.precheck import PrecheckResult
 from imr_rules.vocabulary import CaseFacts, RequestFact
 
-out = Console(highlight=False, soft_wrap=False)
+# Piped or redirected output gets room for the tables instead of the 80-column default.
+out = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 140)
 
 
 def _short(text: str, width: int = 90) -> str:
@@ -115,17 +117,21 @@ def print_audit(report: AuditReport, console: Console | None = None) -> None:
     c = console or out
     table = Table(title=f"IMR audit — pack {report.pack.id} {report.pack.version} "
                         f"({report.pack.revision})")
-    for col in ("letter", "#", "request", "topic", "actual", "predicted", "consistent",
-                "decided by / findings"):
-        table.add_column(col)
+    table.add_column("letter", max_width=16, no_wrap=True)
+    table.add_column("#", justify="right")
+    table.add_column("request", max_width=30)
+    table.add_column("topic", max_width=16, no_wrap=True)
+    for col in ("actual", "predicted", "consistent"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("decided by / findings", ratio=1, min_width=30)
     for i in report.items:
         ok = "—" if i.consistent is None else ("[green]yes[/green]" if i.consistent
                                                 else "[red]no[/red]")
-        notes = ", ".join(i.decided_by)
+        notes = escape(", ".join(i.decided_by))
         if i.findings:
             notes += "\n" + "\n".join(f"[yellow]{escape(f.message)}[/yellow]"
                                        for f in i.findings)
-        table.add_row(i.letter.rsplit("/", 1)[-1][:24], str(i.item), _short(i.request, 40),
+        table.add_row(_short(i.letter.rsplit("/", 1)[-1], 16), str(i.item), _short(i.request, 60),
                       i.topic or "—", i.actual, i.predicted or "—", ok, notes)
     c.print(table)
     s = report.summary
