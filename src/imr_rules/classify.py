@@ -213,10 +213,22 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
         fields["dose_stated"] = bool(re.search(r"\d\s*(?:%|mg|g)\b", text))
     elif _THERAPY.search(text):
         fields["kind"] = "therapy"
+        therapy = lexicon.treatment.search(text)
+        if therapy:
+            fields["therapy"] = therapy[0]
+            note("therapy", therapy[1], therapy[2])
+        visits = _visits(text)
+        if visits is not None:
+            fields["visits"] = visits
     elif _DIAGNOSTIC.search(text):
         fields["kind"] = "diagnostic"
+        fields["test"] = _test(text)
+        visits = _visits(text)
+        if visits is not None:
+            fields["visits"] = visits
     elif _IMAGING.search(text):
         fields["kind"] = "imaging"
+        fields["test"] = _test(text)
     elif _SURGERY.search(text):
         fields["kind"] = "surgery"
     elif _SUPPLY.search(text):
@@ -240,6 +252,37 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
             fields["dose_stated"] = bool(re.search(r"\d\s*(?:mg|mcg|%)", lowered))
     return RequestFact.model_validate({**fields, "evidence": evidence})
 
+
+
+_VISITS = re.compile(
+    r"\b(?P<a>\d{1,2})\s*(?:x|times)\s*(?P<b>\d{1,2})\b"          # 2x6, 3 x 4
+    r"|\bx\s*(?P<c>\d{1,2})\b"                                     # x 12
+    r"|\b(?P<d>\d{1,2})\s+(?:additional\s+|more\s+)?(?:sessions?|visits?|treatments?)\b"
+    r"|\b(?:sessions?|visits?|treatments?)\s*(?:#|:)?\s*(?P<e>\d{1,2})\b"
+    r"|#\s*(?P<f>\d{1,2})\b", re.IGNORECASE)
+
+
+def _visits(text: str) -> int | None:
+    """Sessions a therapy request asks for: '2x6' is 12, 'x 8' and '8 sessions' are 8."""
+    m = _VISITS.search(text)
+    if not m:
+        return None
+    if m.group("a"):
+        return int(m.group("a")) * int(m.group("b"))
+    return int(next(g for g in (m.group("c"), m.group("d"), m.group("e"), m.group("f")) if g))
+
+
+_TESTS = (("urine_drug_screen", r"urine|drug\s+(?:screen|test)|toxicology|UDS|UDT"),
+          ("electrodiagnostic", r"EMG|NCV|NCS|electrodiagnostic|nerve\s+conduction"),
+          ("mri", r"MRI|magnetic\s+resonance"), ("ct", r"\bCT\b|computed\s+tomography"),
+          ("xray", r"x-?rays?|radiographs?"), ("lab", r"lab|blood|panel|CBC|liver"))
+
+
+def _test(text: str) -> str:
+    for name, pattern in _TESTS:
+        if re.search(pattern, text, re.IGNORECASE):
+            return name
+    return "other"
 
 
 def _compounded(text: str, drug_class: str) -> bool:

@@ -86,7 +86,7 @@ _REGION = re.compile(r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|cervic
                      r"thoracic|shoulder|knee|hip|hand|wrist|elbow|ankle|foot)\b", re.IGNORECASE)
 _REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lumbar",
                  "neck": "cervical"}
-_COUNT_WORDS = re.compile(r"\b(?P<w>several|multiple|multiply|two|three|four|numerous|\d)\s+"
+_COUNT_WORDS = re.compile(r"\b(?P<w>several|multiple|multiply|two|three|four|numerous|\d{1,3})\s+"
                           r"(?:\w+\s+){0,4}?(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits)",
                           re.IGNORECASE)
 _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}

@@ -53,9 +53,10 @@ WorkStatus = Literal["full_duty", "modified_duty", "temporarily_disabled", "not_
                      "retired", "unknown"]
 TreatmentKind = Literal[
     "epidural_steroid_injection", "selective_nerve_root_block", "physical_therapy",
-    "home_exercise", "chiropractic", "acupuncture", "tens", "medication", "surgery",
-    "trigger_point_injection", "facet_injection", "radiofrequency_ablation", "psychotherapy",
-    "functional_restoration", "other",
+    "home_exercise", "chiropractic", "acupuncture", "massage", "aquatic_therapy",
+    "occupational_therapy", "tens", "medication", "surgery", "trigger_point_injection",
+    "facet_injection", "radiofrequency_ablation", "psychotherapy", "functional_restoration",
+    "other",
 ]
 FindingKind = Literal["exam", "imaging", "electrodiagnostic", "symptom"]
 
@@ -106,6 +107,13 @@ class RequestFact(SingletonFact):
     injection_count: int | None = None
     ingredients: list[str] = Field([], description="generic names of a topical's ingredients")
     ingredients_stated: bool = False
+    therapy: TreatmentKind | None = Field(None, description="for a therapy request: which "
+                                          "(physical_therapy, chiropractic, acupuncture ...)")
+    visits: int | None = Field(None, description="sessions or visits requested ('x 12', "
+                               "'2x6', '8 sessions')")
+    test: Literal["urine_drug_screen", "electrodiagnostic", "mri", "ct", "xray", "lab",
+                  "other"] | None = Field(None, description="for a diagnostic or imaging "
+                                          "request: which test")
     specialty: str | None = Field(None, description="for a consult: the specialty asked for")
     purpose_topic: str | None = Field(None, description="for a consult: the topic of the "
                                       "treatment it is for, e.g. 'esi'")
