@@ -111,7 +111,7 @@ def test_the_early_letter_format_is_read() -> None:
         "\n\n2. Physical therapy x 6 visits is medically necessary and appropriate.\n\n"
         "The Physician Reviewer based his/her decision on the MTUS Chronic Pain Medical "
         "Treatment Guidelines, Physical Medicine, pages 98-99.\n\n"
-        "Rationale for the Decision:\nThe flare is documented.\n"
+        "The Physician Reviewer's decision rationale:\nThe flare is documented.\n"
     )
     d = parse_letter(text, "early.txt")
     assert [(i.request.text, i.decision) for i in d.items] == [

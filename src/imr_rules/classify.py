@@ -12,6 +12,7 @@ import re
 
 from imr_rules.lexicon import Lexicon
 from imr_rules.models import Span
+from imr_rules.textmatch import Tokens
 from imr_rules.vocabulary import RequestFact
 
 _STRENGTH = re.compile(
@@ -104,20 +105,21 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
 
     fields: dict[str, object] = {"text": text}
     lowered = text.lower()
-    consult = lexicon.consult.search(text)
-    drug = lexicon.drugs.search(text)
-    device = lexicon.devices.search(text)
-    procedure = lexicon.procedure.search(text)
+    tokens = Tokens(text)  # the request's words, read once for every lexicon
+    consult = lexicon.consult.search(text, tokens=tokens)
+    drug = lexicon.drugs.search(text, tokens=tokens)
+    device = lexicon.devices.search(text, tokens=tokens)
+    procedure = lexicon.procedure.search(text, tokens=tokens)
 
     if consult and (not drug or consult[1] < drug[1]) and (
             not procedure or consult[1] < procedure[1]) and (not device or consult[1] < device[1]):
         fields["kind"] = "consult"
         note("kind", consult[1], consult[2])
-        specialty = lexicon.specialty.search(text)
+        specialty = lexicon.specialty.search(text, tokens=tokens)
         if specialty:
             fields["specialty"] = specialty[0]
             note("specialty", specialty[1], specialty[2])
-        purpose = lexicon.consult_purpose.search(text, consult[2])
+        purpose = lexicon.consult_purpose.search(text, consult[2], tokens=tokens)
         if purpose:
             fields["purpose_topic"] = purpose[0]
             note("purpose_topic", purpose[1], purpose[2])
@@ -213,7 +215,7 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
         fields["dose_stated"] = bool(re.search(r"\d\s*(?:%|mg|g)\b", text))
     elif _THERAPY.search(text):
         fields["kind"] = "therapy"
-        therapy = lexicon.treatment.search(text)
+        therapy = lexicon.treatment.search(text, tokens=tokens)
         if therapy:
             fields["therapy"] = therapy[0]
             note("therapy", therapy[1], therapy[2])

@@ -19,7 +19,9 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel
 
 from imr_rules.assertion import AssertionScope, split_sentences
 from imr_rules.classify import classify_request
@@ -441,7 +443,8 @@ class Extractor:
                 drug = self.lexicon.drugs.search(i.request.text)
                 blocks.append(self.observe(i.rationale, subject=drug[0] if drug else None,
                                            dates=False))
-        return build_case(determination.patient, determination.dates, blocks, view)
+        return build_case(determination.patient, determination.dates, blocks, view,
+                          self.lexicon)
 
     def request(self, determination: Determination, item: int, case: CaseFacts) -> RequestFact:
         """The request of item `item` (1-based), classified and linked to the case."""
@@ -466,6 +469,14 @@ def extractor_for(pack: RulePack) -> Extractor:
 
 # -- merging -------------------------------------------------------------------------------------
 
+_F = TypeVar("_F", bound=BaseModel)
+
+
+def _built(model: type[_F], **values: Any) -> _F:
+    """An instance without validation (see `build_case` for why that is safe)."""
+    return model.model_construct(**values)
+
+
 def _later_wins(blocks: list[Observations], attr: str) -> dict[str, _Status]:
     """Per item, the status of the latest block that says anything (the reviewer's rationale
     speaks after the summary and is the reviewer's own finding)."""
@@ -486,14 +497,20 @@ def _present_wins(blocks: list[Observations], attr: str) -> dict[str, _Status]:
 
 
 def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
-               view: Literal["blind", "findings", "form"]) -> CaseFacts:
-    """Merge the observations of a letter's (or a form's) blocks into one `CaseFacts`."""
+               view: Literal["blind", "findings", "form"],
+               lexicon: Lexicon | None = None) -> CaseFacts:
+    """Merge the observations of a letter's (or a form's) blocks into one `CaseFacts`.
+
+    Facts are built without re-validation: every value comes from this module's constants or
+    from lexicons that were validated against the vocabulary when they were loaded.
+    """
+    lexicon = lexicon or Lexicon.default()
     all_dates = [d for obs in blocks[:1] for d in obs.dates]
     reference = dates.request_for_authorization or dates.utilization_review or (
         max(d.value for d in all_dates) if all_dates else None)
 
     doc_status = _later_wins(blocks, "doc")
-    doc = DocumentationFact(
+    doc = _built(DocumentationFact,
         **{k: v.status for k, v in doc_status.items()},
         evidence={k: v.spans for k, v in doc_status.items()},
     )
@@ -521,7 +538,7 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
             case_fields["returned_to_work"] = "present" if returned else "absent"
             case_evidence["returned_to_work"] = [s for _c, s in work]
         case_evidence["work_status"] = [s for _c, s in work]
-    case = CaseFact(
+    case = _built(CaseFact,
         age=patient.age, sex=patient.sex, date_of_injury=patient.date_of_injury,
         request_date=dates.request_for_authorization, ur_date=dates.utilization_review,
         reference_date=reference, evidence=case_evidence, **case_fields,
@@ -531,12 +548,11 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
     findings: dict[tuple[str, str], FindingFact] = {}
     treatments: dict[str, PriorTreatmentFact] = {}
     medications: dict[str, MedicationFact] = {}
-    lexicon = Lexicon.default()
     for obs in blocks:
         for name, (status, region, spans, said) in obs.diagnoses.items():
             old = diagnoses.get(name)
             if old is None or _FINDING_RANK[status] > _FINDING_RANK.get(old.status, 0):
-                diagnoses[name] = DiagnosisFact(
+                diagnoses[name] = _built(DiagnosisFact,
                     name=name, text=said, status=status,
                     category=lexicon.diagnosis_category.get(name, "other"),
                     region=region, evidence=spans)
@@ -544,7 +560,7 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
             fkey = (kind, name)
             old_f = findings.get(fkey)
             if old_f is None or _FINDING_RANK[status] > _FINDING_RANK.get(old_f.status, 0):
-                findings[fkey] = FindingFact(kind=kind, name=name, text=said,
+                findings[fkey] = _built(FindingFact, kind=kind, name=name, text=said,
                                              status=status, level=level,
                                              evidence=spans)
         for kind, t in obs.treatments.items():
@@ -552,9 +568,10 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
         for generic, m in obs.medications.items():
             medications[generic] = _merge_medication(medications.get(generic), m, generic,
                                                      reference, lexicon)
-    return CaseFacts(view=view, case=case, doc=doc, medication=list(medications.values()),
-                     diagnosis=list(diagnoses.values()), finding=list(findings.values()),
-                     prior_treatment=list(treatments.values()))
+    return _built(CaseFacts,
+        view=view, case=case, doc=doc, medication=list(medications.values()),
+        diagnosis=list(diagnoses.values()), finding=list(findings.values()),
+        prior_treatment=list(treatments.values()))
 
 
 def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTreatmentFact:
@@ -562,7 +579,7 @@ def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTrea
         return b if a is None else a if b is None else min(a, b)
 
     if old is None:
-        return PriorTreatmentFact(
+        return _built(PriorTreatmentFact,
             kind=t.kind, text=t.spans[0].text, on_date=t.on_date,
             relief_percent=t.relief_percent, relief_weeks=t.relief_weeks,
             medication_reduction=t.medication_reduction,
@@ -590,7 +607,7 @@ def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
     if old is not None and old.days_used is not None:
         days = max(days or 0, old.days_used)
     entry = lexicon.drug(m.key)
-    return MedicationFact(
+    return _built(MedicationFact,
         name=m.name, generic=generic, drug_class=entry.drug_class,
         strength_mg=m.strength_mg if m.strength_mg is not None else (old.strength_mg if old
                                                                       else None),

@@ -63,6 +63,7 @@ IMR_ANCHOR = re.compile(
     r"(?:his\s*/\s*her|his|her|their)\s+decision\s+on", _I,
 )
 RATIONALE_ANCHOR = re.compile(
+    r"(?:The\s+(?:Physician|Expert|Independent\s+Medical)\s+Reviewer'?s\s+)?"
     r"Decision\s+rationale\s*:|Rationale\s+for\s+the\s+Decision\s*:", _I,
 )
 DECISION_LINE = re.compile(r"^\s*(?P<req>\S.*?)\s*:\s*(?P<word>[A-Za-z][A-Za-z ]{0,30}?)\s*$")
@@ -430,14 +431,15 @@ _UR = re.compile(r"utili[sz]ation\s+review|\bUR\b", _I)
 _SENTENCE_STOP = re.compile(r"\.\s+(?=[A-Z])|\.\s*$", re.MULTILINE)
 
 
+@lru_cache(maxsize=8)
+def _non_space(count: int) -> re.Pattern[str]:
+    return re.compile(r"(?:\s*\S){" + str(count) + "}")
+
+
 def _after_chars(text: str, pos: int, count: int, limit: int) -> int:
     """The offset `count` non-whitespace characters after `pos` (whitespace varies in PDFs)."""
-    seen = 0
-    while pos < limit and seen < count:
-        if not text[pos].isspace():
-            seen += 1
-        pos += 1
-    return pos
+    m = _non_space(count).match(text, pos, limit)
+    return m.end() if m else limit
 
 
 def _sentence_end(text: str, pos: int, limit: int) -> int:

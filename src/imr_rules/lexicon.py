@@ -95,9 +95,9 @@ class PhraseMatcher:
         return iter(self.find(text, None, start, end))
 
     def search(self, text: str, start: int = 0, end: int | None = None,
-               ) -> tuple[str, int, int] | None:
+               tokens: Tokens | None = None) -> tuple[str, int, int] | None:
         """The first mention in `text[start:end]`, or None."""
-        found = self.find(text, None, start, end)
+        found = self.find(text, tokens.lowered if tokens else None, start, end, tokens)
         return found[0] if found else None
 
 
@@ -254,6 +254,7 @@ class Lexicon:
             self.drug_entries[key] = entry
             names[key] = [entry.name, *entry.aliases]
         self.drugs = PhraseMatcher(names)
+        _check_against_vocabulary(self, concepts, source)
         self.ingredients = PhraseMatcher(self._ingredient_names())
         self.devices = PhraseMatcher(
             {str(d["modality"]) + "|" + str(d["name"]): [d["name"], *d.get("aliases", [])]
@@ -296,6 +297,36 @@ class Lexicon:
         drugs = [*self._raw["drugs"], *extra.get("drugs", [])]
         devices = [*self._raw["devices"], *extra.get("devices", [])]
         return Lexicon(concepts, drugs, devices, source="pack lexicon")
+
+
+def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
+                              source: str) -> None:
+    """Values the lexicons give facts must be ones the vocabulary allows: checked once here,
+    so facts can be built without re-validation for every letter."""
+    from imr_rules import vocabulary as v
+
+    def allowed(model: type[Any], field: str) -> set[str]:
+        return set(v.attributes_of(model)[field].values or [])
+
+    problems: list[str] = []
+    for name, cat in lexicon.diagnosis_category.items():
+        if cat not in allowed(v.DiagnosisFact, "category"):
+            problems.append(f"diagnosis {name}: category '{cat}'")
+    for kind in lexicon.findings:
+        if kind not in allowed(v.FindingFact, "kind"):
+            problems.append(f"finding kind '{kind}'")
+    for kind in concepts.get("treatment", {}):
+        if kind not in allowed(v.PriorTreatmentFact, "kind"):
+            problems.append(f"treatment '{kind}'")
+    for item in concepts.get("documentation", {}):
+        if item not in v.DocumentationFact.model_fields:
+            problems.append(f"documentation item '{item}'")
+    for entry in lexicon.drug_entries.values():
+        if entry.drug_class not in allowed(v.MedicationFact, "drug_class"):
+            problems.append(f"drug {entry.name}: class '{entry.drug_class}'")
+    if problems:
+        raise ImrError("lexicon values outside the fact vocabulary: " + "; ".join(problems[:5]),
+                       file=source, hint="use the values `imr-rules vocabulary` lists")
 
 
 def _merge(base: Any, extra: Any) -> Any:

@@ -187,7 +187,7 @@ class Prechecker:
             blocks.append(self.extractor.observe(
                 TextBlock(text=form.note, span=Span.of(form.note, 0, len(form.note)))))
         base = build_case(patient, KeyDates(request_for_authorization=reference), blocks,
-                          "form")
+                          "form", lx)
         medications = {m.generic: m for m in base.medication}
         for i, med in enumerate(form.medications):
             hit = lx.drugs.search(med.name)

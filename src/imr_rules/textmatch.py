@@ -66,11 +66,12 @@ _JOINER = re.compile(r"[\s\-/&'\u2019]*")
 class Tokens:
     """The words of a text (lower-cased, with their offsets), computed once per block."""
 
-    __slots__ = ("text", "words", "starts", "ends")
+    __slots__ = ("text", "lowered", "words", "starts", "ends")
 
     def __init__(self, text: str, lowered: str | None = None) -> None:
         low = lowered if lowered is not None else lower(text)
         self.text = text
+        self.lowered = low
         spans = [m.span() for m in _TOKEN.finditer(low)]
         self.starts: list[int] = [a for a, _b in spans]
         self.ends: list[int] = [b for _a, b in spans]

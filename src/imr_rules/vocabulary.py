@@ -291,6 +291,11 @@ def attributes(fact_type: str) -> dict[str, AttributeSpec]:
     model = SINGLETON_FACTS.get(fact_type) or LIST_FACTS.get(fact_type)
     if model is None:
         raise KeyError(fact_type)
+    return attributes_of(model)
+
+
+def attributes_of(model: type[Fact]) -> dict[str, AttributeSpec]:
+    """The attributes of one fact model (evidence excluded)."""
     return {
         name: _attribute_spec(field.annotation, field.description)
         for name, field in model.model_fields.items()
