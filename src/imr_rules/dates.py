@@ -20,22 +20,19 @@ _MONTH_NAME = (
     r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 # Separators may be surrounded by spaces or a line break: PDF text splits "09-03-2015" into
-# "09- 03-2015" or "09-\n03- 2015". The same separator must be used twice.
+# "09- 03-2015" or "09-\n03- 2015". The same separator must be used twice. No look-behind at
+# the start (it would stop `re` from skipping to digits): the left edge is checked in code.
 _NUMERIC = re.compile(
-    r"(?<![\d/.-])(?P<m>\d{1,2})\s{0,16}(?P<sep>[/.-])\s{0,16}"
+    r"(?P<y0>(?:19|20)\d{2})-(?P<m0>\d{2})-(?P<d0>\d{2})\b"
+    r"|(?P<m>\d{1,2})\s{0,16}(?P<sep>[/.-])\s{0,16}"
     r"(?P<d>\d{1,2})\s{0,16}(?P=sep)\s{0,16}(?P<y>\d{4}|\d{2})(?![\d/])"
 )
+# "June 30, 2008", "30 June 2008", "April, 2015" (month precision), in one pattern.
 _WRITTEN = re.compile(
-    rf"\b(?P<mon>{_MONTH_NAME})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d{{2}})\b",
+    rf"\b(?:(?P<d1>\d{{1,2}})\s+)?(?P<mon>{_MONTH_NAME})"
+    rf"(?:\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?)?,?\s+(?P<y>(?:19|20)\d{{2}})\b",
     re.IGNORECASE,
 )
-_WRITTEN_DMY = re.compile(
-    rf"\b(?P<d>\d{{1,2}})\s+(?P<mon>{_MONTH_NAME}),?\s+(?P<y>(?:19|20)\d{{2}})\b", re.IGNORECASE
-)
-_MONTH_YEAR = re.compile(
-    rf"\b(?P<mon>{_MONTH_NAME}),?\s+(?P<y>(?:19|20)\d{{2}})\b", re.IGNORECASE
-)
-_ISO = re.compile(r"\b(?P<y>(?:19|20)\d{2})-(?P<m>\d{2})-(?P<d>\d{2})\b")
 
 
 class DateMatch(NamedTuple):
@@ -69,23 +66,36 @@ def find_dates(text: str, start: int = 0, end: int | None = None) -> list[DateMa
     """
     stop = len(text) if end is None else end
     found: list[DateMatch] = []
-    for pattern in (_ISO, _NUMERIC, _WRITTEN, _WRITTEN_DMY):
-        for m in pattern.finditer(text, start, stop):
-            g = m.groupdict()
-            month = _MONTHS[g["mon"].lower()[:3]] if "mon" in g else int(g["m"])
-            value = _make(_year(g["y"]), month, int(g["d"]))
-            if value is not None:
-                found.append(DateMatch(m.start(), m.end(), value, "day"))
-    for m in _MONTH_YEAR.finditer(text, start, stop):
-        month = _MONTHS[m.group("mon").lower()[:3]]
-        found.append(DateMatch(m.start(), m.end(), date(int(m.group("y")), month, 1), "month"))
-    found.sort(key=lambda d: (d.start, -(d.end - d.start)))
-    result: list[DateMatch] = []
-    for match in found:
-        if result and match.start < result[-1].end:
+    for m in _NUMERIC.finditer(text, start, stop):
+        a = m.start()
+        if a > 0 and (text[a - 1].isdigit() or text[a - 1] in "/.-"):
             continue
-        result.append(match)
-    return result
+        if m.group("y0"):
+            value = _make(int(m.group("y0")), int(m.group("m0")), int(m.group("d0")))
+        else:
+            value = _make(_year(m.group("y")), int(m.group("m")), int(m.group("d")))
+        if value is not None:
+            found.append(DateMatch(a, m.end(), value, "day"))
+    for m in _WRITTEN.finditer(text, start, stop):
+        month = _MONTHS[m.group("mon").lower()[:3]]
+        day = m.group("d2") or m.group("d1")
+        if day is None:
+            found.append(DateMatch(m.start("mon"), m.end(), date(int(m.group("y")), month, 1),
+                                   "month"))
+            continue
+        value = _make(int(m.group("y")), month, int(day))
+        if value is not None:
+            begin = m.start() if m.group("d1") and not m.group("d2") else m.start("mon")
+            found.append(DateMatch(begin, m.end(), value, "day"))
+    if len(found) > 1:
+        found.sort(key=lambda d: (d.start, -(d.end - d.start)))
+        result: list[DateMatch] = []
+        for match in found:
+            if result and match.start < result[-1].end:
+                continue
+            result.append(match)
+        return result
+    return found
 
 
 def first_date(text: str, start: int = 0, end: int | None = None) -> DateMatch | None:

@@ -33,6 +33,7 @@ from imr_rules.models import (
     Span,
     TextBlock,
 )
+from imr_rules.textmatch import lower
 
 _I = re.IGNORECASE
 _W = r"\s+"  # any run of whitespace, line breaks included
@@ -53,19 +54,42 @@ ITEMS_PREAMBLE = re.compile(
     r"The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions\s+for\s+the\s+disputed\s+"
     r"items\s*/?\s*services[^:]{0,80}?:", _I,
 )
-CA_ANCHOR = re.compile(
-    r"Claims\s+Administrator\s+guideline\s*:|"
-    r"The\s+Claims\s+Administrator\s+based\s+its\s+decision\s+on", _I,
-)
-IMR_ANCHOR = re.compile(
-    r"MAXIMUS\s+guideline\s*:|"
-    r"The\s+(?:Physician|Expert|Independent\s+Medical)\s+Reviewer\s+based\s+"
-    r"(?:his\s*/\s*her|his|her|their)\s+decision\s+on", _I,
-)
-RATIONALE_ANCHOR = re.compile(
-    r"(?:The\s+(?:Physician|Expert|Independent\s+Medical)\s+Reviewer'?s\s+)?"
-    r"Decision\s+rationale\s*:|Rationale\s+for\s+the\s+Decision\s*:", _I,
-)
+class _Anchor:
+    """A label every item of a letter has ("Decision rationale:"), found in lower-cased text.
+
+    The pattern begins with a literal word so `re` can skip ahead to it; an optional lead-in
+    ("The Physician Reviewer's ") is matched backwards from there.
+    """
+
+    def __init__(self, forward: str, lead_in: str | None = None) -> None:
+        self.forward = re.compile(forward)
+        self.lead_in = re.compile(f"(?:{lead_in})\\Z") if lead_in else None
+
+    def _start(self, low: str, start: int) -> int:
+        if self.lead_in is not None:
+            lead = self.lead_in.search(low, max(0, start - 60), start)
+            if lead:
+                return lead.start()
+        return start
+
+    def finditer(self, low: str, lo: int = 0, hi: int | None = None,
+                 ) -> Iterator[tuple[int, int]]:
+        for m in self.forward.finditer(low, lo, len(low) if hi is None else hi):
+            yield self._start(low, m.start()), m.end()
+
+    def search(self, low: str, lo: int = 0, hi: int | None = None) -> tuple[int, int] | None:
+        return next(self.finditer(low, lo, hi), None)
+
+
+CA_ANCHOR = _Anchor(r"claims\s+administrator\s+(?:guideline\s*:|based\s+its\s+decision\s+on)",
+                    lead_in=r"the\s+")
+IMR_ANCHOR = _Anchor(
+    r"maximus\s+guideline\s*:|reviewer\s+based\s+(?:his\s*/\s*her|his|her|their)\s+"
+    r"decision\s+on",
+    lead_in=r"the\s+(?:physician|expert|independent\s+medical)\s+")
+RATIONALE_ANCHOR = _Anchor(
+    r"decision\s+rationale\s*:|rationale\s+for\s+the\s+decision\s*:",
+    lead_in=r"the\s+(?:physician|expert|independent\s+medical)\s+reviewer'?s\s+")
 DECISION_LINE = re.compile(r"^\s*(?P<req>\S.*?)\s*:\s*(?P<word>[A-Za-z][A-Za-z ]{0,30}?)\s*$")
 EARLY_DECISION = re.compile(
     r"[ \t]*(?:\d{1,2}\s*[.)]\s*)?(?P<req>\S.*?)\s+(?:is|are|was|were)\s+"
@@ -243,10 +267,9 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
     )
 
 
-def _item_anchors(text: str, lo: int) -> Iterator[tuple[int, int]]:
-    """(start, end) of every rationale anchor from `lo` on."""
-    for m in RATIONALE_ANCHOR.finditer(text, lo):
-        yield m.start(), m.end()
+def _item_anchors(low: str, lo: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of every rationale anchor from `lo` on (in the lower-cased text)."""
+    yield from RATIONALE_ANCHOR.finditer(low, lo)
 
 
 # --- citations ----------------------------------------------------------------------------------
@@ -533,8 +556,9 @@ def _patient(text: str, lo: int, hi: int) -> Patient:
 
 def parse_letter(text: str, source: str = "<letter>") -> Determination:
     """Parse one letter. Raises LetterError (naming `source` and the line) when it cannot."""
+    low = lower(text)
     items_heading = ITEMS_HEADING.search(text)
-    anchors = list(_item_anchors(text, items_heading.end() if items_heading else 0))
+    anchors = list(_item_anchors(low, items_heading.end() if items_heading else 0))
     if not items_heading and not anchors:
         raise LetterError("not an IMR final determination letter (no 'IMR ISSUES, DECISIONS AND "
                           "RATIONALES' section and no decision rationales)", file=source,
@@ -568,9 +592,9 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     for n, (a_start, a_end) in enumerate(anchors, start=1):
         first_anchor = a_start
         for anchor in (CA_ANCHOR, IMR_ANCHOR):
-            m = anchor.search(text, lo, a_start)
-            if m and m.start() < first_anchor:
-                first_anchor = m.start()
+            found = anchor.search(low, lo, a_start)
+            if found and found[0] < first_anchor:
+                first_anchor = found[0]
         header = _find_header(text, lo, first_anchor, n, source)
         headers.append(header)
         item_anchor_starts.append(first_anchor)
@@ -579,14 +603,13 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     items: list[Item] = []
     for n, ((a_start, a_end), header) in enumerate(zip(anchors, headers, strict=True)):
         item_end = headers[n + 1].start if n + 1 < len(headers) else len(text)
-        ca = CA_ANCHOR.search(text, header.request[1], a_start)
-        imr = IMR_ANCHOR.search(text, header.request[1], a_start)
+        ca = CA_ANCHOR.search(low, header.request[1], a_start)
+        imr = IMR_ANCHOR.search(low, header.request[1], a_start)
         ca_block = None
         if ca:
-            ca_block = _block(text, ca.end(), imr.start() if imr and imr.start() > ca.end()
-                              else a_start)
+            ca_block = _block(text, ca[1], imr[0] if imr and imr[0] > ca[1] else a_start)
         if imr:
-            g = _block(text, imr.end(), a_start)
+            g = _block(text, imr[1], a_start)
             citation = parse_citation(g.text, g.span)
         else:
             citation = Citation(source="none", mtus_based=False)
