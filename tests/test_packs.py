@@ -152,3 +152,21 @@ def test_cli_reports_missing_pack_without_traceback(tmp_path: Path) -> None:
     result = runner.invoke(pack_app, ["test", str(tmp_path / "nope")])
     assert result.exit_code == 1
     assert "no pack.yaml" in result.output and "Traceback" not in result.output
+
+
+def test_coverage_counts_only_statuses_a_criterion_can_have() -> None:
+    from imr_rules.packs import Criterion, Topic
+    from imr_rules.packtools import reachable_statuses
+
+    topic = Topic.model_validate({
+        "id": "t", "title": "T", "applies_when": 'request.drug_class == "barbiturate_analgesic"',
+        "citation": {"section": "S", "pages": ["1"]},
+        "criteria": [{"id": "c", "statement": "s", "unmet_when": "request.quantity > 1"}]})
+    never_met = topic.criteria[0]
+    assert reachable_statuses(topic, never_met) == ["unmet", "unknown"]
+    not_recommended = Criterion(id="n", statement="s",
+                                unmet_when='request.drug_class ==  "barbiturate_analgesic"')
+    assert reachable_statuses(topic, not_recommended) == ["unmet"]
+    both = Criterion(id="b", statement="s", met_when="request.quantity <= 1",
+                     unmet_when="request.quantity > 1")
+    assert reachable_statuses(topic, both) == ["met", "unmet", "unknown"]

@@ -63,6 +63,21 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str], list[str]]] = {
         "nsaid", "not_medically_necessary", {"ppi_gi_risk": "unmet"}, ["ppi_gi_risk"]),
     "consult-pain-management.yaml": (
         "consult", "medically_necessary", {"consult_indication": "met"}, []),
+    "physical-therapy-more-visits.yaml": (
+        "physical_medicine", "not_medically_necessary",
+        {"visits_within_guideline": "unmet", "prior_therapy_functional_improvement": "unmet",
+         "home_exercise_program": "met"},
+        ["visits_within_guideline", "prior_therapy_functional_improvement"]),
+    "acupuncture-trial.yaml": (
+        "acupuncture", "medically_necessary", {"acupuncture_trial_visits": "met"}, []),
+    "benzodiazepine-long-term.yaml": (
+        "benzodiazepine", "not_medically_necessary", {"short_term_use": "unmet"},
+        ["short_term_use"]),
+    "fioricet.yaml": (
+        "barbiturate_analgesic", "not_medically_necessary", {"bca_not_recommended": "unmet"},
+        ["bca_not_recommended"]),
+    "urine-drug-screen-on-opioids.yaml": (
+        "urine_drug_test", "medically_necessary", {"udt_indication": "met"}, []),
 }
 
 

@@ -78,6 +78,9 @@ from imr_rules.errors import ImrError
 from imr_rules.textmatch import ASCII_LOWER, trie_regex
 
 AssertionStatus = Literal["present", "absent", "possible", "hypothetical"]
+# A post-trigger containing one of these speaks of the records ("was not documented").
+_RECORD_WORD = re.compile(r"document|discuss|mention|provided|address|indicat|record|submitted|"
+                          r"evidence|report")
 _STATUSES: frozenset[str] = frozenset(("present", "absent", "possible", "hypothetical"))
 
 # --------------------------------------------------------------------------------------------
@@ -315,7 +318,11 @@ class AssertionScope:
             for raw in fam.get("pre", []):
                 entry(raw).pre.append(name)
             for raw in fam.get("post", []):
-                entry(raw).post.append(name)
+                e = entry(raw)
+                e.post.append(name)
+                # "was not documented", "is not discussed": a statement about the records.
+                if _RECORD_WORD.search(raw):
+                    e.record = True
             for raw in fam.get("both", []):
                 e = entry(raw)
                 e.pre.append(name)
@@ -419,11 +426,19 @@ class AssertionScope:
                concept: tuple[int, int]) -> AssertionStatus:
         """The assertion status of the mention `text[concept[0]:concept[1]]`, which lies inside
         the sentence `text[sentence[0]:sentence[1]]`. Only the sentence's text is read."""
-        return self.statuses(text, sentence, [concept])[0]
+        return self.statuses_detailed(text, sentence, [concept])[0][0]
 
     def statuses(self, text: str, sentence: tuple[int, int],
                  concepts: list[tuple[int, int]]) -> list[AssertionStatus]:
         """`status` for several mentions of one sentence, scanning the sentence once."""
+        return [status for status, _record in self.statuses_detailed(text, sentence, concepts)]
+
+    def statuses_detailed(self, text: str, sentence: tuple[int, int],
+                          concepts: list[tuple[int, int]],
+                          ) -> list[tuple[AssertionStatus, bool]]:
+        """`statuses`, each with whether a *record* trigger decided it: `("absent", True)` is
+        "not documented" ("there is no documentation of side effects"), `("absent", False)`
+        is "not so" ("denies side effects", "no aberrant behavior was noted")."""
         s, e = sentence
         if not 0 <= s <= e <= len(text):
             raise ValueError(f"sentence {sentence} is outside the text (length {len(text)})")
@@ -434,7 +449,7 @@ class AssertionScope:
         else:
             matches, words = self._scan(sent)
             self._last = (sent, matches, words)
-        out: list[AssertionStatus] = []
+        out: list[tuple[AssertionStatus, bool]] = []
         for cs, ce in concepts:
             if not s <= cs <= ce <= e:
                 raise ValueError(f"concept {(cs, ce)} is not inside sentence {sentence}")
@@ -470,14 +485,14 @@ class AssertionScope:
         return matches, words
 
     def _decide(self, matches: list[tuple[int, int, _Entry]], words: list[int],
-                cs: int, ce: int) -> AssertionStatus:
+                cs: int, ce: int) -> tuple[AssertionStatus, bool]:
         if not matches:
-            return "present"
+            return "present", False
         fams = self._families
         hyp_pre = False
-        near_pre: tuple[int, str] | None = None  # (trigger start, family)
+        near_pre: tuple[int, str, bool] | None = None  # (trigger start, family, record)
         neg_post = False
-        near_post: tuple[int, str] | None = None
+        near_post: tuple[int, str, bool] | None = None
         for idx, (ts, te, en) in enumerate(matches):
             if ts < cs:
                 # Before the concept, or overlapping its start ("no objective" + "objective
@@ -493,7 +508,7 @@ class AssertionScope:
                     if fam.status == "hypothetical":
                         hyp_pre = True
                     elif near_pre is None or ts >= near_pre[0]:
-                        near_pre = (ts, name)
+                        near_pre = (ts, name, en.record)
             elif te > ce:
                 # After the concept, or overlapping its end; a trigger wholly inside the
                 # concept ("pain scores with and without medication") is part of its name.
@@ -506,17 +521,18 @@ class AssertionScope:
                     if fam.status == "absent":
                         neg_post = True
                     if near_post is None or ts < near_post[0]:
-                        near_post = (ts, name)
+                        near_post = (ts, name, en.record)
         if hyp_pre:
-            return "hypothetical"
+            return "hypothetical", False
         if near_pre is not None:
             status = fams[near_pre[1]].status
             if status == "absent" and neg_post:
-                return "present"  # double negation: "no evidence that X was not performed"
-            return status
+                # double negation: "no evidence that X was not performed"
+                return "present", False
+            return status, near_pre[2]
         if near_post is not None:
-            return fams[near_post[1]].status
-        return "present"
+            return fams[near_post[1]].status, near_post[2]
+        return "present", False
 
     @staticmethod
     def _blocked(matches: list[tuple[int, int, _Entry]], first: int, cs: int, name: str,

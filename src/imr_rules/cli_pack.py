@@ -60,7 +60,9 @@ def test_cmd(pack_dir: Path = typer.Argument(..., help="pack directory"),
     typer.echo(f"{len(report.cases) - len(report.failed)} passed, {len(report.failed)} failed")
     typer.echo("criterion coverage (met / unmet / unknown):")
     for key, seen in report.coverage.items():
-        marks = " ".join(("x" if seen[s] else "-") for s in ("met", "unmet", "unknown"))
+        # x seen, - not seen, . cannot happen (see packtools.reachable_statuses)
+        marks = " ".join(("." if s not in seen else "x" if seen[s] else "-")
+                         for s in ("met", "unmet", "unknown"))
         typer.echo(f"  {marks}  {key}")
     typer.echo(f"coverage {report.coverage_percent:.0f}%")
     if report.failed:

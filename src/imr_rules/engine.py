@@ -30,15 +30,18 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import random
 import re
 import threading
+import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from durable.engine import Ruleset
+import durable_rules_engine as _dre  # type: ignore[import-not-found]  # durable_rules core (C)
+from durable.engine import MessageNotHandledException, MessageObservedException
 
 from imr_rules import conditions as cl
 from imr_rules import vocabulary
@@ -594,25 +597,54 @@ class _CompiledTopic:
     derive: list[tuple[str, cl.Cond | cl.Expr, bool]]  # name, node, is a `when`
     hidden: dict[str, cl.Expr]
     criteria: list[_CompiledCriterion]
-    rulesets: list[Any]
+    rulesets: list[_Ruleset]
     facts_used: set[str]  # fact types (and list attributes) the rules pattern on
     names_item: bool
+    # what to post (see _post_plan) and the list facts the topic reads
+    singleton_plan: list[tuple[str, tuple[str, ...] | None]] = field(default_factory=list)
+    list_plan: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+    lists: tuple[str, ...] = ()
     derived_sources: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     # the singleton attributes each condition (by id of its parsed node) names, for evidence
     evidence_paths: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
 
-class _Recorder:
-    """What the actions of the current session reported: (criterion, kind) -> matched list-fact
-    ids, and whether the `$done` rule ran."""
+@dataclass(frozen=True)
+class _Ruleset:
+    """A ruleset registered with the C core: its handle, and for each rule name what its firing
+    records: (criterion index, kind, aliases of the list facts it binds), or None for the
+    `$done` (and `$catchall`) rule."""
 
-    def __init__(self) -> None:
-        self.fired: dict[tuple[int, str], set[str]] = {}
-        self.done = False
+    handle: int
+    actions: Mapping[str, tuple[int, str, tuple[str, ...]] | None]
 
-    def reset(self) -> None:
-        self.fired = {}
-        self.done = False
+
+@dataclass
+class _Case:
+    """One CaseFacts as the engine reads it (attributes as conditions see them), computed once
+    however many items share it; list facts only when a topic reads them."""
+
+    facts: CaseFacts
+    attrs: dict[str, Any]  # singleton name -> attributes, list name -> list of attributes
+    _key: bytes | None = None
+
+    @classmethod
+    def of(cls, facts: CaseFacts) -> _Case:
+        return cls(facts, {"case": _attrs(facts.case), "doc": _attrs(facts.doc)})
+
+    def env(self, lists: Iterable[str]) -> dict[str, Any]:
+        """The singletons and the list facts named in `lists` (not `item`)."""
+        attrs = self.attrs
+        for name in lists:
+            if name not in attrs:
+                attrs[name] = [_attrs(f) for f in getattr(self.facts, name)]
+        return attrs
+
+    def key(self) -> bytes:
+        """The facts' contribution to the decision id."""
+        if self._key is None:
+            self._key = _model_key(self.facts)
+        return self._key
 
 
 class Engine:
@@ -621,9 +653,10 @@ class Engine:
     def __init__(self, pack: RulePack) -> None:
         self.pack = pack
         self._lock = threading.Lock()
-        self._recorder = _Recorder()
         self._sessions = itertools.count()
         self._tables = pack.table_data()
+        self._id_prefix = (b"imr-rules decision 2\n"
+                           + json.dumps([pack.id, pack.revision]).encode() + b"\n")
         self._topics = [self._compile(topic) for topic in pack.topics]
 
     # -- compilation ------------------------------------------------------------------------
@@ -639,6 +672,7 @@ class Engine:
                     derive.append((d.name, cl.parse_value(d.value or ""), False))
             lowering = Lowering(self._tables)
             rules: dict[str, Any] = {}
+            actions: dict[str, tuple[int, str, tuple[str, ...]]] = {}
             criteria: list[_CompiledCriterion] = []
             facts_used: set[str] = set()
             # A topic depends on the other items when a criterion or a derived fact names them.
@@ -654,23 +688,33 @@ class Engine:
                     for n, conj in enumerate(lowering.dnf(node)):
                         for v, spec in enumerate(conjunct_rules(conj)):
                             facts_used |= _fact_types(spec.patterns)
-                            rules[f"c{index}.{kind}.{n}.{v}"] = {
-                                "all": spec.patterns,
-                                "run": self._action(index, kind, spec.list_aliases)}
+                            rule = f"c{index}.{kind}.{n}.{v}"
+                            rules[rule] = {"all": spec.patterns}
+                            actions[rule] = (index, kind, tuple(spec.list_aliases))
                 criteria.append(_CompiledCriterion(
                     crit, index, {k: v is not None for k, v in texts.items()}, parsed))
         except cl.ConditionError as exc:
             raise PackError(f"topic '{topic.id}': {exc.message}", file=where,
                             hint="run `imr-rules pack lint`") from None
-        rulesets = self._rulesets(topic, rules)
+        rulesets = self._rulesets(topic, rules, actions)
         compiled = _CompiledTopic(topic, applies, derive, dict(lowering.hidden), criteria,
                                   rulesets, facts_used, names_item)
+        compiled.singleton_plan, compiled.list_plan = _post_plan(
+            facts_used, set(_names(list(rules.values()))))
+        # the list facts derived values and the posted facts read (`item` comes per call)
+        read = {tag.rstrip(SHADOW) for tag in facts_used}
+        for node in [n for _name, n, _w in derive] + list(lowering.hidden.values()):
+            read |= cl.list_facts(node) | {p.fact for p in cl.paths(node)}
+        compiled.lists = tuple(n for n in vocabulary.LIST_FACTS if n in read and n != "item")
         compiled.derived_sources = self._derived_sources(derive, lowering.hidden)
         return compiled
 
-    def _rulesets(self, topic: Topic, rules: dict[str, Any]) -> list[Any]:
+    def _rulesets(self, topic: Topic, rules: dict[str, Any],
+                  actions: Mapping[str, tuple[int, str, tuple[str, ...]]]) -> list[_Ruleset]:
         """Register `rules` as one or more rulesets of at most MAX_RULES_PER_RULESET rules; a
-        chunk the C core still refuses (error 107: too many nodes) is halved."""
+        chunk the C core still refuses (error 107: too many nodes) is halved. The rulesets are
+        created in the C core directly (what durable.engine.Ruleset does, without its action
+        objects: `_run` drives the actions itself)."""
         names = list(rules)
         chunks = [names[i:i + MAX_RULES_PER_RULESET]
                   for i in range(0, max(len(names), 1), MAX_RULES_PER_RULESET)]
@@ -678,12 +722,16 @@ class Engine:
         while chunks:
             chunk = chunks.pop(0)
             definition = {n: dict(rules[n]) for n in chunk}
-            definition["$done"] = {"all": [{"go": {"t": TRIGGER}}], "run": self._done}
+            definition["$done"] = {"all": [{"go": {"t": TRIGGER}}]}
             definition["$catchall"] = {"all": [{"never": {"t": "$never"}},
-                                               {"any": {"$ex": {"t": 1}}}], "run": self._done}
+                                               {"any": {"$ex": {"t": 1}}}]}
+            table: dict[str, tuple[int, str, tuple[str, ...]] | None] = {
+                n: actions[n] for n in chunk}
+            table["$done"] = table["$catchall"] = None
             name = f"{self.pack.id}:{self.pack.revision}:{topic.id}:{next(_RULESET_COUNTER)}"
             try:
-                out.append(Ruleset(name, None, definition))
+                handle = _dre.create_ruleset(name, json.dumps(definition, ensure_ascii=False))
+                out.append(_Ruleset(handle, table))
             except Exception as exc:  # durable_rules_engine.error, a plain Exception subclass
                 if len(chunk) == 1:
                     raise PackError(f"topic '{topic.id}': rule {chunk[0]} is too large for "
@@ -709,29 +757,14 @@ class Engine:
             sources[name] = found
         return sources
 
-    def _action(self, index: int, kind: str, aliases: list[str]) -> Any:
-        recorder = self._recorder
-
-        def action(c: Any) -> None:
-            ids = recorder.fired.setdefault((index, kind), set())
-            bound = c._m
-            for alias in aliases:
-                fact = bound.get(alias)
-                if fact is not None:
-                    ids.add(fact["id"])
-        return action
-
-    def _done(self, c: Any) -> None:
-        self._recorder.done = True
-
     # -- evaluation -------------------------------------------------------------------------
     def topic_for(self, request: RequestFact, facts: CaseFacts | None = None) -> Topic | None:
         """The first topic (in pack order) whose applies_when holds for this request."""
-        compiled = self._select(request, facts or CaseFacts())
+        compiled = self._select(_attrs(request), _Case.of(facts or CaseFacts()))
         return compiled.topic if compiled else None
 
-    def _select(self, request: RequestFact, facts: CaseFacts) -> _CompiledTopic | None:
-        env = {"request": _attrs(request), "case": _attrs(facts.case), "doc": _attrs(facts.doc),
+    def _select(self, request_attrs: dict[str, Any], case: _Case) -> _CompiledTopic | None:
+        env = {"request": request_attrs, "case": case.attrs["case"], "doc": case.attrs["doc"],
                "table": self._tables}
         for compiled in self._topics:
             if cl.evaluate(compiled.applies, env):
@@ -745,21 +778,24 @@ class Engine:
         return self._evaluate(request, facts, items, None)
 
     def _evaluate(self, request: RequestFact, facts: CaseFacts, items: Sequence[ItemFact],
-                  shuffle: random.Random | None) -> Verdict:
-        decision_id = self._decision_id(request, facts, items)
-        compiled = self._select(request, facts)
+                  shuffle: random.Random | None, *, case: _Case | None = None,
+                  request_attrs: dict[str, Any] | None = None,
+                  selected: tuple[_CompiledTopic | None] | None = None) -> Verdict:
+        """`case`, `request_attrs` and `selected` (the topic, in a 1-tuple) may be passed when
+        already computed for the same request and facts."""
+        if case is None:
+            case = _Case.of(facts)
+        if request_attrs is None:
+            request_attrs = _attrs(request)
+        decision_id = self._decision_id(request, case, items)
+        compiled = selected[0] if selected is not None else self._select(request_attrs, case)
         base = {"decision_id": decision_id, "pack": self.pack.id,
                 "pack_version": self.pack.version, "pack_revision": self.pack.revision}
         if compiled is None:
             return Verdict(**base, trace=["no topic applies to this request"])
         topic = compiled.topic
-        env: dict[str, Any] = {"request": _attrs(request), "case": _attrs(facts.case),
-                               "doc": _attrs(facts.doc), "table": self._tables,
-                               "medication": [_attrs(m) for m in facts.medication],
-                               "diagnosis": [_attrs(d) for d in facts.diagnosis],
-                               "finding": [_attrs(f) for f in facts.finding],
-                               "prior_treatment": [_attrs(p) for p in facts.prior_treatment],
-                               "item": [_attrs(i) for i in items]}
+        env: dict[str, Any] = {"request": request_attrs, "table": self._tables,
+                               **case.env(compiled.lists), "item": [_attrs(i) for i in items]}
         trace = [f"topic {topic.id}: applies_when {topic.applies_when!r} holds"]
         derived: dict[str, Any] = {}
         env["derived"] = derived
@@ -773,12 +809,16 @@ class Engine:
         for name, expr in compiled.hidden.items():
             derived[name] = cl.eval_expr(expr, env)
 
-        posted = self._facts(compiled, env, request, facts, items)
+        posted = self._facts(compiled, env)
         if shuffle is not None:
             shuffle.shuffle(posted)
+        for fact in posted:
+            fact["sid"] = _SID
+        posted.append({"sid": _SID, "id": TRIGGER, "t": TRIGGER})
+        batch = json.dumps(posted, ensure_ascii=False)  # once for every ruleset of the topic
         fired: dict[tuple[int, str], set[str]] = {}
         for ruleset in compiled.rulesets:
-            fired.update(self._run(ruleset, [dict(f) for f in posted]))
+            fired.update(self._run(ruleset, batch))
 
         results: list[CriterionResult] = []
         for cc in compiled.criteria:
@@ -837,71 +877,121 @@ class Engine:
         others and see an ItemFact for every other item (index = position in `requests`).
         `facts` is one CaseFacts for all items, or one per item (the findings view)."""
         per_item = [facts] * len(requests) if isinstance(facts, CaseFacts) else list(facts)
+        # what the engine reads of each CaseFacts, once per object for this call (the blind
+        # view shares one CaseFacts between all items)
+        cases: dict[int, _Case] = {}
+        for f in per_item:
+            if id(f) not in cases:
+                cases[id(f)] = _Case.of(f)
         verdicts: dict[int, Verdict] = {}
-        later: list[int] = []
+        later: list[tuple[int, dict[str, Any], _CompiledTopic]] = []
         for index, request in enumerate(requests):
-            compiled = self._select(request, per_item[index])
+            case = cases[id(per_item[index])]
+            request_attrs = _attrs(request)
+            compiled = self._select(request_attrs, case)
             if compiled is not None and compiled.names_item:
-                later.append(index)
+                later.append((index, request_attrs, compiled))
             else:
-                verdicts[index] = self.evaluate(request, per_item[index])
-        for index in later:
+                verdicts[index] = self._evaluate(request, per_item[index], (), None, case=case,
+                                                 request_attrs=request_attrs,
+                                                 selected=(compiled,))
+        for index, request_attrs, compiled in later:
             others = [ItemFact(index=j, topic=verdicts[j].topic if j in verdicts else None,
                                text=r.text, procedure=r.procedure,
                                outcome=verdicts[j].outcome if j in verdicts else None)
                       for j, r in enumerate(requests) if j != index]
-            verdicts[index] = self.evaluate(requests[index], per_item[index], others)
+            verdicts[index] = self._evaluate(requests[index], per_item[index], others, None,
+                                             case=cases[id(per_item[index])],
+                                             request_attrs=request_attrs, selected=(compiled,))
         return [verdicts[i] for i in range(len(requests))]
 
     # -- durable_rules ----------------------------------------------------------------------
-    def _run(self, ruleset: Any, posted: list[dict[str, Any]]) -> dict[tuple[int, str], set[str]]:
-        """Assert the facts and then the trigger in one session, run the actions, delete the
-        session; return what fired."""
+    def _run(self, ruleset: _Ruleset, batch: str) -> dict[tuple[int, str], set[str]]:
+        """Assert the facts and then the trigger (`batch`, with the session id to fill in) in
+        one session, run the actions, delete the session; return what fired.
+
+        This is durable.engine.Ruleset.assert_facts + do_actions without their per-firing
+        overhead (a Closure, a JSON parse of the state and the message, a state update per
+        action): only the rule's name is read from the message (the whole message is parsed
+        only when the rule binds list facts, for their ids), and the actions change no state.
+        Errors are collected as do_actions reports them."""
+        fired: dict[tuple[int, str], set[str]] = {}
+        errors: list[Any] = []
+        done = False
+        handle, actions = ruleset.handle, ruleset.actions
         with self._lock:
             sid = str(next(self._sessions))
-            for fact in posted:
-                fact["sid"] = sid
-            batch = posted + [{"sid": sid, "id": TRIGGER, "t": TRIGGER}]
-            self._recorder.reset()
-            errors: list[Any] = []
-            handle = ruleset.assert_facts(batch)
-            ruleset.do_actions(handle, lambda e, _state: errors.append(e) if e else None)
-            fired, done = self._recorder.fired, self._recorder.done
-            self._recorder.reset()
+            text = batch.replace(_SID_JSON, f'"sid": "{sid}"')
+            code, state = _dre.assert_facts(handle, text)
+            if code == 1:
+                raise MessageNotHandledException(json.loads(text))
+            if code == 2:
+                raise MessageObservedException(json.loads(text))
+            if code == 3:
+                state = 0
+            try:
+                started = _dre.start_action_for_state(handle, state)
+                message: str | None = started[1] if started else None
+                while message is not None:
+                    # the message is {"<rule name>": {alias: fact, ...}}; rule names hold no
+                    # quote, so the name is the text up to the second quote
+                    name = message[2:message.find('"', 2)] if message.startswith('{"') else ""
+                    if name not in actions:
+                        name = next(iter(json.loads(message)))
+                    action = actions[name]
+                    if action is None:
+                        done = True
+                    else:
+                        index, kind, aliases = action
+                        ids = fired.setdefault((index, kind), set())
+                        if aliases:
+                            bound = json.loads(message)[name]
+                            for alias in aliases:
+                                fact = bound.get(alias)
+                                if fact is not None:
+                                    ids.add(fact["id"])
+                    try:
+                        message = _dre.complete_and_start_action(handle, state)
+                    except Exception as exc:
+                        _dre.abandon_action(handle, state)
+                        errors.append(exc)
+                        break
+            except Exception as exc:
+                errors.append(exc)
             if done:
-                ruleset.delete_state(sid)
+                _dre.delete_state(handle, sid)
         if errors or not done:
             raise RuntimeError(f"durable_rules did not complete the evaluation: {errors}")
         return fired
 
-    def _facts(self, compiled: _CompiledTopic, env: Mapping[str, Any], request: RequestFact,
-               facts: CaseFacts, items: Sequence[ItemFact]) -> list[dict[str, Any]]:
+    def _facts(self, compiled: _CompiledTopic, env: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The facts to post, as durable_rules sees them: the fact types the topic's rules
+        pattern on, with the attributes they name (no rule can see any other)."""
         used = compiled.facts_used
         out: list[dict[str, Any]] = []
-        for name in SINGLETON_ORDER:
-            if name not in used:
-                continue
+        for name, columns in compiled.singleton_plan:
             attrs = env[name]
             fact = {"id": name, "t": name}
-            for attr, value in attrs.items():
-                if value is None or isinstance(value, list):
-                    if isinstance(value, list):
-                        for tag in (f"{name}.{attr}", f"{name}.{attr}{SHADOW}"):
-                            if tag in used:
-                                out.extend({"id": f"{tag}.{i}", "t": tag, "v": v}
-                                           for i, v in enumerate(value))
+            for attr in attrs if columns is None else columns:
+                value = attrs.get(attr)
+                if value is None:
+                    continue
+                if isinstance(value, list):
+                    for tag in (f"{name}.{attr}", f"{name}.{attr}{SHADOW}"):
+                        if tag in used:
+                            out.extend({"id": f"{tag}.{i}", "t": tag, "v": v}
+                                       for i, v in enumerate(value))
                     continue
                 fact[attr] = value
             out.append(fact)
-        for name in vocabulary.LIST_FACTS:
-            for tag in (name, name + SHADOW):
-                if tag not in used:
-                    continue
-                for i, row in enumerate(env[name]):
-                    fact = {"id": f"{tag}.{i}", "t": tag}
-                    fact.update({k: v for k, v in row.items()
-                                 if v is not None and not isinstance(v, list)})
-                    out.append(fact)
+        for name, tag, columns in compiled.list_plan:
+            for i, row in enumerate(env[name]):
+                fact = {"id": f"{tag}.{i}", "t": tag}
+                for attr in columns:
+                    value = row.get(attr)
+                    if value is not None and not isinstance(value, list):
+                        fact[attr] = value
+                out.append(fact)
         return out
 
     def _evidence(self, compiled: _CompiledTopic, node: cl.Cond | None, matched: set[str],
@@ -936,13 +1026,17 @@ class Engine:
                                        end=span.end, text=span.text))
         return out
 
-    def _decision_id(self, request: RequestFact, facts: CaseFacts,
-                       items: Sequence[ItemFact]) -> str:
-        payload = json.dumps([self.pack.id, self.pack.revision,
-                              request.model_dump(mode="json"), facts.model_dump(mode="json"),
-                              [i.model_dump(mode="json") for i in items]],
-                             sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    def _decision_id(self, request: RequestFact, case: _Case,
+                     items: Sequence[ItemFact]) -> str:
+        """A hash of the pack (id and revision) and every input: the request, the case facts
+        and the other items, each as its JSON (field order is fixed by the models)."""
+        digest = hashlib.blake2b(self._id_prefix, digest_size=8)
+        digest.update(_model_key(request))
+        digest.update(case.key())
+        digest.update(b"%d\n" % len(items))
+        for item in items:
+            digest.update(_model_key(item))
+        return digest.hexdigest()
 
 
 def _id_order(fid: str) -> tuple[str, int]:
@@ -972,6 +1066,97 @@ def _attrs(model: Any) -> dict[str, Any]:
     """A fact's attributes as conditions see them (evidence left out, dates as ordinals)."""
     return {name: (value.toordinal() if isinstance(value, date) else value)
             for name, value in model.__dict__.items() if name != "evidence"}
+
+
+
+# the session id of every posted fact, filled in per session: json.dumps writes "\x01" as
+# \u0001 and escapes every quote inside strings, so `"sid": "\u0001"` is only ever the key
+_SID = "\x01"
+_SID_JSON = json.dumps({"sid": _SID})[1:-1]
+
+
+def _names(node: Any) -> Iterator[str]:
+    """Every key and string value in durable_rules patterns: a superset of the attribute names
+    they test or refer to."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _names(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _names(value)
+    elif isinstance(node, str):
+        yield node
+
+
+def _post_plan(used: set[str], names: set[str]
+               ) -> tuple[list[tuple[str, tuple[str, ...] | None]],
+                          list[tuple[str, str, tuple[str, ...]]]]:
+    """Which facts and attributes to post: the singletons (and list facts, and their shadows)
+    whose type a pattern names, with the attributes a pattern may name (`names`: every key and
+    string in the patterns), and a singleton's list attributes whose elements are patterned
+    on; in the order of the vocabulary. Derived values are all posted (None: every one)."""
+    singletons: list[tuple[str, tuple[str, ...] | None]] = []
+    for name in SINGLETON_ORDER:
+        if name not in used:
+            continue
+        if name == "derived":
+            singletons.append((name, None))
+            continue
+        singletons.append((name, tuple(
+            a for a in vocabulary.attributes(name)
+            if a in names or f"{name}.{a}" in used or f"{name}.{a}{SHADOW}" in used)))
+    lists = [(name, tag, tuple(a for a in vocabulary.attributes(name) if a in names))
+             for name in vocabulary.LIST_FACTS for tag in (name, name + SHADOW) if tag in used]
+    return singletons, lists
+
+
+_KEY_FIELDS: dict[type[Any], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _mentions(annotation: Any, test: Any) -> bool:
+    return bool(test(annotation)) or any(_mentions(a, test) for a in typing.get_args(annotation))
+
+
+def _key_fields(cls: type[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A fact model's float fields, and its fields holding facts (directly or in a list)."""
+    fields = _KEY_FIELDS.get(cls)
+    if fields is None:
+        floats = tuple(n for n, f in cls.model_fields.items()
+                       if _mentions(f.annotation, lambda a: a is float))
+        nested = tuple(n for n, f in cls.model_fields.items() if _mentions(
+            f.annotation, lambda a: isinstance(a, type) and issubclass(a, vocabulary.Fact)))
+        fields = _KEY_FIELDS[cls] = (floats, nested)
+    return fields
+
+
+def _nonfinite(model: Any, where: str, out: list[str]) -> None:
+    """Append `where.field=value` for every NaN or infinite float of a fact (and its facts)."""
+    floats, nested = _key_fields(model.__class__)
+    values = model.__dict__
+    for name in floats:
+        value = values.get(name)
+        if isinstance(value, float) and not math.isfinite(value):
+            out.append(f"{where}.{name}={value!r}")
+    for name in nested:
+        value = values.get(name)
+        if isinstance(value, list):
+            for i, v in enumerate(value):
+                if _key_fields(v.__class__) != ((), ()):
+                    _nonfinite(v, f"{where}.{name}.{i}", out)
+        elif value is not None:
+            _nonfinite(value, f"{where}.{name}", out)
+
+
+def _model_key(model: Any) -> bytes:
+    """A fact model's JSON for the decision id, newline-terminated (the JSON has none). JSON
+    writes NaN and infinities as null, like None: those are appended after a tab."""
+    odd: list[str] = []
+    _nonfinite(model, "", odd)
+    key = model.model_dump_json().encode()
+    if odd:
+        key += b"\t" + " ".join(odd).encode()
+    return key + b"\n"
 
 
 _PLACE = re.compile(r"\{([a-z_]+)\.([a-z_0-9]+)\}")

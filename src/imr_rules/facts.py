@@ -50,12 +50,11 @@ Assertion = Literal["present", "absent", "possible", "hypothetical"]
 _REQUEST_CONTEXT = re.compile(
     r"\b(?:request(?:ed|s|ing)?|RFA|utili[sz]ation\s+review|UR|denied|non-?certif\w*|"
     r"certif\w*|authori[sz]\w*|IMR|appeal\w*|modified)\b", re.IGNORECASE)
-# Words that make a negation a statement about the records ("no documentation of side
-# effects": not documented) rather than about the patient ("denies side effects": documented).
-_RECORD_WORDS = re.compile(
-    r"\b(?:document\w*|discuss\w*|mention\w*|evidence\w*|report\w*|record\w*|indicat\w*|"
-    r"provided|address\w*|assess\w*|show\w*|demonstrat\w*|noted|describ\w*|establish\w*|"
-    r"support\w*|monitor\w*|information)\b", re.IGNORECASE)
+# "No aberrant behavior is discussed": a negation that the verb after the concept makes a
+# statement about the records ("not documented"), unlike "no aberrant behavior was noted".
+_RECORD_VERB_AFTER = re.compile(
+    r"\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:\w+\s+)?(?:documented|discussed|"
+    r"mentioned|addressed|provided|recorded|described|indicated|reported)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"(?<![\d.])(?P<a>\d{1,3})\s*(?:%|percent)?\s*(?:-|to|\u2013)\s*"
                       r"(?P<b>\d{1,3})\s*(?:%|percent)|(?<![\d.])(?P<c>\d{1,3})\s*(?:%|percent)",
                       re.IGNORECASE)
@@ -255,11 +254,15 @@ class Extractor:
             self._references.add(reference[1])
         if not mentions:
             return pending
-        statuses = self.scope.statuses(text, (s, e), [(a, b) for _f, _c, a, b in mentions])
+        detailed = self.scope.statuses_detailed(text, (s, e),
+                                                [(a, b) for _f, _c, a, b in mentions])
+        statuses = [status for status, _record in detailed]
         procedure_sentence = any(f == "treatment" and c != "medication"
                                  for f, c, _a, _b in mentions)
         long_term = False
-        for (family, concept, a, b), status in zip(mentions, statuses, strict=True):
+        for (family, concept, a, b), (status, by_record) in zip(mentions, detailed, strict=True):
+            if status == "absent" and not by_record:
+                by_record = _RECORD_VERB_AFTER.search(text, b, e) is not None
             if status in ("hypothetical", "absent") and not (family == "doc" or
                                                              family == "diagnosis"
                                                              or family.startswith("finding")
@@ -275,13 +278,13 @@ class Extractor:
             elif family == "doc":
                 if concept in _MEDICATION_EFFECTS and procedure_sentence:
                     continue  # "60-75% of pain reduction" after an injection: not analgesia
-                self._documentation(text, s, e, concept, status, span, obs)
+                self._documentation(concept, status, by_record, span, obs)
             elif family == "case":
                 if concept == "long_term":
                     long_term = long_term or status == "present"  # read with the drugs
                     continue
                 rank = _SOURCE_RANK["absent_record" if status == "absent" and
-                                    _RECORD_WORDS.search(text, s, e) else status]
+                                    by_record else status]
                 obs.case.setdefault(concept, _Status()).see(
                     "present" if status in ("present", "possible") else "absent", rank, span)
             elif family == "work" and status == "present":
@@ -322,9 +325,9 @@ class Extractor:
         elif _FINDING_RANK[status] == _FINDING_RANK[old[0]]:
             old[2].append(span)
 
-    def _documentation(self, text: str, s: int, e: int, concept: str, status: str,
-                       span: Span, obs: Observations) -> None:
-        record_negation = status == "absent" and _RECORD_WORDS.search(text, s, e) is not None
+    def _documentation(self, concept: str, status: str, by_record: bool, span: Span,
+                       obs: Observations) -> None:
+        record_negation = status == "absent" and by_record
         if status == "absent" and not record_negation and concept in self.lexicon.monitoring:
             # "denies side effects", "no aberrant behavior": the check is documented.
             status = "present"

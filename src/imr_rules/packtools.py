@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from imr_rules.engine import Engine
 from imr_rules.errors import PackError
-from imr_rules.packs import PackCases, RulePack, line_of, load_pack, read_yaml
+from imr_rules.packs import Criterion, PackCases, RulePack, Topic, line_of, load_pack, read_yaml
 from imr_rules.vocabulary import (
     CaseFact,
     CaseFacts,
@@ -78,11 +78,25 @@ def case_inputs(request: dict[str, Any], facts: dict[str, Any]
     return RequestFact.model_validate(request), case_facts, items
 
 
+def reachable_statuses(topic: Topic, criterion: Criterion) -> list[str]:
+    """The statuses a criterion can have by construction, which coverage counts: `met` needs a
+    met_when and `unmet` an unmet_when; `unknown` cannot happen when a condition is the
+    topic's own applies_when (a "not recommended" rule: it holds wherever it is evaluated)."""
+    def norm(text: str | None) -> str:
+        return " ".join((text or "").split())
+
+    statuses = [s for s, cond in (("met", criterion.met_when), ("unmet", criterion.unmet_when))
+                if cond]
+    if norm(topic.applies_when) not in (norm(criterion.met_when), norm(criterion.unmet_when)):
+        statuses.append("unknown")
+    return statuses
+
+
 def run_tests(pack_dir: Path | str, engine: Engine | None = None) -> TestReport:
     """Run every case of `<pack>/tests/*.yaml` and record criterion coverage."""
     pack = load_pack(pack_dir)
     engine = engine or Engine(pack)
-    coverage = {f"{t.id}.{c.id}": {s: False for s in STATUSES}
+    coverage = {f"{t.id}.{c.id}": {s: False for s in reachable_statuses(t, c)}
                 for t in pack.topics for c in t.criteria}
     results: list[CaseResult] = []
     for test_file in sorted((pack.root / "tests").glob("*.yaml")):
