@@ -204,3 +204,16 @@ def test_two_workers_give_the_same_items(tmp_path: Path) -> None:
     one = json.loads(run_cli("audit", str(LETTERS), "--format", "json").stdout)
     two = json.loads(run_cli("audit", str(LETTERS), "--format", "json", "--workers", "2").stdout)
     assert one["items"] == two["items"]
+
+
+def test_a_documented_opioid_case_is_predicted_certifiable() -> None:
+    # A letter written for the tests: every criterion documented in the summary's words
+    # ("pain is rated 8/10 without medications and 4/10 with medications", "denies side
+    # effects", "no aberrant behavior was noted") must be read as met, not as negated.
+    path = ROOT / "tests" / "fixtures" / "letters" / "written_overturned_opioid.txt"
+    (item,) = audit_text(path.read_text(encoding="utf-8"), path.name)
+    assert (item.topic, item.actual, item.predicted, item.consistent) == (
+        "opioid", "overturned", "overturned", True)
+    statuses = {c.id: c.status for c in item.criteria}
+    assert statuses["adverse_effects"] == statuses["aberrant_behavior"] == "met"
+    assert statuses["pain_assessment"] == "met"
