@@ -74,7 +74,8 @@ _SINCE = re.compile(r"\bsince\s+(?:at\s+least\s+)?(?:as\s+early\s+as\s+)?(?:abou
 _YEAR = re.compile(r"\b(?P<y>(?:19|20)\d{2})\b")
 _RELIEF_WORDS = re.compile(r"\b(?:relief|reduction|improve\w*|benefit\w*|decrease\w*|"
                            r"helped|better|effective)\b", re.IGNORECASE)
-_NO_BENEFIT = re.compile(r"\b(?:no|without|not|minimal|little|failed\s+to\s+provide)\s+"
+_NO_BENEFIT = re.compile(r"\bfailed\s+(?!to\s+(?:document|provide|indicate|show))|"
+                         r"\b(?:no|without|not|minimal|little|failed\s+to\s+provide)\s+"
                          r"(?:\w+\s+){0,2}(?:relief|benefit|improvement|help)\b|"
                          r"\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b",
                          re.IGNORECASE)
@@ -135,6 +136,7 @@ class _Medication:
     duration_days: int | None = None
     long_term: bool = False
     current: bool = True
+    new: bool = True  # every mention so far says it is newly prescribed
 
 
 @dataclass
@@ -232,6 +234,7 @@ class Extractor:
         imaging = "imaging_context" in kinds
         electro = "electrodiagnostic_context" in kinds
         discontinued = any(f == "context" and c == "discontinued" for f, c, _a, _b in found)
+        newly = any(f == "context" and c == "new_prescription" for f, c, _a, _b in found)
         mentions: list[tuple[str, str, int, int]] = []  # (family, concept, start, end)
         drugs: list[tuple[str, int, int]] = []
         reference: tuple[str, int, int] | None = None
@@ -259,6 +262,8 @@ class Extractor:
         statuses = [status for status, _record in detailed]
         procedure_sentence = any(f == "treatment" and c != "medication"
                                  for f, c, _a, _b in mentions)
+        drug_sentence = any(f == "drug" or (f == "treatment" and c == "medication")
+                            for f, c, _a, _b in mentions)
         long_term = False
         for (family, concept, a, b), (status, by_record) in zip(mentions, detailed, strict=True):
             if status == "absent" and not by_record:
@@ -279,6 +284,9 @@ class Extractor:
                 if concept in _MEDICATION_EFFECTS and procedure_sentence:
                     continue  # "60-75% of pain reduction" after an injection: not analgesia
                 self._documentation(concept, status, by_record, span, obs)
+                if concept == "analgesia" and drug_sentence:
+                    # Pain relief told of a drug is that drug's documented benefit.
+                    self._documentation("medication_efficacy", status, by_record, span, obs)
             elif family == "case":
                 if concept == "long_term":
                     long_term = long_term or status == "present"  # read with the drugs
@@ -297,7 +305,7 @@ class Extractor:
         present_drugs = [(c, a, b) for (f, c, a, b), st in zip(mentions, statuses, strict=True)
                          if f == "drug" and st in ("present", "possible")]
         return self._medications(original, text, base, s, e, present_drugs, treated, obs,
-                                 pending, long_term, discontinued)
+                                 pending, long_term, discontinued, newly)
 
     def _diagnosis(self, text: str, s: int, a: int, concept: str, status: str, span: Span,
                    obs: Observations) -> None:
@@ -385,7 +393,7 @@ class Extractor:
     def _medications(self, original: str, text: str, base: int, s: int, e: int,
                      drugs: list[tuple[str, int, int]], treated: list[tuple[str, int, int]],
                      obs: Observations, pending: tuple[int | None, bool, Span] | None,
-                     has_long_term: bool, discontinued: bool,
+                     has_long_term: bool, discontinued: bool, newly: bool,
                      ) -> tuple[int | None, bool, Span] | None:
         lx = self.lexicon
         duration = _use_duration(text, s, e)
@@ -423,6 +431,7 @@ class Extractor:
                 med.duration_days = max(med.duration_days or 0, own_duration)
             if has_long_term:
                 med.long_term = True
+            med.new = med.new and newly
             if discontinued:
                 med.current = False
             if pending is not None:
@@ -615,6 +624,7 @@ def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
         first_documented=first, days_used=days,
         long_term=m.long_term or bool(old and old.long_term),
         current=m.current and (old.current if old else True),
+        new_prescription=m.new and (old.new_prescription if old else True),
         evidence=[*(old.evidence if old else []), *m.spans],
     )
 
@@ -644,6 +654,11 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
         wanted = _components(request.generic)
         for med in case.medication:
             if wanted & _components(med.generic) and med.current:
+                if med.new_prescription and not med.days_used and not med.long_term:
+                    # "Cyclobenzaprine is prescribed for a short course": a new start.
+                    update["continues_current"] = False
+                    evidence["continues_current"] = list(med.evidence)
+                    break
                 update.update(continues_current=True, days_used=med.days_used,
                               long_term=med.long_term, first_documented=med.first_documented)
                 evidence["continues_current"] = list(med.evidence)

@@ -187,6 +187,8 @@ class MedicationFact(ListFact):
     days_used: int | None = None
     long_term: bool = False
     current: bool = True
+    new_prescription: bool = Field(False, description="the records describe the drug only as "
+                                   "newly prescribed or started")
     status: Status = "present"
 
 
