@@ -217,3 +217,14 @@ def test_a_documented_opioid_case_is_predicted_certifiable() -> None:
     statuses = {c.id: c.status for c in item.criteria}
     assert statuses["adverse_effects"] == statuses["aberrant_behavior"] == "met"
     assert statuses["pain_assessment"] == "met"
+
+
+def test_letter_outside_the_packs_dates_is_flagged() -> None:
+    text = letter_path("002").read_text(encoding="utf-8").replace(
+        "08-28- 2015", "08-28- 2018").replace("10-05-2015", "10-05-2018")
+    items = audit_text(text)
+    for item in items:
+        (finding,) = [f for f in item.findings if f.kind == "pack_not_in_force"]
+        assert "2018-08-28" in finding.message
+    assert not [f for i in seed_items().values() for f in i.findings
+                if f.kind == "pack_not_in_force"]

@@ -28,6 +28,7 @@ from imr_rules.vocabulary import CaseFacts, RequestFact
 
 FindingKind = Literal[
     "decision_contradicts_criteria", "citation_not_covering", "no_citation", "no_topic",
+    "pack_not_in_force",
 ]
 
 
@@ -202,9 +203,26 @@ class Auditor:
                          for i in range(1, n + 1)]
         finding_requests = [ex.request(det, i, finding_cases[i - 1]) for i in range(1, n + 1)]
         finding_verdicts = self._findings_verdicts(finding_requests, finding_cases)
-        return [self._item(det, item, blind_v, found_v)
-                for item, blind_v, found_v in zip(det.items, blind_verdicts, finding_verdicts,
-                                                  strict=True)]
+        version = self._version_finding(det)
+        audited = [self._item(det, item, blind_v, found_v)
+                   for item, blind_v, found_v in zip(det.items, blind_verdicts,
+                                                     finding_verdicts, strict=True)]
+        if version is None:
+            return audited
+        return [a.model_copy(update={"findings": [*a.findings, version]}) for a in audited]
+
+    def _version_finding(self, det: Determination) -> Finding | None:
+        """A finding when the letter's request (or UR) date falls outside the pack's dates."""
+        when = det.dates.request_for_authorization or det.dates.utilization_review
+        g = self.pack.guideline
+        if when is None or (g.effective_from <= when and (g.effective_to is None
+                                                           or when <= g.effective_to)):
+            return None
+        until = g.effective_to.isoformat() if g.effective_to else "now"
+        return Finding(kind="pack_not_in_force",
+                       message=f"the request dates from {when.isoformat()}, outside "
+                               f"{self.pack.id} ({g.effective_from.isoformat()} to {until}); "
+                               "audit it with the pack in force on that date")
 
     def _findings_verdicts(self, requests: list[RequestFact],
                            cases: list[CaseFacts]) -> list[Verdict]:
