@@ -145,3 +145,33 @@ def test_facts_no_rule_matches_do_not_raise(engine: Engine) -> None:
                       medication=[MedicationFact(name="Prozac", drug_class="antidepressant")])
     verdict = engine.evaluate(relaxant(days_used=3, ingredients=["x"], levels=["L4-L5"]), facts)
     assert verdict.topic == "muscle_relaxant"
+
+
+def test_decision_id_tells_apart_every_input(engine: Engine) -> None:
+    base = relaxant(days_used=7)
+    ids = {engine.evaluate(r, f).decision_id for r, f in [
+        (base, CaseFacts()),
+        (relaxant(days_used=7, strength_mg=float("nan")), CaseFacts()),
+        (relaxant(days_used=7, strength_mg=float("inf")), CaseFacts()),
+        (relaxant(days_used=7, strength_mg=None), CaseFacts(case=CaseFact(age=40))),
+        (base, CaseFacts(prior_treatment=[PriorTreatmentFact(kind="physical_therapy",
+                                                             relief_weeks=float("nan"))])),
+        (base, CaseFacts(prior_treatment=[PriorTreatmentFact(kind="physical_therapy")])),
+    ]}
+    assert len(ids) == 6
+    assert engine.evaluate(base, CaseFacts()).decision_id == \
+        engine.evaluate(relaxant(days_used=7), CaseFacts()).decision_id
+
+
+def test_items_sharing_facts_get_the_verdicts_of_single_evaluations(engine: Engine) -> None:
+    facts = CaseFacts(case=CaseFact(acute_flare="present"),
+                      diagnosis=[DiagnosisFact(name="radiculopathy")],
+                      medication=[MedicationFact(name="Soma", drug_class="muscle_relaxant")])
+    requests = [relaxant(days_used=7), relaxant(days_used=40),
+                RequestFact(kind="injection", procedure="epidural_steroid_injection",
+                            level_count=1),
+                RequestFact(kind="device", modality="tens")]
+    shared = engine.evaluate_items(requests, facts)
+    per_item = engine.evaluate_items(requests, [facts.model_copy() for _ in requests])
+    single = [engine.evaluate(r, facts) for r in requests]
+    assert shared == per_item == single

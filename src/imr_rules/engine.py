@@ -588,6 +588,7 @@ class _CompiledCriterion:
     index: int
     has: dict[str, bool]  # kind -> the criterion has that condition
     parsed: dict[str, cl.Cond | None]
+    citation_ref: CitationRef | None = None
 
 
 @dataclass
@@ -846,12 +847,13 @@ class Engine:
                     f"{'not met' if status == 'unmet' else 'not documented'}: {crit.statement}")
             citation = crit.citation or topic.citation
             confirmed = crit.confirmed and citation.confirmed
+            if cc.citation_ref is None:  # the same for every verdict (an immutable model)
+                cc.citation_ref = CitationRef(
+                    source=self.pack.citation_source(citation), section=citation.section,
+                    pages=list(citation.pages), confirmed=citation.confirmed and crit.confirmed)
             results.append(CriterionResult(
                 id=crit.id, statement=crit.statement, status=status, required=crit.required,
-                confirmed=confirmed, reason=reason,
-                citation=CitationRef(source=self.pack.citation_source(citation),
-                                     section=citation.section, pages=list(citation.pages),
-                                     confirmed=citation.confirmed and crit.confirmed),
+                confirmed=confirmed, reason=reason, citation=cc.citation_ref,
                 evidence=evidence, to_document=crit.to_document))
             trace.append(f"{crit.id}: {status}" + (f" ({deciding}_when holds)" if deciding
                                                   else " (neither met_when nor unmet_when "
@@ -1141,12 +1143,19 @@ def _nonfinite(model: Any, where: str, out: list[str]) -> None:
             out.append(f"{where}.{name}={value!r}")
     for name in nested:
         value = values.get(name)
-        if isinstance(value, list):
-            for i, v in enumerate(value):
-                if _key_fields(v.__class__) != ((), ()):
-                    _nonfinite(v, f"{where}.{name}.{i}", out)
-        elif value is not None:
-            _nonfinite(value, f"{where}.{name}", out)
+        many = isinstance(value, list)
+        for i, v in enumerate(value if many else [value]):
+            if v is None:
+                continue
+            inner_floats, inner_nested = _key_fields(v.__class__)
+            if inner_nested:
+                _nonfinite(v, f"{where}.{name}" + (f".{i}" if many else ""), out)
+                continue
+            inner = v.__dict__
+            for attr in inner_floats:
+                x = inner.get(attr)
+                if isinstance(x, float) and not math.isfinite(x):
+                    out.append(f"{where}.{name}" + (f".{i}" if many else "") + f".{attr}={x!r}")
 
 
 def _model_key(model: Any) -> bytes:
