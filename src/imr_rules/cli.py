@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from imr_rules import __version__
 from imr_rules.errors import ImrError, LetterError
@@ -51,13 +52,13 @@ class ParseFormat(StrEnum):
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print one line to stderr and exit with `code`."""
-    err.print(f"[red]error:[/red] {message}", markup=True)
+    err.print(f"[red]error:[/red] {escape(message)}", markup=True)
     raise typer.Exit(code)
 
 
 def report_errors(errors: list[ImrError]) -> None:
     for e in errors:
-        err.print(f"[red]error:[/red] {e.one_line()}", markup=True, highlight=False)
+        err.print(f"[red]error:[/red] {escape(e.one_line())}", markup=True, highlight=False)
 
 
 def exit_status(done: int, failed: int) -> int:
@@ -216,9 +217,9 @@ def audit(
                 if isinstance(result, AuditError):
                     summary.add_error()
                     errors.append(result)
-                    err.print(f"[red]error:[/red] {result.file}"
-                              f"{':' + str(result.line) if result.line else ''}: "
-                              f"{result.message}", markup=True, highlight=False)
+                    where = result.file + (f":{result.line}" if result.line else "")
+                    err.print(f"[red]error:[/red] {escape(where)}: {escape(result.message)}",
+                              markup=True, highlight=False)
                     if format is AuditFormat.jsonl:
                         sink.write(json.dumps({"error": result.model_dump()}) + "\n")
                     continue
@@ -325,4 +326,5 @@ def main() -> None:
     try:
         app()
     except ImrError as exc:
-        fail(exc.one_line())
+        err.print(f"[red]error:[/red] {escape(exc.one_line())}", markup=True)
+        sys.exit(2)
