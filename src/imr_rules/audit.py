@@ -24,7 +24,6 @@ from imr_rules.facts import Extractor, extractor_for
 from imr_rules.models import Citation, Decision, Determination, Item, Model
 from imr_rules.packs import RulePack, Topic
 from imr_rules.verdicts import CriterionResult, Verdict
-from imr_rules.vocabulary import CaseFacts, RequestFact
 
 FindingKind = Literal[
     "decision_contradicts_criteria", "citation_not_covering", "no_citation", "no_topic",
@@ -202,14 +201,13 @@ class Auditor:
         finding_cases = [ex.case_facts(det, "findings", item=i, summary=summary_obs)
                          for i in range(1, n + 1)]
         finding_requests = [ex.request(det, i, finding_cases[i - 1]) for i in range(1, n + 1)]
-        finding_verdicts = self._findings_verdicts(finding_requests, finding_cases)
-        version = self._version_finding(det)
-        audited = [self._item(det, item, blind_v, found_v)
-                   for item, blind_v, found_v in zip(det.items, blind_verdicts,
-                                                     finding_verdicts, strict=True)]
-        if version is None:
-            return audited
-        return [a.model_copy(update={"findings": [*a.findings, version]}) for a in audited]
+        # Each item is judged on its own rationale; cross-item criteria (a consultation for a
+        # procedure of the same letter) see the other items' outcomes on their own findings.
+        finding_verdicts = self.engine.evaluate_items(finding_requests, finding_cases)
+        letter_findings = [f for f in (self._version_finding(det),) if f is not None]
+        return [self._item(det, item, blind_v, found_v, letter_findings)
+                for item, blind_v, found_v in zip(det.items, blind_verdicts, finding_verdicts,
+                                                  strict=True)]
 
     def _version_finding(self, det: Determination) -> Finding | None:
         """A finding when the letter's request (or UR) date falls outside the pack's dates."""
@@ -224,14 +222,8 @@ class Auditor:
                                f"{self.pack.id} ({g.effective_from.isoformat()} to {until}); "
                                "audit it with the pack in force on that date")
 
-    def _findings_verdicts(self, requests: list[RequestFact],
-                           cases: list[CaseFacts]) -> list[Verdict]:
-        # Each item is judged on its own rationale; cross-item criteria (a consultation for a
-        # procedure of the same letter) see the other items' outcomes on their own findings.
-        return self.engine.evaluate_items(requests, cases)
-
-    def _item(self, det: Determination, item: Item, blind_v: Verdict,
-              found_v: Verdict) -> AuditItem:
+    def _item(self, det: Determination, item: Item, blind_v: Verdict, found_v: Verdict,
+              letter_findings: list[Finding]) -> AuditItem:
         topic = self.pack.topic(found_v.topic) if found_v.topic else None
         g = item.guideline
         findings: list[Finding] = []
@@ -262,7 +254,7 @@ class Auditor:
             criteria=found_v.criteria,
             citation=CitationOut(source=g.source, mtus_based=g.mtus_based,
                                  sections=g.sections, pages=g.pages),
-            findings=findings, decision_id=found_v.decision_id,
+            findings=findings + letter_findings, decision_id=found_v.decision_id,
             fingerprint=_fingerprint(blind_v),
         )
 
