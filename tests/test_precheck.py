@@ -78,6 +78,17 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str], list[str]]] = {
         ["bca_not_recommended"]),
     "urine-drug-screen-on-opioids.yaml": (
         "urine_drug_test", "medically_necessary", {"udt_indication": "met"}, []),
+    "antidepressant-duloxetine-no-benefit.yaml": (
+        "antidepressant", "not_medically_necessary",
+        {"antidepressant_indication": "met", "antidepressant_efficacy": "unmet",
+         "antidepressant_side_effects": "unknown"}, ["antidepressant_efficacy"]),
+    "imaging-lumbar-mri.yaml": (
+        "imaging", "medically_necessary",
+        {"imaging_conservative_care_failed": "met", "nerve_compromise_on_exam": "met"}, []),
+    "hypnotic-zolpidem-long-term.yaml": (
+        "hypnotic", "not_medically_necessary",
+        {"hypnotic_short_term": "unmet", "insomnia_documented": "met",
+         "hypnotic_efficacy": "met"}, ["hypnotic_short_term"]),
 }
 
 

@@ -69,13 +69,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
 from imr_rules.errors import ImrError
-from imr_rules.textmatch import ASCII_LOWER, trie_regex
+from imr_rules.textmatch import ASCII_LOWER, _top_level_alternatives, trie_regex
 
 AssertionStatus = Literal["present", "absent", "possible", "hypothetical"]
 # A post-trigger containing one of these speaks of the records ("was not documented").
@@ -259,6 +260,13 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 # --------------------------------------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*")
+_WORD_SPLIT = re.compile(r"([^\W_]+(?:['\u2019][^\W_]+)*)")
+
+
+def word_starts(text: str) -> list[int]:
+    """The start of every word of `text` (as `AssertionScope` counts words for its windows)."""
+    offsets = list(accumulate(map(len, _WORD_SPLIT.split(text))))
+    return offsets[0:-1:2]
 _ALL = "*"
 _TRIGGER_KEYS = ("pre", "post", "both", "clausal", "record", "pseudo", "termination",
                  "soft_termination")
@@ -284,6 +292,31 @@ class _Family:
     window: int
     post_window: int
     clausal_window: int  # a clausal trigger governs its whole clause, however long
+
+
+def _leading_literals(pattern: str) -> list[str] | None:
+    """Literal texts one of which every match of `pattern` starts with (None: not known).
+    Understands a leading run of letters and a leading `(?:word|word|...)` group, in each
+    top-level alternative."""
+    alternatives = _top_level_alternatives(pattern)
+    if len(alternatives) > 1:
+        found: list[str] = []
+        for alternative in alternatives:
+            lead_words = _leading_literals(alternative)
+            if lead_words is None:
+                return None
+            found += lead_words
+        return found
+    lead = re.match(r"[a-z']+", pattern)
+    if lead:
+        word = lead.group()
+        if pattern[lead.end():lead.end() + 1] in ("?", "*", "{"):
+            word = word[:-1]
+        return [word] if word else None
+    group = re.match(r"\(\?:((?:[a-z']+\|)*[a-z']+)\)", pattern)
+    if group and pattern[group.end():group.end() + 1] not in ("?", "*", "{"):
+        return group.group(1).split("|")
+    return None
 
 
 def _norm(s: str) -> str:
@@ -365,6 +398,14 @@ class AssertionScope:
                                hint="regex triggers are Python regexes after 're:'") from exc
             alts.append(f"(?P<r{i}>{key[3:]})")
             self._group_entry[f"r{i}"] = entries[key]
+        # The regex entries are tried at every word start before the trie: when each one
+        # starts with known words, one look-ahead over those words skips them all at once
+        # (same matches, same order).
+        leads = [_leading_literals(key[3:]) for key in patterns]
+        if alts and all(leads):
+            words = sorted({w for lead in leads if lead for w in lead}, key=lambda w: (-len(w), w))
+            alts = ["(?=" + "|".join(re.escape(w) for w in words) + ")(?:" + "|".join(alts)
+                    + ")"]
         word_start = [p for p in literal if p[0].isalnum()]
         other_start = [p for p in literal if not p[0].isalnum()]
         if word_start:
@@ -455,6 +496,34 @@ class AssertionScope:
                 raise ValueError(f"concept {(cs, ce)} is not inside sentence {sentence}")
             out.append(self._decide(matches, words, cs - s, ce - s))
         return out
+
+    def scan_lowered(self, low: str, start: int, end: int) -> list[tuple[int, int, _Entry]]:
+        """The trigger matches of the sentence `[start, end)` of an ASCII text whose lower-cased
+        copy is `low`, with offsets into it (no copy of the sentence is made). The character
+        before a sentence never continues a word, so matching inside the whole text gives what
+        matching the sentence alone gives. Use with `decide`."""
+        literal = self._literal
+        groups = self._group_entry
+        matches: list[tuple[int, int, _Entry]] = []
+        for m in self._regex.finditer(low, start, end):
+            g = m.lastgroup
+            if g == "w" or g == "o":
+                said = m.group()
+                # Most matches are written as in the lexicon (one space between words).
+                en = literal.get(said) or literal.get(_norm(said))
+                if en is None:  # cannot happen: the trie only holds lexicon phrases
+                    continue
+            else:
+                en = groups[g]  # type: ignore[index]
+            matches.append((m.start(), m.end(), en))
+        return matches
+
+    def decide(self, matches: list[tuple[int, int, _Entry]], words: list[int], cs: int,
+               ce: int) -> tuple[AssertionStatus, bool]:
+        """The status (and whether a record trigger decided it) of the mention `[cs, ce)`
+        given the sentence's `scan_lowered` matches and the text's word starts (`word_starts`),
+        all in the same offsets."""
+        return self._decide(matches, words, cs, ce)
 
     def triggers(self, text: str, sentence: tuple[int, int]) -> list[tuple[int, int, str]]:
         """The lexicon phrases matched in a sentence (absolute spans, matched text); for

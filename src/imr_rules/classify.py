@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from imr_rules.lexicon import Lexicon
-from imr_rules.models import Span
+from imr_rules.models import Span, make_span
 from imr_rules.textmatch import Tokens
 from imr_rules.vocabulary import RequestFact
 
@@ -61,6 +61,16 @@ _SUPPLY = re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|pillo
                      r"hot\s*/?\s*cold|cold\s+therapy|orthotics?|garment|cushion)\b",
                      re.IGNORECASE)
 _WORDS = {"two": 2, "three": 3}
+# Body regions as letters name them (shared with fact extraction).
+REGION = re.compile(
+    r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|l-spine|cervical|neck|c-spine|"
+    r"thoracic|t-spine|shoulders?|knees?|hips?|hands?|wrists?|elbows?|ankles?|feet|foot)\b",
+    re.IGNORECASE)
+REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lumbar",
+                 "l-spine": "lumbar", "neck": "cervical", "c-spine": "cervical",
+                 "t-spine": "thoracic", "shoulders": "shoulder", "knees": "knee",
+                 "hips": "hip", "hands": "hand", "wrists": "wrist", "elbows": "elbow",
+                 "ankles": "ankle", "feet": "foot"}
 
 
 def _strength(text: str, start: int) -> tuple[float, int, int] | None:
@@ -100,8 +110,7 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
 
     def note(attr: str, s: int, e: int) -> None:
         if base is not None:
-            evidence.setdefault(attr, []).append(Span(start=base + s, end=base + e,
-                                                      text=text[s:e]))
+            evidence.setdefault(attr, []).append(make_span(base + s, base + e, text[s:e]))
 
     fields: dict[str, object] = {"text": text}
     lowered = text.lower()
@@ -252,6 +261,11 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
             note("days_supply", d.start(), d.end())
         if "dose_stated" not in fields:
             fields["dose_stated"] = bool(re.search(r"\d\s*(?:mg|mcg|%)", lowered))
+    region = REGION.search(text)
+    if region:
+        word = " ".join(region.group("r").lower().split())
+        fields["region"] = REGION_NAMES.get(word, word)
+        note("region", region.start(), region.end())
     return RequestFact.model_validate({**fields, "evidence": evidence})
 
 

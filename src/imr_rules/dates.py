@@ -59,6 +59,66 @@ def _make(y: int, m: int, d: int) -> date | None:
         return None
 
 
+# The same two patterns, shaped so that `re` can skip ahead to a possible first character (a
+# pattern that starts with a group or a word boundary is tried at every position):
+# `_NUMERIC` with its first digit factored out (`a1` marks the year-first form, `mt` holds the
+# month's optional second digit); `_WRITTEN` split by its first character (a day or a month
+# name), on lower-cased text, without the leading word boundary (checked in code).
+_NUMERIC_FAST = re.compile(
+    r"\d(?:(?P<a1>)(?:(?<=1)9|(?<=2)0)\d{2}-(?P<m0>\d{2})-(?P<d0>\d{2})\b"
+    r"|(?P<mt>\d?)\s{0,16}(?P<sep>[/.-])\s{0,16}"
+    r"(?P<d>\d{1,2})\s{0,16}(?P=sep)\s{0,16}(?P<y>\d{4}|\d{2})(?![\d/]))"
+)
+_WRITTEN_TAIL = (r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)?,?\s+(?P<y>(?:19|20)\d{2})\b")
+_WRITTEN_DAY = re.compile(rf"(?P<d1>\d\d?)\s+(?P<mon>{_MONTH_NAME}){_WRITTEN_TAIL}")
+_WRITTEN_MONTH = re.compile(rf"(?P<mon>{_MONTH_NAME}){_WRITTEN_TAIL}")
+
+
+def _is_word(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+# (start, end, month start, month, first day or None, second day or None, year)
+_Written = tuple[int, int, int, str, str | None, str | None, str]
+
+
+def _written(text: str, start: int, stop: int) -> list[_Written]:
+    """The matches of `_WRITTEN` in `text[start:stop]`, as `finditer` gives them."""
+    seg = text[start:stop]
+    if not seg.isascii():
+        return [(m.start(), m.end(), m.start("mon"), m.group("mon"), m.group("d1"),
+                 m.group("d2"), m.group("y")) for m in _WRITTEN.finditer(text, start, stop)]
+    # Matched in the lower-cased window; the leading \b is checked against the text itself
+    # (the window's own start is no word boundary unless the text's is).
+    low = seg.lower()
+    out: list[_Written] = []
+    pos = 0
+    n = len(low)
+    by_day = _WRITTEN_DAY.search(low, pos, n)
+    by_month = _WRITTEN_MONTH.search(low, pos, n)
+    while by_day is not None or by_month is not None:
+        # At one position only one of them can match (a digit or a letter comes first).
+        if by_month is None or (by_day is not None and by_day.start() < by_month.start()):
+            m = by_day
+        else:
+            m = by_month
+        assert m is not None
+        a = m.start()
+        at = start + a
+        if at == 0 or not _is_word(text[at - 1]):  # the pattern's leading \b
+            d1 = m.group("d1") if m.re is _WRITTEN_DAY else None
+            out.append((at, start + m.end(), start + m.start("mon"), m.group("mon"), d1,
+                        m.group("d2"), m.group("y")))
+            pos = m.end() if m.end() > a else a + 1
+        else:
+            pos = a + 1
+        if by_day is not None and by_day.start() < pos:
+            by_day = _WRITTEN_DAY.search(low, pos, n)
+        if by_month is not None and by_month.start() < pos:
+            by_month = _WRITTEN_MONTH.search(low, pos, n)
+    return out
+
+
 def find_dates(text: str, start: int = 0, end: int | None = None) -> list[DateMatch]:
     """Every full or month-precision date in `text[start:end]`, in order, without overlaps.
 
@@ -66,27 +126,26 @@ def find_dates(text: str, start: int = 0, end: int | None = None) -> list[DateMa
     """
     stop = len(text) if end is None else end
     found: list[DateMatch] = []
-    for m in _NUMERIC.finditer(text, start, stop):
+    for m in _NUMERIC_FAST.finditer(text, start, stop):
         a = m.start()
         if a > 0 and (text[a - 1].isdigit() or text[a - 1] in "/.-"):
             continue
-        if m.group("y0"):
-            value = _make(int(m.group("y0")), int(m.group("m0")), int(m.group("d0")))
+        if m.group("a1") is not None:
+            value = _make(int(text[a:a + 4]), int(m.group("m0")), int(m.group("d0")))
         else:
-            value = _make(_year(m.group("y")), int(m.group("m")), int(m.group("d")))
+            value = _make(_year(m.group("y")), int(text[a:m.end("mt")]), int(m.group("d")))
         if value is not None:
             found.append(DateMatch(a, m.end(), value, "day"))
-    for m in _WRITTEN.finditer(text, start, stop):
-        month = _MONTHS[m.group("mon").lower()[:3]]
-        day = m.group("d2") or m.group("d1")
+    for a, b, mon_start, mon, d1, d2, year in _written(text, start, stop):
+        month = _MONTHS[mon.lower()[:3]]
+        day = d2 or d1
         if day is None:
-            found.append(DateMatch(m.start("mon"), m.end(), date(int(m.group("y")), month, 1),
-                                   "month"))
+            found.append(DateMatch(mon_start, b, date(int(year), month, 1), "month"))
             continue
-        value = _make(int(m.group("y")), month, int(day))
+        value = _make(int(year), month, int(day))
         if value is not None:
-            begin = m.start() if m.group("d1") and not m.group("d2") else m.start("mon")
-            found.append(DateMatch(begin, m.end(), value, "day"))
+            begin = a if d1 and not d2 else mon_start
+            found.append(DateMatch(begin, b, value, "day"))
     if len(found) > 1:
         found.sort(key=lambda d: (d.start, -(d.end - d.start)))
         result: list[DateMatch] = []

@@ -1066,8 +1066,10 @@ def _fact_types(patterns: list[dict[str, Any]]) -> set[str]:
 
 
 def _attrs(model: Any) -> dict[str, Any]:
-    """A fact's attributes as conditions see them (evidence left out, dates as ordinals)."""
-    return {name: (value.toordinal() if isinstance(value, date) else value)
+    """A fact's attributes as conditions see them (evidence left out, dates as ordinals; a
+    NaN or infinite number is unknown: durable_rules' JSON parser cannot read it and crashes)."""
+    return {name: (value.toordinal() if isinstance(value, date) else
+                   None if isinstance(value, float) and not math.isfinite(value) else value)
             for name, value in model.__dict__.items() if name != "evidence"}
 
 

@@ -17,20 +17,25 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from imr_rules.assertion import AssertionScope, split_sentences
+from imr_rules.assertion import AssertionScope, split_sentences, word_starts
+from imr_rules.classify import REGION as _REGION
+from imr_rules.classify import REGION_NAMES as _REGION_NAMES
 from imr_rules.classify import classify_request
 from imr_rules.dates import DateMatch, find_dates
 from imr_rules.letters import blank_furniture
 from imr_rules.lexicon import Lexicon, MultiMatcher, PhraseMatcher
-from imr_rules.models import Determination, KeyDates, Patient, Span, TextBlock
+from imr_rules.models import Determination, KeyDates, Patient, Span, TextBlock, make_span
 from imr_rules.packs import RulePack
-from imr_rules.textmatch import lower
+from imr_rules.textmatch import Tokens, lower
+from imr_rules.textmatch import Twin as _Twin
 from imr_rules.vocabulary import (
     CaseFact,
     CaseFacts,
@@ -84,10 +89,7 @@ _MED_REDUCTION = re.compile(
     r"opioid|narcotic|analgesic)s?\b|\b(?:medication|opioid|narcotic)s?\s+(?:use\s+)?"
     r"(?:was\s+|were\s+)?(?:reduced|decreased)\b", re.IGNORECASE)
 _LEVEL = re.compile(r"\b[CTLS]\s?\d{1,2}(?:\s*-\s*[CTLS]?\s?\d{1,2})?\b")
-_REGION = re.compile(r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|cervical|neck|"
-                     r"thoracic|shoulder|knee|hip|hand|wrist|elbow|ankle|foot)\b", re.IGNORECASE)
-_REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lumbar",
-                 "neck": "cervical"}
+
 _COUNT_WORDS = re.compile(r"\b(?P<w>several|multiple|multiply|two|three|four|numerous|\d{1,3})\s+"
                           r"(?:\w+\s+){0,4}?(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits)",
                           re.IGNORECASE)
@@ -96,6 +98,18 @@ _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 # therapy, relief belongs to that treatment (prior_treatment), not to the medication.
 _MEDICATION_EFFECTS = frozenset({"analgesia", "medication_efficacy", "pain_scores_with_without"})
 _SOURCE_RANK = {"absent_record": 3, "present": 2, "possible": 1, "absent": 0}
+
+_REQUEST_CONTEXT_T = _Twin(_REQUEST_CONTEXT, strip=False)
+_RECORD_VERB_AFTER_T = _Twin(_RECORD_VERB_AFTER)
+_RELIEF_WORDS_T = _Twin(_RELIEF_WORDS)
+_NO_BENEFIT_T = _Twin(_NO_BENEFIT, strip=False)
+_MED_REDUCTION_T = _Twin(_MED_REDUCTION, strip=False)
+_COUNT_WORDS_T = _Twin(_COUNT_WORDS, strip=False)
+_REGION_T = _Twin(_REGION, strip=False)
+_SINCE_T = _Twin(_SINCE)
+_USE_DURATION_T = _Twin(_USE_DURATION)
+_DURATION_T = _Twin(_DURATION)
+_PERCENT_T = _Twin(_PERCENT)
 
 
 @dataclass
@@ -152,6 +166,10 @@ class Observations:
     treatments: dict[str, _Treatment] = field(default_factory=dict)
     medications: dict[str, _Medication] = field(default_factory=dict)
     dates: list[DateMatch] = field(default_factory=list)
+    # Facts `build_case` made of this block alone (immutable models), for the next view of the
+    # same letter: the summary is merged into every view. Keyed by what they depend on.
+    built: dict[tuple[Any, ...], BaseModel] = field(default_factory=dict, repr=False,
+                                                    compare=False)
 
 
 _FINDING_RANK = {"present": 3, "possible": 2, "absent": 1}
@@ -165,6 +183,9 @@ class Extractor:
         self.lexicon = lexicon or Lexicon.default()
         self.scope = scope or AssertionScope.default()
         self._subject: str | None = None
+        self._low: str | None = None  # the block being read, lower-cased (ASCII blocks)
+        self._words: list[int] | None = None  # its word starts, when first needed
+        self._scan: tuple[int, int, list[Any]] | None = None  # the last sentence's triggers
         self._classified: dict[tuple[str, int], RequestFact] = {}
         lx = self.lexicon
         # The families read in every block; drug references last (only with a subject).
@@ -192,11 +213,16 @@ class Extractor:
         """
         obs = Observations()
         self._subject = subject
+        self._scan = None
         self._references: set[int] = set()
         original, base = block.text, block.span.start
         # Footers inside a sentence must not split it; offsets stay those of the letter.
         text = blank_furniture(original)
         low = lower(text)
+        # Assertion status reads the block's own lower-cased copy and word starts (ASCII text:
+        # the same characters as lower-casing each sentence alone).
+        self._low = low if text.isascii() else None
+        self._words = None
         if dates:
             obs.dates = [DateMatch(d.start + base, d.end + base, d.value, d.precision)
                          for d in find_dates(text)]
@@ -207,12 +233,15 @@ class Extractor:
         # One scan of the block per family, then each mention to its sentence.
         buckets: list[list[tuple[str, str, int, int]]] = [[] for _ in sentences]
         families = self._families_with_subject if subject is not None else self._families
-        for family, concept, a, b in families.find(text, low):
+        tokens = Tokens(text, low)
+        if self._low is not None:
+            self._words = tokens.word_starts()
+        for family, concept, a, b in families.find_tokens(tokens):
             k = bisect_right(starts, a) - 1
             if k >= 0 and b <= sentences[k][1]:
                 buckets[k].append((family, concept, a, b))
         request_sentences = set()
-        for m in _REQUEST_CONTEXT.finditer(text):
+        for m in _REQUEST_CONTEXT_T.finditer(text, self._low, 0, len(text)):
             request_sentences.add(bisect_right(starts, m.start()) - 1)
         pending_duration: tuple[int | None, bool, Span] | None = None
         for k, (s, e) in enumerate(sentences):
@@ -223,8 +252,27 @@ class Extractor:
                                                   pending_duration)
         return obs
 
+    def _statuses(self, text: str, s: int, e: int, concepts: list[tuple[int, int]],
+                  ) -> list[tuple[Assertion, bool]]:
+        """`AssertionScope.statuses_detailed` for mentions of the sentence `[s, e)` of the
+        block being read."""
+        low = self._low
+        if low is None:
+            return self.scope.statuses_detailed(text, (s, e), concepts)
+        scan = self._scan
+        if scan is None or scan[0] != s or scan[1] != e:
+            scan = self._scan = (s, e, self.scope.scan_lowered(low, s, e))
+        matches = scan[2]
+        if not matches:
+            return [("present", False)] * len(concepts)
+        words = self._words
+        if words is None:
+            words = self._words = word_starts(text)
+        decide = self.scope.decide
+        return [decide(matches, words, cs, ce) for cs, ce in concepts]
+
     def _span(self, text: str, base: int, s: int, e: int) -> Span:
-        return Span(start=base + s, end=base + e, text=text[s:e])
+        return make_span(base + s, base + e, text[s:e])
 
     def _sentence(self, original: str, text: str, base: int, s: int, e: int,
                   found: list[tuple[str, str, int, int]], about_request: bool,
@@ -257,8 +305,7 @@ class Extractor:
             self._references.add(reference[1])
         if not mentions:
             return pending
-        detailed = self.scope.statuses_detailed(text, (s, e),
-                                                [(a, b) for _f, _c, a, b in mentions])
+        detailed = self._statuses(text, s, e, [(a, b) for _f, _c, a, b in mentions])
         statuses = [status for status, _record in detailed]
         procedure_sentence = any(f == "treatment" and c != "medication"
                                  for f, c, _a, _b in mentions)
@@ -267,7 +314,7 @@ class Extractor:
         long_term = False
         for (family, concept, a, b), (status, by_record) in zip(mentions, detailed, strict=True):
             if status == "absent" and not by_record:
-                by_record = _RECORD_VERB_AFTER.search(text, b, e) is not None
+                by_record = _RECORD_VERB_AFTER_T.search(text, self._low, b, e) is not None
             if status in ("hypothetical", "absent") and not (family == "doc" or
                                                              family == "diagnosis"
                                                              or family.startswith("finding")
@@ -312,7 +359,7 @@ class Extractor:
         region = self.lexicon.diagnosis_region.get(concept)
         if region is None:
             # The region named nearest before the diagnosis ("lumbar radiculopathy").
-            nearest = [m.group("r") for m in _REGION.finditer(text, max(s, a - 40), a)]
+            nearest = [m.group("r") for m in _REGION_T.finditer(text, self._low, max(s, a - 40), a)]
             if nearest:
                 word = " ".join(nearest[-1].lower().split())
                 region = _REGION_NAMES.get(word, word)
@@ -350,17 +397,19 @@ class Extractor:
         for concept, a, b in treated:
             t = obs.treatments.setdefault(concept, _Treatment(concept))
             t.spans.append(self._span(original, base, a, b))
-        relief = _RELIEF_WORDS.search(text, s, e) is not None
+        low = self._low
+        relief = _RELIEF_WORDS_T.search(text, low, s, e) is not None
         if relief:
-            for m in _PERCENT.finditer(text, s, e):
+            for m in _PERCENT_T.finditer(text, low, s, e):
                 owner = treated[max(0, bisect_right(starts, m.start()) - 1)][0]
                 value = float(m.group("a") or m.group("c"))
                 t = obs.treatments[owner]
                 t.relief_percent = value if t.relief_percent is None else min(
                     t.relief_percent, value)
                 t.spans.append(self._span(original, base, m.start(), m.end()))
-            for m in _DURATION.finditer(text, s, e):
-                if not _RELIEF_WORDS.search(text, max(s, m.start() - 60), min(e, m.end() + 40)):
+            for m in _DURATION_T.finditer(text, low, s, e):
+                if not _RELIEF_WORDS_T.search(text, low, max(s, m.start() - 60),
+                                              min(e, m.end() + 40)):
                     continue
                 owner = treated[max(0, bisect_right(starts, m.start()) - 1)][0]
                 weeks = _weeks(m.group("a"), m.group("unit"))
@@ -369,20 +418,28 @@ class Extractor:
                 t = obs.treatments[owner]
                 t.relief_weeks = weeks if t.relief_weeks is None else min(t.relief_weeks, weeks)
                 t.spans.append(self._span(original, base, m.start(), m.end()))
+        # What the sentence says of every treatment it names: read once.
+        no_benefit = _NO_BENEFIT_T.search(text, low, s, e) is not None
+        red = _MED_REDUCTION_T.search(text, low, s, e)
+        reduction = None
+        if red:
+            st = self._statuses(text, s, e, [(red.start(), red.end())])[0][0]
+            reduction = "absent" if st == "absent" else "present"
+        count = _COUNT_WORDS_T.search(text, low, s, e)
+        counted = None
+        if count:
+            word = count.group("w").lower()
+            counted = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 2)
         for concept, _a, _b in treated:
             t = obs.treatments[concept]
-            if _NO_BENEFIT.search(text, s, e):
+            if no_benefit:
                 t.outcome = "no_benefit"
             elif relief and t.outcome == "unknown":
                 t.outcome = "improved"
-            red = _MED_REDUCTION.search(text, s, e)
-            if red:
-                st = self.scope.status(text, (s, e), (red.start(), red.end()))
-                t.medication_reduction = "absent" if st == "absent" else "present"
-            count = _COUNT_WORDS.search(text, s, e)
-            if count and t.count is None:
-                word = count.group("w").lower()
-                t.count = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 2)
+            if reduction is not None:
+                t.medication_reduction = reduction
+            if counted is not None and t.count is None:
+                t.count = counted
             if t.on_date is None:
                 # Only a date after the treatment's name is its date ("The 5/27/2014 report
                 # indicates ... epidural in 2012" is the report's date).
@@ -396,11 +453,13 @@ class Extractor:
                      has_long_term: bool, discontinued: bool, newly: bool,
                      ) -> tuple[int | None, bool, Span] | None:
         lx = self.lexicon
-        duration = _use_duration(text, s, e)
         if not drugs:
             # "has been taking the following medications for at least six months." — the
             # duration belongs to the drugs the next sentence lists.
-            if any(c == "medication" for c, _a, _b in treated) and (duration or has_long_term):
+            if not any(c == "medication" for c, _a, _b in treated):
+                return None
+            duration = _use_duration(text, s, e, self._low)
+            if duration or has_long_term:
                 span = self._span(original, base, s, e)
                 return (duration, has_long_term, span)
             return None
@@ -417,16 +476,16 @@ class Extractor:
             if strength and med.strength_mg is None and strength.group("a"):
                 med.strength_mg = float(strength.group("a"))
                 med.dose_text = " ".join(strength.group().split()) or None
-            since = _SINCE.search(text, b, own_end)
+            since = _SINCE_T.search(text, self._low, b, own_end)
             if since:
                 first = _since_date(text, since.end(), own_end)
                 if first and (med.first_documented is None or first < med.first_documented):
                     med.first_documented = first
                     med.spans.append(self._span(original, base, since.start(),
                                                 min(own_end, since.end() + 20)))
-            own_duration = _use_duration(text, b, own_end)
+            own_duration = _use_duration(text, b, own_end, self._low)
             if own_duration is None and i == len(drugs) - 1:
-                own_duration = duration
+                own_duration = _use_duration(text, s, e, self._low)
             if own_duration is not None:
                 med.duration_days = max(med.duration_days or 0, own_duration)
             if has_long_term:
@@ -490,6 +549,17 @@ def _built(model: type[_F], **values: Any) -> _F:
     return model.model_validate(values)
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _cached(obs: Observations, key: tuple[Any, ...], make: Callable[[], _M]) -> _M:
+    """The fact `make` builds from `obs` alone, built once per block."""
+    found = obs.built.get(key)
+    if found is None:
+        found = obs.built[key] = make()
+    return found  # type: ignore[return-value]
+
+
 def _later_wins(blocks: list[Observations], attr: str) -> dict[str, _Status]:
     """Per item, the status of the latest block that says anything (the reviewer's rationale
     speaks after the summary and is the reviewer's own finding)."""
@@ -518,11 +588,18 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
     reference = dates.request_for_authorization or dates.utilization_review or (
         max(d.value for d in all_dates) if all_dates else None)
 
-    doc_status = _later_wins(blocks, "doc")
-    doc = _built(DocumentationFact,
-        **{k: v.status for k, v in doc_status.items()},
-        evidence={k: v.spans for k, v in doc_status.items()},
-    )
+    def make_doc() -> DocumentationFact:
+        doc_status = _later_wins(blocks, "doc")
+        return _built(DocumentationFact,
+            **{k: v.status for k, v in doc_status.items()},
+            evidence={k: v.spans for k, v in doc_status.items()},
+        )
+
+    if blocks and not any(obs.doc for obs in blocks[1:]):
+        # Only the first block speaks of documentation: its facts alone.
+        doc = _cached(blocks[0], ("doc",), make_doc)
+    else:
+        doc = make_doc()
     # Facts of the case: a present statement anywhere stands (a rationale's broad negation,
     # "has not failed a trial ... for this exacerbation", does not undo the summary's flare).
     case_status = _present_wins(blocks, "case")
@@ -561,22 +638,28 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
         for name, (status, region, spans, said) in obs.diagnoses.items():
             old = diagnoses.get(name)
             if old is None or _FINDING_RANK[status] > _FINDING_RANK.get(old.status, 0):
-                diagnoses[name] = _built(DiagnosisFact,
-                    name=name, text=said, status=status,
+                diagnoses[name] = _cached(obs, ("diagnosis", name, lexicon), partial(
+                    _built, DiagnosisFact, name=name, text=said, status=status,
                     category=lexicon.diagnosis_category.get(name, "other"),
-                    region=region, evidence=spans)
+                    region=region, evidence=spans))
         for (kind, name), (status, level, spans, said) in obs.findings.items():
             fkey = (kind, name)
             old_f = findings.get(fkey)
             if old_f is None or _FINDING_RANK[status] > _FINDING_RANK.get(old_f.status, 0):
-                findings[fkey] = _built(FindingFact, kind=kind, name=name, text=said,
-                                             status=status, level=level,
-                                             evidence=spans)
+                findings[fkey] = _cached(obs, ("finding", kind, name), partial(
+                    _built, FindingFact, kind=kind, name=name, text=said, status=status,
+                    level=level, evidence=spans))
         for kind, t in obs.treatments.items():
-            treatments[kind] = _merge_treatment(treatments.get(kind), t)
+            old_t = treatments.get(kind)
+            treatments[kind] = (_cached(obs, ("treatment", kind),
+                                        partial(_merge_treatment, None, t))
+                                if old_t is None else _merge_treatment(old_t, t))
         for generic, m in obs.medications.items():
-            medications[generic] = _merge_medication(medications.get(generic), m, generic,
-                                                     reference, lexicon)
+            old_m = medications.get(generic)
+            medications[generic] = (
+                _cached(obs, ("medication", generic, reference, lexicon),
+                        partial(_merge_medication, None, m, generic, reference, lexicon))
+                if old_m is None else _merge_medication(old_m, m, generic, reference, lexicon))
     return _built(CaseFacts,
         view=view, case=case, doc=doc, medication=list(medications.values()),
         diagnosis=list(diagnoses.values()), finding=list(findings.values()),
@@ -702,9 +785,9 @@ def _weeks(amount: str, unit: str) -> float | None:
     return round(n * _UNIT_DAYS[unit.lower()[0]] / 7, 2)
 
 
-def _use_duration(text: str, s: int, e: int) -> int | None:
+def _use_duration(text: str, s: int, e: int, low: str | None = None) -> int | None:
     """Days of use a phrase like 'for at least six months' or 'over the last year' states."""
-    m = _USE_DURATION.search(text, s, e)
+    m = _USE_DURATION_T.search(text, low, s, e)
     if not m:
         return None
     n = _count(m.group("n")) if m.group("n") else 1.0

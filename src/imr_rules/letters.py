@@ -33,7 +33,7 @@ from imr_rules.models import (
     Span,
     TextBlock,
 )
-from imr_rules.textmatch import lower
+from imr_rules.textmatch import Twin, lower
 
 _I = re.IGNORECASE
 _W = r"\s+"  # any run of whitespace, line breaks included
@@ -134,6 +134,24 @@ def _lines(text: str, start: int, end: int) -> list[_Line]:
     return lines
 
 
+def _last_content_lines(text: str, start: int, end: int, count: int) -> list[_Line]:
+    """The last `count` lines of `text[start:end]` that are neither blank nor page furniture
+    (all of them when there are fewer), in order. Read from the end: the segment before a
+    decision line can hold a whole rationale, of which only the last lines matter."""
+    found: list[_Line] = []
+    stop = end
+    while len(found) < count:
+        nl = text.rfind("\n", start, stop)
+        line = _Line(start if nl < 0 else nl + 1, stop)
+        if not _is_blank_or_furniture(line.text(text)):
+            found.append(line)
+        if nl < 0:
+            break
+        stop = nl
+    found.reverse()
+    return found
+
+
 def _is_blank_or_furniture(line: str) -> bool:
     return not line.strip() or FURNITURE_LINE.match(line) is not None
 
@@ -216,7 +234,7 @@ def _decision_word(word: str) -> Decision | None:
 
 def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Header:
     """The decision line that ends the segment `text[lo:hi]` (the last non-blank line(s))."""
-    lines = [ln for ln in _lines(text, lo, hi) if not _is_blank_or_furniture(ln.text(text))]
+    lines = _last_content_lines(text, lo, hi, 7)
     if not lines:
         raise LetterError(f"item {item_no}: no decision line before its guideline and rationale",
                           file=source, line=line_of(text, hi),
@@ -451,6 +469,18 @@ _INJURY = re.compile(
 )
 _RFA = re.compile(r"request\s+for\s+authori[sz]ation|\bRFA\b", _I)
 _UR = re.compile(r"utili[sz]ation\s+review|\bUR\b", _I)
+# Fast twins (lower-cased ASCII text) of the patterns read from the summary and the header.
+_TWINS = {p: Twin(p) for p in (_INJURY, _RFA, _UR)}
+_REVIEWER_TITLE_T = Twin(_REVIEWER_TITLE)
+_CRED_SPECIALTY_T = Twin(_CRED_SPECIALTY)
+_BOARD_T = Twin(_BOARD)
+_CRED_STATES_T = Twin(_CRED_STATES)
+_LICENSED_IN_T = Twin(_LICENSED_IN)
+_ITEMS_HEADING_T = Twin(ITEMS_HEADING)
+_SUMMARY_HEADING_T = Twin(SUMMARY_HEADING)
+_ITEMS_PREAMBLE_T = Twin(ITEMS_PREAMBLE)
+_AGE_T = Twin(_AGE)
+_SEX_T = Twin(_SEX)
 _SENTENCE_STOP = re.compile(r"\.\s+(?=[A-Z])|\.\s*$", re.MULTILINE)
 
 
@@ -471,9 +501,13 @@ def _sentence_end(text: str, pos: int, limit: int) -> int:
 
 
 def _date_after(text: str, pattern: re.Pattern[str], lo: int, hi: int,
-                window: int) -> DateMatch | None:
-    """The first date in the sentence after a match of `pattern` (within `window` chars)."""
-    for m in pattern.finditer(text, lo, hi):
+                window: int, low: str | None = None) -> DateMatch | None:
+    """The first date in the sentence after a match of `pattern` (within `window` chars).
+    `low`: the text lower-cased, when it is ASCII (the pattern then runs as its `Twin`)."""
+    twin = _TWINS.get(pattern) if low is not None else None
+    matches = (twin.finditer(text, low, lo, hi) if twin is not None
+               else pattern.finditer(text, lo, hi))
+    for m in matches:
         end = min(_sentence_end(text, m.end(), hi), _after_chars(text, m.end(), window, hi))
         found = first_date(text, m.end(), end)
         if found:
@@ -514,42 +548,51 @@ def normalize_specialty(raw: str) -> str:
     return " ".join(raw.split()).strip(" .,;")
 
 
-def _reviewer(text: str, hi: int) -> Reviewer:
+def _group(m: re.Match[str], name: str, source: str) -> str | None:
+    """The text of group `name` of `m` in `source` (a match made in a lower-cased copy)."""
+    a, b = m.span(name)
+    return None if a < 0 else source[a:b]
+
+
+def _reviewer(text: str, hi: int, low: str | None = None) -> Reviewer:
     head = text[:hi]
+    low_head = None if low is None else low[:hi]
+    n = len(head)
     title = None
-    m = _REVIEWER_TITLE.search(head)
+    m = _REVIEWER_TITLE_T.search(head, low_head, 0, n)
     if m:
-        title = " ".join(m.group("title").split()).lower()
+        title = " ".join((_group(m, "title", head) or "").split()).lower()
     specialty = None
-    cred = _CRED_SPECIALTY.search(head)
+    cred = _CRED_SPECIALTY_T.search(head, low_head, 0, n)
     if cred:
-        specialty = normalize_specialty(cred.group("spec"))
+        specialty = normalize_specialty(_group(cred, "spec", head) or "")
     else:
-        board = _BOARD.search(head)
+        board = _BOARD_T.search(head, low_head, 0, n)
         if board:
-            specialty = normalize_specialty(board.group("spec"))
-            if board.group("sub"):
-                specialty += f" ({' '.join(board.group('sub').split())})"
+            specialty = normalize_specialty(_group(board, "spec", head) or "")
+            sub = _group(board, "sub", head)
+            if sub:
+                specialty += f" ({' '.join(sub.split())})"
     states: list[str] = []
-    st = _CRED_STATES.search(head)
+    st = _CRED_STATES_T.search(head, low_head, 0, n)
     if st:
-        states = _states(st.group("states"))
+        states = _states(_group(st, "states", head) or "")
     else:
-        lic = _LICENSED_IN.search(head)
+        lic = _LICENSED_IN_T.search(head, low_head, 0, n)
         if lic:
-            states = _states(lic.group("states"))
+            states = _states(_group(lic, "states", head) or "")
     return Reviewer(specialty=specialty, licensure_states=states, title=title)
 
 
-def _patient(text: str, lo: int, hi: int) -> Patient:
+def _patient(text: str, lo: int, hi: int, low: str | None = None) -> Patient:
     intro_end = min(hi, lo + 600)
-    age_m = _AGE.search(text, lo, intro_end)
-    sex_m = _SEX.search(text, lo, intro_end)
+    age_m = _AGE_T.search(text, low, lo, intro_end)
+    sex_m = _SEX_T.search(text, low, lo, intro_end)
     sex: Literal["male", "female"] | None = None
     if sex_m:
         word = sex_m.group("sex").lower()
         sex = "female" if word in ("female", "woman", "lady") else "male"
-    injury = _date_after(text, _INJURY, lo, hi, 120)
+    injury = _date_after(text, _INJURY, lo, hi, 120, low)
     return Patient(age=int(age_m.group("age")) if age_m else None, sex=sex,
                    date_of_injury=injury.value if injury else None)
 
@@ -557,14 +600,16 @@ def _patient(text: str, lo: int, hi: int) -> Patient:
 def parse_letter(text: str, source: str = "<letter>") -> Determination:
     """Parse one letter. Raises LetterError (naming `source` and the line) when it cannot."""
     low = lower(text)
-    items_heading = ITEMS_HEADING.search(text)
+    fast_low = low if text.isascii() else None  # the header patterns' fast twins read it
+    items_heading = _ITEMS_HEADING_T.search(text, fast_low, 0, len(text))
     anchors = list(_item_anchors(low, items_heading.end() if items_heading else 0))
     if not items_heading and not anchors:
         raise LetterError("not an IMR final determination letter (no 'IMR ISSUES, DECISIONS AND "
                           "RATIONALES' section and no decision rationales)", file=source,
                           hint="check that the file is the text of an IMR letter")
     region_start = items_heading.end() if items_heading else anchors[0][0]
-    preamble = ITEMS_PREAMBLE.search(text, region_start, region_start + 400)
+    preamble = _ITEMS_PREAMBLE_T.search(text, fast_low, region_start,
+                                        min(len(text), region_start + 400))
     if preamble:
         region_start = preamble.end()
     if not anchors:
@@ -572,12 +617,13 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
                           "and rationale", file=source, line=line_of(text, region_start),
                           hint="check that the letter text is complete")
 
-    summary_heading = SUMMARY_HEADING.search(text, 0, items_heading.start() if items_heading
-                                             else anchors[0][0])
+    summary_heading = _SUMMARY_HEADING_T.search(text, fast_low, 0, items_heading.start()
+                                                if items_heading else anchors[0][0])
     header_limit = items_heading.start() if items_heading else anchors[0][0]
     if summary_heading:
         s_start = _trimmed(text, summary_heading.end(), header_limit)[0]
-        pre = SUMMARY_PREAMBLE.search(text[s_start:header_limit])
+        # A footer may fall inside the preamble sentence: match it with furniture blanked.
+        pre = SUMMARY_PREAMBLE.search(blank_furniture(text[s_start:header_limit]))
         if pre:
             s_start += pre.end()
         summary = _block(text, s_start, header_limit)
@@ -627,12 +673,13 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     # Page furniture can fall inside a sentence ("September <footer> 9, 2015"): read the
     # header fields from a copy with furniture blanked (same offsets).
     clean = blank_furniture(text)
-    rfa = _date_after(clean, _RFA, summary.span.start, header_limit, 160)
-    ur = _date_after(clean, _UR, summary.span.start, header_limit, 200)
+    clean_low = clean.lower() if clean.isascii() else None
+    rfa = _date_after(clean, _RFA, summary.span.start, header_limit, 160, clean_low)
+    ur = _date_after(clean, _UR, summary.span.start, header_limit, 200, clean_low)
     return Determination(
         source=source,
-        reviewer=_reviewer(clean, reviewer_limit),
-        patient=_patient(clean, summary.span.start, summary.span.end),
+        reviewer=_reviewer(clean, reviewer_limit, clean_low),
+        patient=_patient(clean, summary.span.start, summary.span.end, clean_low),
         dates=KeyDates(request_for_authorization=rfa.value if rfa else None,
                        utilization_review=ur.value if ur else None),
         summary=summary,

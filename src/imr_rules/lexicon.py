@@ -112,37 +112,101 @@ class RegexGroups:
     def __init__(self, entries: list[tuple[re.Pattern[str], tuple[str, ...] | None, int, str]],
                  ) -> None:
         self.entries = entries  # (pattern, anchors or None, group, concept)
+        # The literal text every match of a pattern starts with ("" when unknown): `str.find`
+        # jumps to its first occurrence, faster than the regex engine's own search.
+        self._prefixes = [_literal_prefix(p.pattern) for p, _a, _g, _c in entries]
 
     def finditer(self, low: str, start: int = 0, end: int | None = None,
                  ) -> Iterator[tuple[int, str, int, int]]:
         """(group, concept, start, end) of every match in the lower-cased text."""
         stop = len(low) if end is None else end
-        for pattern, anchors, group, concept in self.entries:
-            if anchors is not None and not any(a in low for a in anchors):
+        for (pattern, anchors, group, concept), prefix in zip(self.entries, self._prefixes,
+                                                              strict=True):
+            if anchors is not None and (anchors[0] not in low if len(anchors) == 1
+                                        else not any(a in low for a in anchors)):
                 continue
-            for m in pattern.finditer(low, start, stop):
-                a = m.start()
-                # The left word boundary is checked here, not in the pattern: a leading
-                # look-behind would stop `re` from skipping ahead to the pattern's first word.
-                if a and (low[a - 1].isalnum() or low[a - 1] == "_"):
+            if not prefix:
+                for m in pattern.finditer(low, start, stop):
+                    a = m.start()
+                    # The left word boundary is checked here, not in the pattern: a leading
+                    # look-behind would stop `re` from skipping ahead to the pattern's first
+                    # word.
+                    if a and (low[a - 1].isalnum() or low[a - 1] == "_"):
+                        continue
+                    yield group, concept, a, m.end()
+                continue
+            # Every match starts with the prefix: try the pattern only where it occurs (what
+            # `finditer` finds, without the engine scanning the rest of the text).
+            a = low.find(prefix, start, stop)
+            while a >= 0:
+                hit = pattern.match(low, a, stop)
+                if hit is None:
+                    a = low.find(prefix, a + 1, stop)
                     continue
-                yield group, concept, a, m.end()
+                b = hit.end()
+                if not (a and (low[a - 1].isalnum() or low[a - 1] == "_")):
+                    yield group, concept, a, b
+                a = low.find(prefix, b if b > a else a + 1, stop)
+
+
+def _literal_prefix(pattern: str) -> str:
+    """Letters every match of `pattern` starts with (conservative: "" when in doubt)."""
+    depth = 0
+    i = 0
+    while i < len(pattern):  # a top-level alternation: no common prefix is known
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            j = pattern.find("]", i + 2)
+            if j < 0:
+                return ""
+            i = j + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth <= 1:
+            return ""
+        i += 1
+    body = pattern[3:] if pattern.startswith("(?:") else pattern
+    lead = re.match(r"[a-z]+", body)
+    if not lead:
+        return ""
+    prefix = lead.group()
+    if body[lead.end():lead.end() + 1] in ("?", "*", "{"):
+        prefix = prefix[:-1]
+    return prefix
 
 
 _ANCHOR = re.compile(r"[a-z]{3,}")
 _LEADING_ALTERNATION = re.compile(r"\(\?:([a-z|?]+)\)")
 
 
+def _literal_lead(pattern: str) -> str | None:
+    """The letters every match of `pattern` starts with: 'medications?' gives 'medication'
+    (a letter a quantifier follows is optional, so it is not part of the anchor)."""
+    lead = _ANCHOR.match(pattern)
+    if lead is None:
+        return None
+    word = lead.group()
+    if pattern[lead.end():lead.end() + 1] in ("?", "*", "{"):
+        word = word[:-1]
+    return word if len(word) >= 3 else None
+
+
 def _anchors(pattern: str) -> tuple[str, ...] | None:
     """Literal letters one of which every match of `pattern` contains (None: unknown)."""
-    lead = _ANCHOR.match(pattern)
+    lead = _literal_lead(pattern)
     if lead:
-        return (lead.group(),)
+        return (lead,)
     alt = _LEADING_ALTERNATION.match(pattern)
     if alt:
-        words = [_ANCHOR.match(w) for w in alt.group(1).split("|")]
+        words = [_literal_lead(w) for w in alt.group(1).split("|")]
         if all(words):
-            return tuple(w.group() for w in words if w)
+            return tuple(w for w in words if w)
     return None
 
 
@@ -154,6 +218,9 @@ def compile_regexes(groups: Sequence[Sequence[tuple[str, str]]]) -> RegexGroups 
             # Text is matched lower-cased, so the pattern's letters are lower-cased too
             # (escapes such as \S keep their case); no IGNORECASE keeps `re`'s fast paths.
             lowered = re.sub(r"(?<!\\)[A-Z]", lambda m: m.group().lower(), pattern)
+            if lowered.startswith(r"\d{1,2}"):
+                # The same match, but a leading character class lets `re` skip to digits.
+                lowered = r"\d\d?" + lowered[len(r"\d{1,2}"):]
             entries.append((re.compile("(?:" + lowered + r")(?![\w])"), _anchors(lowered), g,
                             concept))
     return RegexGroups(entries) if entries else None
@@ -181,7 +248,12 @@ class MultiMatcher:
 
     def find(self, text: str, lowered: str) -> list[tuple[str, str, int, int]]:
         """(matcher name, concept, start, end) of every mention, per matcher without overlaps."""
-        per_group = self._index.find(Tokens(text, lowered))
+        return self.find_tokens(Tokens(text, lowered))
+
+    def find_tokens(self, tokens: Tokens) -> list[tuple[str, str, int, int]]:
+        """`find`, for a text whose `Tokens` the caller has."""
+        lowered = tokens.lowered
+        per_group = self._index.find(tokens)
         if self._regex is not None:
             extra: list[list[tuple[str, int, int]]] = [[] for _ in self.names]
             for owner, concept, a, b in self._regex.finditer(lowered):

@@ -31,7 +31,28 @@ class Span(Model):
     @classmethod
     def of(cls, source: str, start: int, end: int) -> Span:
         """The span `[start, end)` of `source`."""
+        if cls is Span:
+            return make_span(start, end, source[start:end])
         return cls(start=start, end=end, text=source[start:end])
+
+
+_object_new = object.__new__
+_object_setattr = object.__setattr__
+
+
+def make_span(start: int, end: int, text: str) -> Span:
+    """`Span(start=start, end=end, text=text)`, built the way pydantic builds a validated one
+    but without running the validator when the values are plainly valid (spans are made by
+    the thousand in extraction's hot loops); anything else is validated as usual."""
+    if type(start) is int and type(end) is int and type(text) is str and start >= 0 \
+            and end >= 0:
+        span = _object_new(Span)
+        _object_setattr(span, "__dict__", {"start": start, "end": end, "text": text})
+        _object_setattr(span, "__pydantic_fields_set__", {"start", "end", "text"})
+        _object_setattr(span, "__pydantic_extra__", None)
+        _object_setattr(span, "__pydantic_private__", None)
+        return span
+    return Span(start=start, end=end, text=text)
 
 
 class TextBlock(Model):

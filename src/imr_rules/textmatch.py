@@ -10,7 +10,8 @@ IGNORECASE, which is several times faster in CPython's `re`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import accumulate, compress
 from typing import Any
 
 ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
@@ -58,6 +59,7 @@ def trie_regex(phrases: Iterable[str], hyphen_optional: bool = False) -> str:
 # --- word-token phrase index --------------------------------------------------------------------
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+_TOKEN_SPLIT = re.compile(r"([a-z0-9]+)")
 # What may stand between two words of one phrase: "low back pain", "flare-up", "sprain/strain",
 # "ADL's", "PM&R" — but not a comma or a full stop.
 _JOINER = re.compile(r"[\s\-/&'\u2019]*")
@@ -66,20 +68,37 @@ _JOINER = re.compile(r"[\s\-/&'\u2019]*")
 class Tokens:
     """The words of a text (lower-cased, with their offsets), computed once per block."""
 
-    __slots__ = ("text", "lowered", "words", "starts", "ends")
+    __slots__ = ("text", "lowered", "words", "starts", "ends", "_joined", "_gaps")
 
     def __init__(self, text: str, lowered: str | None = None) -> None:
         low = lowered if lowered is not None else lower(text)
         self.text = text
         self.lowered = low
-        spans = [m.span() for m in _TOKEN.finditer(low)]
-        self.starts: list[int] = [a for a, _b in spans]
-        self.ends: list[int] = [b for _a, b in spans]
-        self.words: list[str] = [low[a:b] for a, b in spans]
+        # One split (gap, word, gap, word, ..., gap) and running lengths give every offset
+        # without a Python-level loop over the words.
+        parts = _TOKEN_SPLIT.split(low)
+        offsets = list(accumulate(map(len, parts)))
+        self.words: list[str] = parts[1::2]
+        self.starts: list[int] = offsets[0:-1:2]
+        self.ends: list[int] = offsets[1::2]
+        self._joined: dict[int, bool] = {}
+        self._gaps: list[str] = parts[0::2]  # gaps[i]: the text before word i (lower-cased)
+
+    def word_starts(self) -> list[int]:
+        """For ASCII text: where `assertion` words start (letters and digits, joined over an
+        apostrophe: "patient's" is one word there and two here)."""
+        starts = self.starts
+        if not starts:
+            return []
+        return [starts[0], *compress(starts[1:], map("'".__ne__, self._gaps[1:-1]))]
 
     def joined(self, i: int) -> bool:
         """Whether word i and word i+1 may belong to one phrase (no comma or stop between)."""
-        return _JOINER.fullmatch(self.text, self.ends[i], self.starts[i + 1]) is not None
+        ok = self._joined.get(i)
+        if ok is None:
+            ok = self._joined[i] = _JOINER.fullmatch(self.text, self.ends[i],
+                                                     self.starts[i + 1]) is not None
+        return ok
 
 
 def phrase_words(phrase: str) -> tuple[str, ...]:
@@ -97,6 +116,12 @@ class PhraseIndex:
     def __init__(self) -> None:
         # first word -> [(group, words, value, exact text or None)], longest phrase first
         self._first: dict[str, list[tuple[int, tuple[str, ...], str, str | None]]] = {}
+        # The same entries narrowed by the next word: first word -> {second word -> the
+        # entries that can match there (one-word phrases and those with that second word),
+        # in bucket order}, and first word -> its one-word entries.
+        self._by_second: dict[str, dict[str, list[tuple[int, tuple[str, ...], str,
+                                                        str | None]]]] = {}
+        self._single: dict[str, list[tuple[int, tuple[str, ...], str, str | None]]] = {}
         self.groups = 0
 
     def add_group(self, phrases: list[tuple[str, str, bool]]) -> int:
@@ -111,39 +136,139 @@ class PhraseIndex:
             bucket = self._first.setdefault(words[0], [])
             bucket.append(entry)
             bucket.sort(key=lambda e: -len(e[1]))
+        for first, bucket in self._first.items():
+            self._single[first] = [e for e in bucket if len(e[1]) == 1]
+            seconds = {e[1][1] for e in bucket if len(e[1]) > 1}
+            self._by_second[first] = {w: [e for e in bucket if len(e[1]) == 1 or e[1][1] == w]
+                                      for w in seconds}
         return group
 
     def find(self, tokens: Tokens, start: int = 0, end: int | None = None,
              ) -> list[list[tuple[str, int, int]]]:
         """Per group, the (value, start, end) of every match inside [start, end)."""
-        out: list[list[tuple[str, int, int]]] = [[] for _ in range(self.groups)]
-        free = [0] * self.groups  # per group: first word index not yet covered by a match
+        groups = self.groups
+        out: list[list[tuple[str, int, int]]] = [[] for _ in range(groups)]
+        free = [0] * groups  # per group: first word index not yet covered by a match
         words, starts, ends, joined = tokens.words, tokens.starts, tokens.ends, tokens.joined
         stop = len(tokens.text) if end is None else end
         n = len(words)
         first = self._first
-        # Most words start no phrase: find the few that do in one comprehension.
-        for i in [i for i, w in enumerate(words) if w in first]:
-            if starts[i] < start:
-                continue
-            if ends[i] > stop:
-                break
-            for group, pwords, value, exact in first[words[i]]:
+        by_second, single = self._by_second, self._single
+        bounded = start > 0 or stop < len(tokens.text)
+        text = tokens.text
+        # Most words start no phrase: find the few that do without a Python-level loop.
+        for i in compress(range(n), map(first.__contains__, words)):
+            if bounded:
+                if starts[i] < start:
+                    continue
+                if ends[i] > stop:
+                    break
+            w = words[i]
+            entries = single[w] if i + 1 >= n else by_second[w].get(words[i + 1], single[w])
+            for group, pwords, value, exact in entries:
                 if i < free[group]:
                     continue
                 k = len(pwords)
-                if i + k > n or ends[i + k - 1] > stop:
-                    continue
-                ok = True
-                for j in range(1, k):
-                    if words[i + j] != pwords[j] or not joined(i + j - 1):
-                        ok = False
-                        break
-                if not ok:
-                    continue
-                s, e = starts[i], ends[i + k - 1]
-                if exact is not None and tokens.text[s:e] != exact:
+                if k > 1:
+                    last = i + k - 1
+                    if last >= n or (bounded and ends[last] > stop):
+                        continue
+                    ok = True
+                    for j in range(1, k):
+                        if words[i + j] != pwords[j] or not joined(i + j - 1):
+                            ok = False
+                            break
+                    if not ok:
+                        continue
+                    e = ends[last]
+                else:
+                    e = ends[i]
+                s = starts[i]
+                if exact is not None and text[s:e] != exact:
                     continue
                 out[group].append((value, s, e))
                 free[group] = i + k
         return out
+
+
+# --- case-insensitive patterns, fast on ASCII text ------------------------------------------
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """`pattern` cut at its top-level `|` (outside groups and character classes)."""
+    parts: list[str] = []
+    depth, i, last = 0, 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "^":
+                j += 1
+            j = pattern.index("]", j + 1)
+            i = j + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[last:i])
+            last = i + 1
+        i += 1
+    parts.append(pattern[last:])
+    return parts
+
+
+class Twin:
+    """A case-insensitive pattern of the extractor and its fast twin for ASCII text.
+
+    The twin matches the lower-cased text case-sensitively (IGNORECASE costs several times
+    the time in `re`), and its alternatives lose their leading `\\b`, which is checked in code:
+    a pattern that starts with a word boundary gives `re` no first character to skip ahead
+    to. For ASCII text, `search` and `finditer` give the matches of the original pattern
+    (group text lower-cased).
+    """
+
+    __slots__ = ("slow", "fast", "bounded")
+
+    def __init__(self, slow: re.Pattern[str], strip: bool = True) -> None:
+        """`strip`: drop the leading word boundaries (worth it when the alternatives' first
+        letters are rare enough for `re` to skip ahead, and they seldom match inside words)."""
+        self.slow = slow
+        alternatives = _top_level_alternatives(slow.pattern)
+        self.bounded = strip and all(a.startswith(r"\b") for a in alternatives)
+        if self.bounded:
+            alternatives = [a[2:] for a in alternatives]
+        fast = "|".join(alternatives)
+        fast = re.sub(r"(?<!\\)(?<!\(\?)[A-Z]", lambda m: m.group().lower(), fast)
+        self.fast = re.compile(fast, slow.flags & ~re.IGNORECASE)
+
+    def search(self, text: str, low: str | None, pos: int, endpos: int,
+               ) -> re.Match[str] | None:
+        if low is None:
+            return self.slow.search(text, pos, endpos)
+        m = self.fast.search(low, pos, endpos)
+        if self.bounded:
+            while m is not None:
+                a = m.start()
+                if a == 0 or not (low[a - 1].isalnum() or low[a - 1] == "_"):
+                    break
+                m = self.fast.search(low, a + 1, endpos)
+        return m
+
+    def finditer(self, text: str, low: str | None, pos: int, endpos: int,
+                 ) -> Iterator[re.Match[str]]:
+        if low is None:
+            yield from self.slow.finditer(text, pos, endpos)
+            return
+        if not self.bounded:
+            yield from self.fast.finditer(low, pos, endpos)
+            return
+        while True:
+            m = self.search(text, low, pos, endpos)
+            if m is None:
+                return
+            yield m
+            pos = m.end() if m.end() > m.start() else m.start() + 1
