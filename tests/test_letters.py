@@ -188,3 +188,16 @@ def test_not_a_letter() -> None:
 def test_undecodable_files(data: bytes, message: str) -> None:
     with pytest.raises(LetterError, match=message):
         decode_letter(data, "x.txt")
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("Norco 10/325mg, #90: Upheld", "Norco 10/325mg, #90: Upheld."),
+    ("Norco 10/325mg, #90: Upheld", "Norco 10/325mg, #90:\n\nUpheld"),
+    ("Norco 10/325mg, #90: Upheld", "Norco 10/325mg, #90: UPHELD"),
+])
+def test_decision_line_variants(old: str, new: str) -> None:
+    text = seed_text().replace(old, new)
+    d = parse_letter(text, "variant.txt")
+    assert [(_flat(i.request.text), i.decision) for i in d.items][1] == (
+        "Norco 10/325mg, #90", "upheld")
+    assert len(d.items) == 3

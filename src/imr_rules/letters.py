@@ -90,7 +90,10 @@ IMR_ANCHOR = _Anchor(
 RATIONALE_ANCHOR = _Anchor(
     r"decision\s+rationale\s*:|rationale\s+for\s+the\s+decision\s*:",
     lead_in=r"the\s+(?:physician|expert|independent\s+medical)\s+reviewer'?s\s+")
-DECISION_LINE = re.compile(r"^\s*(?P<req>\S.*?)\s*:\s*(?P<word>[A-Za-z][A-Za-z ]{0,30}?)\s*$")
+DECISION_LINE = re.compile(
+    r"^\s*(?P<req>\S.*?)\s*:\s*(?P<word>[A-Za-z][A-Za-z ]{0,30}?)\s*\.?\s*$")
+# A decision word alone on its line: the request line above it, ending in ':', wrapped.
+DECISION_WORD_LINE = re.compile(r"^\s*(?P<word>upheld|overturned)\s*\.?\s*$", re.IGNORECASE)
 EARLY_DECISION = re.compile(
     r"[ \t]*(?:\d{1,2}\s*[.)]\s*)?(?P<req>\S.*?)\s+(?:is|are|was|were)\s+"
     r"(?P<neg>not\s+)?medically\s+necessary(?:\s+(?:and|or)\s+appropriate)?\s*\.?\s*\Z",
@@ -240,6 +243,16 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
                           file=source, line=line_of(text, hi),
                           hint="each item needs a line '<request>: Upheld' or '...: Overturned'")
     last = lines[-1]
+    alone = DECISION_WORD_LINE.match(last.text(text))
+    if alone and len(lines) > 1 and lines[-2].text(text).rstrip().endswith(":"):
+        above = lines[-2]
+        colon = text.rindex(":", above.start, above.end)
+        req_start, req_end = _trimmed(text, above.start, colon)
+        decision_word = _decision_word(alone.group("word"))
+        assert decision_word is not None
+        return _Header((req_start, req_end), decision_word,
+                       (last.start + alone.start("word"), last.start + alone.end("word")),
+                       req_start)
     m = DECISION_LINE.match(last.text(text))
     if m:
         decision = _decision_word(m.group("word"))
