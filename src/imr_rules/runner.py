@@ -8,6 +8,7 @@ parsed or audited comes back as an error for that letter; the batch goes on.
 from __future__ import annotations
 
 import multiprocessing as mp
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -66,5 +67,23 @@ def audit_inputs(items: Iterable[str | Path], pack_root: str | Path, workers: in
         return
     # spawn: each worker builds its own durable_rules state from scratch.
     ctx = mp.get_context("spawn")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(str(pack_root),)) as pool:
-        yield from pool.imap(_work, _jobs(items), chunksize=8)
+    # Pool.imap reads its input as fast as it can: bound the letters in flight so memory
+    # stays flat however many millions of letters the batch holds.
+    in_flight = threading.Semaphore(workers * 32)
+    stopped = threading.Event()  # the consumer is gone: stop feeding (no hang on Ctrl-C)
+
+    def bounded(jobs: Iterator[tuple[str, str | ImrError]],
+                ) -> Iterator[tuple[str, str | ImrError]]:
+        for job in jobs:
+            while not in_flight.acquire(timeout=0.2):
+                if stopped.is_set():
+                    return
+            yield job
+
+    try:
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(str(pack_root),)) as pool:
+            for result in pool.imap(_work, bounded(_jobs(items)), chunksize=4):
+                in_flight.release()
+                yield result
+    finally:
+        stopped.set()
