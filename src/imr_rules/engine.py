@@ -575,7 +575,6 @@ def _merge_block(block: list[Any]) -> dict[str, Any] | None:
 
 # ------------------------------------------------------------------------------ the engine
 
-KINDS = ("applies", "met", "unmet")
 # a session of 2.0.28 fails (error 303) when more than about 65 rules have activations at once;
 # with the `$done` rule, 60 rules per ruleset stay under it whatever fires
 MAX_RULES_PER_RULESET = 60

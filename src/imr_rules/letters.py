@@ -126,17 +126,6 @@ class _Line(NamedTuple):
         return source[self.start:self.end]
 
 
-def _lines(text: str, start: int, end: int) -> list[_Line]:
-    lines = []
-    pos = start
-    while pos < end:
-        nl = text.find("\n", pos, end)
-        stop = end if nl == -1 else nl
-        lines.append(_Line(pos, stop))
-        pos = stop + 1
-    return lines
-
-
 def _last_content_lines(text: str, start: int, end: int, count: int) -> list[_Line]:
     """The last `count` lines of `text[start:end]` that are neither blank nor page furniture
     (all of them when there are fewer), in order. Read from the end: the segment before a

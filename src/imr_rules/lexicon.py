@@ -73,7 +73,6 @@ class PhraseMatcher:
         self._index = PhraseIndex()
         self._index.add_group(self.phrases)
         self._regex = compile_regexes([self.regexes])
-        self.empty = not self.phrases and not self.regexes
 
     def find(self, text: str, lowered: str | None = None, start: int = 0,
              end: int | None = None, tokens: Tokens | None = None,

@@ -23,8 +23,6 @@ from imr_rules.vocabulary import (
     RequestFact,
 )
 
-STATUSES = ("met", "unmet", "unknown")
-
 
 class CaseResult(BaseModel):
     model_config = ConfigDict(frozen=True)
