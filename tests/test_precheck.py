@@ -85,6 +85,10 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str], list[str]]] = {
     "imaging-lumbar-mri.yaml": (
         "imaging", "medically_necessary",
         {"imaging_conservative_care_failed": "met", "nerve_compromise_on_exam": "met"}, []),
+    "trigger-point-injections.yaml": (
+        "trigger_point_injection", "medically_necessary",
+        {"trigger_points_documented": "met", "no_radiculopathy": "met",
+         "medical_management_failed": "met"}, []),
     "hypnotic-zolpidem-long-term.yaml": (
         "hypnotic", "not_medically_necessary",
         {"hypnotic_short_term": "unmet", "insomnia_documented": "met",
