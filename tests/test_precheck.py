@@ -89,6 +89,10 @@ EXPECTED: dict[str, tuple[str, str, dict[str, str], list[str]]] = {
         "trigger_point_injection", "medically_necessary",
         {"trigger_points_documented": "met", "no_radiculopathy": "met",
          "medical_management_failed": "met"}, []),
+    "medial-branch-blocks.yaml": (
+        "facet_procedure", "medically_necessary",
+        {"non_radicular_pain": "met", "facet_conservative_care_failed": "met",
+         "facet_levels": "met"}, []),
     "hypnotic-zolpidem-long-term.yaml": (
         "hypnotic", "not_medically_necessary",
         {"hypnotic_short_term": "unmet", "insomnia_documented": "met",
