@@ -201,3 +201,22 @@ def test_decision_line_variants(old: str, new: str) -> None:
     assert [(_flat(i.request.text), i.decision) for i in d.items][1] == (
         "Norco 10/325mg, #90", "upheld")
     assert len(d.items) == 3
+
+
+@pytest.mark.parametrize("remove", [
+    ["IMR ISSUES, DECISIONS AND RATIONALES"],
+    ["IMR ISSUES, DECISIONS AND RATIONALES",
+     "The Final Determination was based on decisions for the disputed items/services set forth "
+     "below:"],
+    ["CLINICAL CASE SUMMARY"],
+])
+def test_letters_missing_a_heading_still_parse(remove: list[str]) -> None:
+    text = seed_text()
+    for words in remove:
+        assert words in text
+        text = text.replace(words, "")
+    d = parse_letter(text, "variant.txt")
+    assert [i.decision for i in d.items] == ["upheld"] * 3
+    assert _flat(d.summary.text).startswith("The injured worker was a 49 year old female")
+    assert _flat(d.summary.text).endswith("a prescription for Norco #90.")
+    assert d.reviewer.specialty == "Family Practice"

@@ -47,7 +47,7 @@ def _words(phrase: str) -> str:
 SUMMARY_HEADING = re.compile(_words("CLINICAL CASE SUMMARY"), _I)
 ITEMS_HEADING = re.compile(r"IMR\s+ISSUES\s*,?\s+DECISIONS\s*,?\s+AND\s+RATIONALES?", _I)
 SUMMARY_PREAMBLE = re.compile(
-    r"\A\s*The\s+(?:\w+\s+){0,3}?reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+"
+    r"The\s+(?:\w+\s+){0,3}?reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+"
     r"summary[^:]{0,200}?:", _I,
 )
 ITEMS_PREAMBLE = re.compile(
@@ -609,30 +609,26 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
         raise LetterError("not an IMR final determination letter (no 'IMR ISSUES, DECISIONS AND "
                           "RATIONALES' section and no decision rationales)", file=source,
                           hint="check that the file is the text of an IMR letter")
-    region_start = items_heading.end() if items_heading else anchors[0][0]
-    preamble = _ITEMS_PREAMBLE_T.search(text, fast_low, region_start,
-                                        min(len(text), region_start + 400))
+    if not anchors:
+        where = items_heading.end() if items_heading else 0
+        raise LetterError("no decision lines: the letter has no disputed item with a decision "
+                          "and rationale", file=source, line=line_of(text, where),
+                          hint="check that the letter text is complete")
+    first_rationale = anchors[0][0]
+    clean = blank_furniture(text)  # footers may fall inside a preamble or a date
+    # Where the items begin: after the items heading, else after the items preamble ("The
+    # Final Determination was based on decisions ..."), else after the summary.
+    region_start = items_heading.end() if items_heading else 0
+    preamble = _ITEMS_PREAMBLE_T.search(
+        text, fast_low, region_start,
+        min(first_rationale, region_start + 400) if items_heading else first_rationale)
+    summary_pre = SUMMARY_PREAMBLE.search(clean, 0, items_heading.start() if items_heading
+                                          else preamble.start() if preamble
+                                          else first_rationale)
     if preamble:
         region_start = preamble.end()
-    if not anchors:
-        raise LetterError("no decision lines: the letter has no disputed item with a decision "
-                          "and rationale", file=source, line=line_of(text, region_start),
-                          hint="check that the letter text is complete")
-
-    summary_heading = _SUMMARY_HEADING_T.search(text, fast_low, 0, items_heading.start()
-                                                if items_heading else anchors[0][0])
-    header_limit = items_heading.start() if items_heading else anchors[0][0]
-    if summary_heading:
-        s_start = _trimmed(text, summary_heading.end(), header_limit)[0]
-        # A footer may fall inside the preamble sentence: match it with furniture blanked.
-        pre = SUMMARY_PREAMBLE.search(blank_furniture(text[s_start:header_limit]))
-        if pre:
-            s_start += pre.end()
-        summary = _block(text, s_start, header_limit)
-        reviewer_limit = summary_heading.start()
-    else:
-        summary = _block(text, 0, header_limit)
-        reviewer_limit = header_limit
+    elif not items_heading and summary_pre:
+        region_start = summary_pre.end()
 
     headers: list[_Header] = []
     item_anchor_starts: list[int] = []
@@ -647,6 +643,24 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
         headers.append(header)
         item_anchor_starts.append(first_anchor)
         lo = a_end
+
+    # The summary: after its preamble ("The expert reviewer developed the following clinical
+    # case summary ...:"), else after its heading, up to the items.
+    header_limit = (items_heading.start() if items_heading else
+                    preamble.start() if preamble else headers[0].start)
+    summary_heading = _SUMMARY_HEADING_T.search(text, fast_low, 0, header_limit)
+    if summary_pre and summary_pre.end() <= header_limit:
+        s_start = summary_pre.end()
+        reviewer_limit = (summary_heading.start() if summary_heading
+                          and summary_heading.start() < summary_pre.start()
+                          else summary_pre.start())
+    elif summary_heading:
+        s_start = summary_heading.end()
+        reviewer_limit = summary_heading.start()
+    else:
+        s_start = 0
+        reviewer_limit = header_limit
+    summary = _block(text, s_start, header_limit)
 
     items: list[Item] = []
     for n, ((a_start, a_end), header) in enumerate(zip(anchors, headers, strict=True)):
@@ -672,9 +686,8 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
             rationale=_block(text, a_end, item_end),
         ))
 
-    # Page furniture can fall inside a sentence ("September <footer> 9, 2015"): read the
-    # header fields from a copy with furniture blanked (same offsets).
-    clean = blank_furniture(text)
+    # Page furniture can fall inside a sentence ("September <footer> 9, 2015"): the header
+    # fields are read from `clean`, the copy with furniture blanked (same offsets).
     clean_low = clean.lower() if clean.isascii() else None
     rfa = _date_after(clean, _RFA, summary.span.start, header_limit, 160, clean_low)
     ur = _date_after(clean, _UR, summary.span.start, header_limit, 200, clean_low)
