@@ -73,11 +73,16 @@ REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lu
                  "ankles": "ankle", "feet": "foot"}
 
 
+# What may stand between a drug's name and its strength ("Ultram ER 150mg", "Norco tablets 10").
+_BEFORE_STRENGTH = re.compile(r"(?:[\s,]|\b(?:ER|XR|SR|CR|ODT|DS|tablets?|tabs?|capsules?|caps?|"
+                              r"patch(?:es)?|gel|cream|oral)\b)*", re.IGNORECASE)
+
+
 def _strength(text: str, start: int) -> tuple[float, int, int] | None:
     """The strength written just after a drug name: '10/325mg' -> (10.0, start, end)."""
     m = _STRENGTH.search(text, start, start + 40)
-    if not m or m.start() - start > 12:
-        return None
+    if not m or not _BEFORE_STRENGTH.fullmatch(text, start, m.start()):
+        return None  # "Terocin patch #30 (DOS 4/1/2014)": a date, not a strength
     if not (m.group("u") or m.group("u1") or m.group("b")) and text[start:m.start()].strip():
         # A bare number is a strength only right after the name ("Norco 10").
         return None
@@ -271,7 +276,10 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
 
 
 _VISITS = re.compile(
-    r"\b(?P<a>\d{1,2})\s*(?:x|times)\s*(?P<b>\d{1,2})\b"          # 2x6, 3 x 4
+    # 2 x week x 6 weeks, 3 times a week for 4 weeks
+    r"\b(?P<w1>\d{1,2})\s*(?:x|times)\s*(?:a\s+|per\s+|/\s*)?(?:week|wk)s?\s*(?:x|for)\s*"
+    r"(?P<w2>\d{1,2})\s*(?:weeks?|wks?)\b"
+    r"|\b(?P<a>\d{1,2})\s*(?:x|times)\s*(?P<b>\d{1,2})\b"          # 2x6, 3 x 4
     r"|\bx\s*(?P<c>\d{1,2})\b"                                     # x 12
     r"|\b(?P<d>\d{1,2})\s+(?:additional\s+|more\s+)?(?:sessions?|visits?|treatments?)\b"
     r"|\b(?:sessions?|visits?|treatments?)\s*(?:#|:)?\s*(?P<e>\d{1,2})\b"
@@ -283,6 +291,8 @@ def _visits(text: str) -> int | None:
     m = _VISITS.search(text)
     if not m:
         return None
+    if m.group("w1"):
+        return int(m.group("w1")) * int(m.group("w2"))
     if m.group("a"):
         return int(m.group("a")) * int(m.group("b"))
     return int(next(g for g in (m.group("c"), m.group("d"), m.group("e"), m.group("f")) if g))

@@ -1,0 +1,55 @@
+"""Request texts as IMR letters write them -> what is asked for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from imr_rules.classify import classify_request
+from imr_rules.lexicon import Lexicon
+
+LEXICON = Lexicon.default()
+
+CASES: list[tuple[str, dict[str, Any]]] = [
+    ("Norco 10/325mg, #90", {"kind": "medication", "drug_class": "opioid", "strength_mg": 10.0,
+                             "quantity": 90, "generic": "hydrocodone/acetaminophen"}),
+    ("Prescription of Norco", {"drug_class": "opioid", "strength_mg": None,
+                               "dose_stated": False}),
+    ("Norco 7.5 mg QTY 120.00", {"strength_mg": 7.5, "quantity": 120}),
+    ("Ultram ER 150mg #30", {"drug_class": "opioid", "strength_mg": 150.0, "quantity": 30}),
+    ("Tramadol 50mg #60 no refills", {"generic": "tramadol", "refills": 0}),
+    ("Retrospective request for Terocin patch #30 (DOS: 4/1/2014)",
+     {"drug_class": "topical", "quantity": 30, "strength_mg": None, "ingredients_stated": True}),
+    ("Prescription of Topical cream", {"drug_class": "topical", "ingredients": [],
+                                       "ingredients_stated": False}),
+    ("Compound cream: Flurbiprofen 20%, Gabapentin 10%, Lidocaine 5%",
+     {"drug_class": "topical", "ingredients": ["flurbiprofen", "gabapentin", "lidocaine"]}),
+    ("One TENS unit", {"kind": "device", "modality": "tens"}),
+    ("A-stim unit plus supplies for home use", {"kind": "device", "modality": "unspecified"}),
+    ("Home H-wave device purchase", {"modality": "h_wave", "purchase": True}),
+    ("Interferential unit rental x 1 month", {"modality": "interferential", "purchase": False}),
+    ("Bilateral L4 selective nerve root block",
+     {"kind": "injection", "procedure": "selective_nerve_root_block", "levels": ["L4"],
+      "side": "bilateral"}),
+    ("Left L4-L5 and L5-S1 transforaminal epidural steroid injection",
+     {"procedure": "epidural_steroid_injection", "approach": "transforaminal",
+      "level_count": 2, "region": None}),
+    ("Re-evaluation by a pain management specialist for repeat epidural injection",
+     {"kind": "consult", "specialty": "pain_management", "purpose_topic": "esi"}),
+    ("Outpatient physical therapy 2 x week x 6 weeks lumbar",
+     {"kind": "therapy", "therapy": "physical_therapy", "visits": 12, "region": "lumbar"}),
+    ("Chiropractic manipulation 2x3", {"therapy": "chiropractic", "visits": 6}),
+    ("Acupuncture 6 sessions", {"therapy": "acupuncture", "visits": 6}),
+    ("Urine drug screen x 1", {"kind": "diagnostic", "test": "urine_drug_screen"}),
+    ("MRI of the lumbar spine", {"kind": "imaging", "test": "mri", "region": "lumbar"}),
+    ("Trigger point injections x 3", {"kind": "injection",
+                                      "procedure": "trigger_point_injection"}),
+    ("Bilateral L4-5 and L5-S1 medial branch blocks", {"procedure": "medial_branch_block"}),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:40] for c in CASES])
+def test_request_is_classified(text: str, expected: dict[str, Any]) -> None:
+    request = classify_request(text, LEXICON)
+    assert {k: getattr(request, k) for k in expected} == expected
