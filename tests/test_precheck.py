@@ -150,6 +150,11 @@ def test_bad_value_is_named(tmp_path: Path) -> None:
     assert "documentation.analgesia" in str(e) and e.line == 2
 
 
+def test_unknown_requested_drug_is_named(tmp_path: Path) -> None:
+    e = form_error(tmp_path, 'request: "Frobozzicin 10mg #30"\n')
+    assert "unknown drug 'Frobozzicin 10mg #30'" in str(e) and e.file == "form.yaml"
+
+
 def test_unknown_drug_is_named(tmp_path: Path) -> None:
     e = form_error(tmp_path, "request: Norco 10/325 #60\nmedications:\n  - {name: Frobozz 5mg}\n")
     assert "unknown drug 'Frobozz 5mg'" in str(e)

@@ -113,6 +113,8 @@ class PrecheckResult(Model):
     pack_revision: str
 
 
+# A strength or a count: the request names a drug the lexicon does not know.
+_LOOKS_LIKE_A_DRUG = re.compile(r"\d\s*(?:mg|mcg|ml|%)\b|#\s*\d", re.IGNORECASE)
 _HASH_COMMENT = re.compile(r"^\s*(?P<key>request|name)\s*:\s*[^\"'\s].*?\s#\s?\d", re.MULTILINE)
 
 
@@ -244,7 +246,12 @@ class Prechecker:
     def check(self, form: RequestForm, source: str) -> PrecheckResult:
         """Evaluate one form."""
         case = self.case_facts(form, source)
-        request = link_request(classify_request(form.request, self.extractor.lexicon), case)
+        classified = classify_request(form.request, self.extractor.lexicon)
+        if classified.kind == "other" and _LOOKS_LIKE_A_DRUG.search(form.request):
+            raise RequestFormError(
+                f"request: unknown drug '{form.request}'", file=source,
+                hint="check the spelling, or add it under `lexicon: drugs:` in the pack")
+        request = link_request(classified, case)
         verdict = self.engine.evaluate(request, case)
         return _result(form, source, verdict)
 
