@@ -218,3 +218,25 @@ def test_findings_view_keeps_what_the_summary_showed(prefix: str) -> None:
     summary_only = {d.name for d in blind(prefix).diagnosis}
     for item in range(1, len(letter(prefix)[1].items) + 1):
         assert summary_only <= {d.name for d in findings(prefix, item).diagnosis}
+
+
+# --- how long a drug has been taken, in the words summaries use ------------------------------
+
+@pytest.mark.parametrize(("sentence", "days", "long_term", "first"), [
+    ("He has been on Norco for over 2 years.", 730, False, None),
+    ("She has been prescribed Soma since at least 2013.", 152, False, date(2013, 12, 31)),
+    ("Norco was started on 1/15/2014.", 137, False, date(2014, 1, 15)),
+    ("The patient has been taking Zanaflex for the past 8 months.", 240, False, None),
+    ("He has used cyclobenzaprine chronically.", None, True, None),
+    ("He continues to take Flexeril.", None, False, None),
+])
+def test_days_of_use(sentence: str, days: int | None, long_term: bool,
+                     first: date | None) -> None:
+    from imr_rules.facts import build_case
+    from imr_rules.models import KeyDates, Patient, TextBlock
+
+    obs = EXTRACTOR.observe(TextBlock(text=sentence, span=Span.of(sentence, 0, len(sentence))))
+    case = build_case(Patient(date_of_injury=date(2010, 1, 1)),
+                      KeyDates(request_for_authorization=date(2014, 6, 1)), [obs], "form")
+    (med,) = case.medication
+    assert (med.days_used, med.long_term, med.first_documented) == (days, long_term, first)

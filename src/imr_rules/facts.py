@@ -74,8 +74,9 @@ _USE_DURATION = re.compile(
     rf"\b(?:for|over|in)\s+(?:at\s+least\s+|approximately\s+|about\s+|more\s+than\s+|over\s+)?"
     rf"(?:as\s+far\s+back\s+as\s+)?(?:the\s+)?(?:last|past|prior)?\s*(?P<n>{_NUM})?\s*"
     r"(?P<unit>days?|weeks?|months?|years?)\b", re.IGNORECASE)
-_SINCE = re.compile(r"\bsince\s+(?:at\s+least\s+)?(?:as\s+early\s+as\s+)?(?:about\s+)?",
-                    re.IGNORECASE)
+# "since (at least) April 2015", "started on 1/15/2014": the date a drug was first taken.
+_SINCE = re.compile(r"\b(?:since|(?:was\s+)?(?:started|begun|initiated)\s+(?:on|in))\s+"
+                    r"(?:at\s+least\s+)?(?:as\s+early\s+as\s+)?(?:about\s+)?", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?P<y>(?:19|20)\d{2})\b")
 _RELIEF_WORDS = re.compile(r"\b(?:relief|reduction|improve\w*|benefit\w*|decrease\w*|"
                            r"helped|better|effective)\b", re.IGNORECASE)
