@@ -76,7 +76,7 @@ from typing import Any, Literal
 import yaml
 
 from imr_rules.errors import ImrError
-from imr_rules.textmatch import ASCII_LOWER, _top_level_alternatives, trie_regex
+from imr_rules.textmatch import ASCII_LOWER, top_level_alternatives, trie_regex
 
 AssertionStatus = Literal["present", "absent", "possible", "hypothetical"]
 # A post-trigger containing one of these speaks of the records ("was not documented").
@@ -298,7 +298,7 @@ def _leading_literals(pattern: str) -> list[str] | None:
     """Literal texts one of which every match of `pattern` starts with (None: not known).
     Understands a leading run of letters and a leading `(?:word|word|...)` group, in each
     top-level alternative."""
-    alternatives = _top_level_alternatives(pattern)
+    alternatives = top_level_alternatives(pattern)
     if len(alternatives) > 1:
         found: list[str] = []
         for alternative in alternatives:

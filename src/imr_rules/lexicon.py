@@ -18,7 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from imr_rules.errors import ImrError
-from imr_rules.textmatch import PhraseIndex, Tokens, lower
+from imr_rules.textmatch import PhraseIndex, Tokens, lower, top_level_alternatives
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 
@@ -108,19 +108,18 @@ class RegexGroups:
     search. Anchored patterns also let `re` skip ahead to candidate positions.
     """
 
-    def __init__(self, entries: list[tuple[re.Pattern[str], tuple[str, ...] | None, int, str]],
-                 ) -> None:
-        self.entries = entries  # (pattern, anchors or None, group, concept)
-        # The literal text every match of a pattern starts with ("" when unknown): `str.find`
-        # jumps to its first occurrence, faster than the regex engine's own search.
-        self._prefixes = [_literal_prefix(p.pattern) for p, _a, _g, _c in entries]
+    def __init__(self, entries: list[tuple[re.Pattern[str], tuple[str, ...] | None, str, int,
+                                           str]]) -> None:
+        # (pattern, anchors or None, prefix, group, concept). The prefix is the literal text
+        # every match starts with ("" when unknown): `str.find` jumps to its first occurrence,
+        # faster than the regex engine's own search.
+        self.entries = entries
 
     def finditer(self, low: str, start: int = 0, end: int | None = None,
                  ) -> Iterator[tuple[int, str, int, int]]:
         """(group, concept, start, end) of every match in the lower-cased text."""
         stop = len(low) if end is None else end
-        for (pattern, anchors, group, concept), prefix in zip(self.entries, self._prefixes,
-                                                              strict=True):
+        for pattern, anchors, prefix, group, concept in self.entries:
             if anchors is not None and (anchors[0] not in low if len(anchors) == 1
                                         else not any(a in low for a in anchors)):
                 continue
@@ -148,52 +147,19 @@ class RegexGroups:
                 a = low.find(prefix, b if b > a else a + 1, stop)
 
 
-def _literal_prefix(pattern: str) -> str:
-    """Letters every match of `pattern` starts with (conservative: "" when in doubt)."""
-    depth = 0
-    i = 0
-    while i < len(pattern):  # a top-level alternation: no common prefix is known
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "[":
-            j = pattern.find("]", i + 2)
-            if j < 0:
-                return ""
-            i = j + 1
-            continue
-        if c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth <= 1:
-            return ""
-        i += 1
-    body = pattern[3:] if pattern.startswith("(?:") else pattern
-    lead = re.match(r"[a-z]+", body)
-    if not lead:
-        return ""
-    prefix = lead.group()
-    if body[lead.end():lead.end() + 1] in ("?", "*", "{"):
-        prefix = prefix[:-1]
-    return prefix
-
-
-_ANCHOR = re.compile(r"[a-z]{3,}")
 _LEADING_ALTERNATION = re.compile(r"\(\?:([a-z|?]+)\)")
 
 
-def _literal_lead(pattern: str) -> str | None:
+def _literal_lead(pattern: str, shortest: int = 3) -> str | None:
     """The letters every match of `pattern` starts with: 'medications?' gives 'medication'
     (a letter a quantifier follows is optional, so it is not part of the anchor)."""
-    lead = _ANCHOR.match(pattern)
+    lead = re.match(r"[a-z]+", pattern)
     if lead is None:
         return None
     word = lead.group()
     if pattern[lead.end():lead.end() + 1] in ("?", "*", "{"):
         word = word[:-1]
-    return word if len(word) >= 3 else None
+    return word if len(word) >= shortest else None
 
 
 def _anchors(pattern: str) -> tuple[str, ...] | None:
@@ -220,8 +186,10 @@ def compile_regexes(groups: Sequence[Sequence[tuple[str, str]]]) -> RegexGroups 
             if lowered.startswith(r"\d{1,2}"):
                 # The same match, but a leading character class lets `re` skip to digits.
                 lowered = r"\d\d?" + lowered[len(r"\d{1,2}"):]
-            entries.append((re.compile("(?:" + lowered + r")(?![\w])"), _anchors(lowered), g,
-                            concept))
+            single = len(top_level_alternatives(lowered)) == 1
+            prefix = (_literal_lead(lowered, shortest=1) or "") if single else ""
+            entries.append((re.compile("(?:" + lowered + r")(?![\w])"), _anchors(lowered),
+                            prefix, g, concept))
     return RegexGroups(entries) if entries else None
 
 

@@ -193,7 +193,7 @@ class PhraseIndex:
 
 # --- case-insensitive patterns, fast on ASCII text ------------------------------------------
 
-def _top_level_alternatives(pattern: str) -> list[str]:
+def top_level_alternatives(pattern: str) -> list[str]:
     """`pattern` cut at its top-level `|` (outside groups and character classes)."""
     parts: list[str] = []
     depth, i, last = 0, 0, 0
@@ -237,7 +237,7 @@ class Twin:
         """`strip`: drop the leading word boundaries (worth it when the alternatives' first
         letters are rare enough for `re` to skip ahead, and they seldom match inside words)."""
         self.slow = slow
-        alternatives = _top_level_alternatives(slow.pattern)
+        alternatives = top_level_alternatives(slow.pattern)
         self.bounded = strip and all(a.startswith(r"\b") for a in alternatives)
         if self.bounded:
             alternatives = [a[2:] for a in alternatives]
