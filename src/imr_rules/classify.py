@@ -61,6 +61,7 @@ _SUPPLY = re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|pillo
                      r"hot\s*/?\s*cold|cold\s+therapy|orthotics?|garment|cushion)\b",
                      re.IGNORECASE)
 _WORDS = {"two": 2, "three": 3}
+_TOPICAL_DOSE = re.compile(r"\d\s*(?:%|mg|g)\b")  # a strength of a topical or compound
 # Body regions as letters name them (shared with fact extraction).
 REGION = re.compile(
     r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|l-spine|cervical|neck|c-spine|"
@@ -166,7 +167,7 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
         fields.update(kind="medication", drug_class="topical", ingredients=ingredients,
                       ingredients_stated=bool(ingredients),
                       formulation=_normal_formulation(form.group("f")),
-                      dose_stated=bool(re.search(r"\d\s*(?:%|mg|g)\b", text)))
+                      dose_stated=_TOPICAL_DOSE.search(text) is not None)
         note("ingredients", drug[1], drug[2])
     elif drug:
         entry = lexicon.drug(drug[0])
@@ -226,22 +227,16 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
         fields["ingredients"] = ingredients
         fields["ingredients_stated"] = bool(ingredients)
         note("ingredients_stated", form.start(), form.end())
-        fields["dose_stated"] = bool(re.search(r"\d\s*(?:%|mg|g)\b", text))
+        fields["dose_stated"] = _TOPICAL_DOSE.search(text) is not None
     elif _THERAPY.search(text):
         fields["kind"] = "therapy"
         therapy = lexicon.treatment.search(text, tokens=tokens)
         if therapy:
             fields["therapy"] = therapy[0]
             note("therapy", therapy[1], therapy[2])
-        visits = _visits(text)
-        if visits is not None:
-            fields["visits"] = visits
     elif _DIAGNOSTIC.search(text):
         fields["kind"] = "diagnostic"
         fields["test"] = _test(text)
-        visits = _visits(text)
-        if visits is not None:
-            fields["visits"] = visits
     elif _IMAGING.search(text):
         fields["kind"] = "imaging"
         fields["test"] = _test(text)
@@ -252,6 +247,8 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
     elif consult:
         fields["kind"] = "consult"
 
+    if fields.get("kind") in ("therapy", "diagnostic"):
+        fields["visits"] = _visits(text)
     if fields.get("kind") == "medication":
         q = _QUANTITY.search(text)
         if q:
