@@ -240,3 +240,14 @@ def test_days_of_use(sentence: str, days: int | None, long_term: bool,
                       KeyDates(request_for_authorization=date(2014, 6, 1)), [obs], "form")
     (med,) = case.medication
     assert (med.days_used, med.long_term, med.first_documented) == (days, long_term, first)
+
+
+def test_modified_duty_is_not_a_sentence_about_the_request() -> None:
+    from imr_rules.facts import build_case
+    from imr_rules.models import KeyDates, Patient, TextBlock
+
+    text = "He returned to modified duty, which he attributes to pain relief from Norco."
+    obs = EXTRACTOR.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
+    case = build_case(Patient(), KeyDates(), [obs], "form")
+    assert [m.generic for m in case.medication] == ["hydrocodone/acetaminophen"]
+    assert case.case.work_status == "modified_duty"

@@ -54,7 +54,7 @@ Assertion = Literal["present", "absent", "possible", "hypothetical"]
 # patient had: they give no medications or prior treatments.
 _REQUEST_CONTEXT = re.compile(
     r"\b(?:request(?:ed|s|ing)?|RFA|utili[sz]ation\s+review|UR|denied|non-?certif\w*|"
-    r"certif\w*|authori[sz]\w*|IMR|appeal\w*|modified)\b", re.IGNORECASE)
+    r"certif\w*|authori[sz]\w*|IMR|appeal\w*)\b", re.IGNORECASE)
 # "No aberrant behavior is discussed": a negation that the verb after the concept makes a
 # statement about the records ("not documented"), unlike "no aberrant behavior was noted".
 _RECORD_VERB_AFTER = re.compile(
