@@ -45,7 +45,9 @@ def _mount_pack_tools() -> None:
                   "new.")
 
 
-class ParseFormat(StrEnum):
+class TableOrJson(StrEnum):
+    """--format of parse, facts and check."""
+
     json = "json"
     table = "table"
 
@@ -90,13 +92,13 @@ def _main(version: bool = typer.Option(False, "--version", help="Print the versi
 @app.command()
 def parse(
     paths: list[str] = typer.Argument(..., help="Letter files, directories of *.txt, or -"),
-    format: ParseFormat = typer.Option(ParseFormat.table, "--format", "-f"),
+    format: TableOrJson = typer.Option(TableOrJson.table, "--format", "-f"),
 ) -> None:
     """Parse IMR letters: reviewer, patient, summary, and each item's decision and citation."""
     parsed: list[Determination] = []
     errors: list[ImrError] = []
     parsed.extend(parsed_letters(paths, errors))
-    if format is ParseFormat.json:
+    if format is TableOrJson.json:
         json.dump([d.model_dump(mode="json") for d in parsed], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
@@ -117,7 +119,7 @@ def facts(
     paths: list[str] = typer.Argument(..., help="Letter files, directories of *.txt, or -"),
     view: View = typer.Option(View.blind, "--view", help="blind: the case summary only; "
                               "findings: summary plus each item's rationale"),
-    format: ParseFormat = typer.Option(ParseFormat.table, "--format", "-f"),
+    format: TableOrJson = typer.Option(TableOrJson.table, "--format", "-f"),
     pack: Path | None = typer.Option(None, "--pack", "-p", help="Pack whose lexicon to add."),
 ) -> None:
     """Extract the case facts of IMR letters, each with the words it came from."""
@@ -141,7 +143,7 @@ def facts(
         results.append(LetterFacts(letter=name, view=view.value,
                                    facts=blind_case if view is View.blind else None,
                                    items=items))
-    if format is ParseFormat.json:
+    if format is TableOrJson.json:
         json.dump([r.model_dump(mode="json", exclude_none=True) for r in results], sys.stdout,
                   indent=2)
         sys.stdout.write("\n")
@@ -256,16 +258,11 @@ def audit(
     raise typer.Exit(exit_status(summary.letters, summary.errors))
 
 
-class CheckFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
 @app.command()
 def check(
     forms: list[Path] = typer.Argument(..., help="Request forms (YAML); see examples/requests/"),
     pack: Path | None = typer.Option(None, "--pack", "-p", help="Rule pack directory."),
-    format: CheckFormat = typer.Option(CheckFormat.table, "--format", "-f"),
+    format: TableOrJson = typer.Option(TableOrJson.table, "--format", "-f"),
 ) -> None:
     """Pre-check requests before submitting them: what is met, missing, and to document."""
     from imr_rules.engine import Engine
@@ -295,7 +292,7 @@ def check(
             results.append(checker.check(parse_form(data, str(path), lines), str(path)))
         except ImrError as exc:
             errors.append(exc)
-    if format is CheckFormat.json:
+    if format is TableOrJson.json:
         json.dump([r.model_dump(mode="json") for r in results], sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
