@@ -50,11 +50,6 @@ from imr_rules.vocabulary import (
 View = Literal["blind", "findings"]
 Assertion = Literal["present", "absent", "possible", "hypothetical"]
 
-# Sentences about the request and its review name the treatment asked for, not one the
-# patient had: they give no medications or prior treatments.
-_REQUEST_CONTEXT = re.compile(
-    r"\b(?:request(?:ed|s|ing)?|RFA|utili[sz]ation\s+review|UR|denied|non-?certif\w*|"
-    r"certif\w*|authori[sz]\w*|IMR|appeal\w*)\b", re.IGNORECASE)
 # "No aberrant behavior is discussed": a negation that the verb after the concept makes a
 # statement about the records ("not documented"), unlike "no aberrant behavior was noted".
 _RECORD_VERB_AFTER = re.compile(
@@ -80,15 +75,21 @@ _SINCE = re.compile(r"\b(?:since|(?:was\s+)?(?:started|begun|initiated)\s+(?:on|
 _YEAR = re.compile(r"\b(?P<y>(?:19|20)\d{2})\b")
 _RELIEF_WORDS = re.compile(r"\b(?:relief|reduction|improve\w*|benefit\w*|decrease\w*|"
                            r"helped|better|effective)\b", re.IGNORECASE)
-_NO_BENEFIT = re.compile(r"\bfailed\s+(?!to\s+(?:document|provide|indicate|show))|"
-                         r"\b(?:no|without|not|minimal|little|failed\s+to\s+provide)\s+"
-                         r"(?:\w+\s+){0,2}(?:relief|benefit|improvement|help)\b|"
-                         r"\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b",
-                         re.IGNORECASE)
+# Patterns searched in many sentences start every alternative with `\b` and a literal word
+# (no leading group): their `Twin` then lets `re` skip ahead to the letters that can start one.
+_NO_BENEFIT_AFTER = r"\s+(?:\w+\s+){0,2}(?:relief|benefit|improvement|help)\b"
+_NO_BENEFIT = re.compile(
+    r"\bfailed\s+(?!to\s+(?:document|provide|indicate|show))|"
+    + "|".join(rf"\b{word}{_NO_BENEFIT_AFTER}"
+               for word in ("no", "without", "not", "minimal", "little", r"failed\s+to\s+provide"))
+    + r"|\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b", re.IGNORECASE)
+_REDUCED_WHAT = r"\s+(?:\w+\s+){0,3}(?:medication|pain\s+medication|opioid|narcotic|analgesic)s?\b"
+_WHAT_REDUCED = r"s?\s+(?:use\s+)?(?:was\s+|were\s+)?(?:reduced|decreased)\b"
 _MED_REDUCTION = re.compile(
-    r"\b(?:reduc\w*|decreas\w*|less|lower)\s+(?:\w+\s+){0,3}(?:medication|pain\s+medication|"
-    r"opioid|narcotic|analgesic)s?\b|\b(?:medication|opioid|narcotic)s?\s+(?:use\s+)?"
-    r"(?:was\s+|were\s+)?(?:reduced|decreased)\b", re.IGNORECASE)
+    "|".join([*(rf"\b{word}{_REDUCED_WHAT}"
+                for word in (r"reduc\w*", r"decreas\w*", "less", "lower")),
+              *(rf"\b{word}{_WHAT_REDUCED}" for word in ("medication", "opioid", "narcotic"))]),
+    re.IGNORECASE)
 _LEVEL = re.compile(r"\b[CTLS]\s?\d{1,2}(?:\s*-\s*[CTLS]?\s?\d{1,2})?\b")
 
 _COUNT_WORDS = re.compile(r"\b(?P<w>several|multiple|multiply|two|three|four|numerous|\d{1,3})\s+"
@@ -100,11 +101,10 @@ _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 _MEDICATION_EFFECTS = frozenset({"analgesia", "medication_efficacy", "pain_scores_with_without"})
 _SOURCE_RANK = {"absent_record": 3, "present": 2, "possible": 1, "absent": 0}
 
-_REQUEST_CONTEXT_T = _Twin(_REQUEST_CONTEXT, strip=False)
 _RECORD_VERB_AFTER_T = _Twin(_RECORD_VERB_AFTER)
 _RELIEF_WORDS_T = _Twin(_RELIEF_WORDS)
-_NO_BENEFIT_T = _Twin(_NO_BENEFIT, strip=False)
-_MED_REDUCTION_T = _Twin(_MED_REDUCTION, strip=False)
+_NO_BENEFIT_T = _Twin(_NO_BENEFIT)
+_MED_REDUCTION_T = _Twin(_MED_REDUCTION)
 _COUNT_WORDS_T = _Twin(_COUNT_WORDS, strip=False)
 _REGION_T = _Twin(_REGION, strip=False)
 _SINCE_T = _Twin(_SINCE)
@@ -241,15 +241,11 @@ class Extractor:
             k = bisect_right(starts, a) - 1
             if k >= 0 and b <= sentences[k][1]:
                 buckets[k].append((family, concept, a, b))
-        request_sentences = set()
-        for m in _REQUEST_CONTEXT_T.finditer(text, self._low, 0, len(text)):
-            request_sentences.add(bisect_right(starts, m.start()) - 1)
         pending_duration: tuple[int | None, bool, Span] | None = None
         for k, (s, e) in enumerate(sentences):
             if buckets[k]:
                 buckets[k].sort(key=lambda m: m[2])
-                pending_duration = self._sentence(original, text, base, s, e, buckets[k],
-                                                  k in request_sentences, obs,
+                pending_duration = self._sentence(original, text, base, s, e, buckets[k], obs,
                                                   pending_duration)
         return obs
 
@@ -276,14 +272,18 @@ class Extractor:
         return make_span(base + s, base + e, text[s:e])
 
     def _sentence(self, original: str, text: str, base: int, s: int, e: int,
-                  found: list[tuple[str, str, int, int]], about_request: bool,
-                  obs: Observations, pending: tuple[int | None, bool, Span] | None,
+                  found: list[tuple[str, str, int, int]], obs: Observations,
+                  pending: tuple[int | None, bool, Span] | None,
                   ) -> tuple[int | None, bool, Span] | None:
         kinds = {f for f, _c, _a, _b in found}
         imaging = "imaging_context" in kinds
         electro = "electrodiagnostic_context" in kinds
-        discontinued = any(f == "context" and c == "discontinued" for f, c, _a, _b in found)
-        newly = any(f == "context" and c == "new_prescription" for f, c, _a, _b in found)
+        said = {c for f, c, _a, _b in found if f == "context"}
+        discontinued = "discontinued" in said
+        newly = "new_prescription" in said
+        # A sentence about the request and its review names the treatment asked for, not one
+        # the patient had: it gives no medications or prior treatments.
+        about_request = "request" in said
         mentions: list[tuple[str, str, int, int]] = []  # (family, concept, start, end)
         drugs: list[tuple[str, int, int]] = []
         reference: tuple[str, int, int] | None = None

@@ -463,14 +463,18 @@ _LICENSED_IN = re.compile(r"licensed\s+to\s+practice\s+in\s+(?P<states>[A-Z][A-Z
                           r"(?=\s*\.|\s+and\s+(?:has|is)\b)", _I)
 _AGE = re.compile(r"\b(?P<age>\d{1,3})\s*-?\s*(?:years?|yrs?|y/o|yo)\b(?:\s*-?\s*old)?", _I)
 _SEX = re.compile(r"\b(?P<sex>female|male|woman|man|gentleman|lady)\b", _I)
+# Each alternative starts at a word and with a literal letter: their fast twins then let `re`
+# skip ahead to the letters that can start a match (a leading group or `\b` would make it try
+# every position of the summary).
 _INJURY = re.compile(
-    r"date\s+of\s+(?:the\s+)?(?:industrial\s+)?injury|injury\s+date|\bDOI\b|"
-    r"industrial(?:ly)?\s+injur(?:y|ed)|(?:was|were)\s+injured|injured\s+(?:on|at\s+work)|"
-    r"date\s+of\s+(?:the\s+)?(?:industrial\s+)?accident|"
-    r"(?:sustained|suffered|reported)\s+an?\s+(?:\w+\s+){0,3}?injury", _I,
+    r"\bdate\s+of\s+(?:the\s+)?(?:industrial\s+)?injury|\binjury\s+date|\bDOI\b|"
+    r"\bindustrial(?:ly)?\s+injur(?:y|ed)|\bwas\s+injured|\bwere\s+injured|"
+    r"\binjured\s+(?:on|at\s+work)|\bdate\s+of\s+(?:the\s+)?(?:industrial\s+)?accident|"
+    r"\bsustained\s+an?\s+(?:\w+\s+){0,3}?injury|\bsuffered\s+an?\s+(?:\w+\s+){0,3}?injury|"
+    r"\breported\s+an?\s+(?:\w+\s+){0,3}?injury", _I,
 )
-_RFA = re.compile(r"request\s+for\s+authori[sz]ation|\bRFA\b", _I)
-_UR = re.compile(r"utili[sz]ation\s+review|\bUR\b", _I)
+_RFA = re.compile(r"\brequest\s+for\s+authori[sz]ation|\bRFA\b", _I)
+_UR = re.compile(r"\butili[sz]ation\s+review|\bUR\b", _I)
 # Fast twins (lower-cased ASCII text) of the patterns read from the summary and the header.
 _TWINS = {p: Twin(p) for p in (_INJURY, _RFA, _UR)}
 _REVIEWER_TITLE_T = Twin(_REVIEWER_TITLE)
