@@ -65,24 +65,32 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from itertools import accumulate
+from itertools import accumulate, compress
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
 from imr_rules.errors import ImrError
-from imr_rules.textmatch import ASCII_LOWER, top_level_alternatives, trie_regex
+from imr_rules.textmatch import (
+    ASCII_LOWER,
+    Tokens,
+    WordTable,
+    phrase_words,
+    top_level_alternatives,
+    trie_regex,
+)
 
 AssertionStatus = Literal["present", "absent", "possible", "hypothetical"]
 # A post-trigger containing one of these speaks of the records ("was not documented").
 _RECORD_WORD = re.compile(r"document|discuss|mention|provided|address|indicat|record|submitted|"
                           r"evidence|report")
 _STATUSES: frozenset[str] = frozenset(("present", "absent", "possible", "hypothetical"))
+_ALNUM_LEAD = re.compile(r"[a-z0-9]*")
 
 # --------------------------------------------------------------------------------------------
 # Sentence splitting
@@ -418,6 +426,18 @@ class AssertionScope:
             pattern += "|(?P<o>" + trie_regex(other_start) + ")"
         self._regex = re.compile(pattern)
         self._literal: dict[str, _Entry] = {k: entries[k] for k in literal}
+        # Where a trigger can start: at a word that is a phrase's first word or begins with a
+        # regex trigger's leading word, or at a punctuation trigger. `candidates` lists those
+        # places once per text, so a sentence's scan tries the pattern there only (the regex
+        # engine would try every character). Unknown when a regex's first word is not known.
+        firsts = frozenset(phrase_words(p)[0] for p in word_start)
+        lead_words = [w for lead in leads for w in (lead or [""])]
+        lead_prefixes = tuple(_ALNUM_LEAD.match(w).group() for w in lead_words)  # type: ignore[union-attr]
+        self._starts_trigger: WordTable[bool] | None = (
+            WordTable(lambda word: word in firsts or word.startswith(lead_prefixes))
+            if all(lead_prefixes) and all(_ALNUM_LEAD.match(p).group() for p in word_start)  # type: ignore[union-attr]
+            else None)
+        self._punctuation_starts = sorted({p[0] for p in other_start})
         self._last: tuple[str, list[tuple[int, int, _Entry]], list[int]] | None = None
 
     # -- construction ------------------------------------------------------------------------
@@ -497,15 +517,39 @@ class AssertionScope:
             out.append(self._decide(matches, words, cs - s, ce - s))
         return out
 
-    def scan_lowered(self, low: str, start: int, end: int) -> list[tuple[int, int, _Entry]]:
+    def candidates(self, tokens: Tokens) -> list[int] | None:
+        """The offsets of a text (given its `Tokens`) where a trigger may start, in order, for
+        `scan_lowered`; None when not known (then every position is tried)."""
+        table = self._starts_trigger
+        if table is None:
+            return None
+        words = tokens.words
+        found = list(map(tokens.starts.__getitem__, compress(
+            range(len(words)), map(table.bounded().__getitem__, words))))
+        low = tokens.lowered
+        more = []
+        for char in self._punctuation_starts:
+            at = low.find(char)
+            while at >= 0:
+                more.append(at)
+                at = low.find(char, at + 1)
+        if more:
+            found = sorted(found + more)
+        return found
+
+    def scan_lowered(self, low: str, start: int, end: int, candidates: list[int] | None = None,
+                     ) -> list[tuple[int, int, _Entry]]:
         """The trigger matches of the sentence `[start, end)` of an ASCII text whose lower-cased
         copy is `low`, with offsets into it (no copy of the sentence is made). The character
         before a sentence never continues a word, so matching inside the whole text gives what
-        matching the sentence alone gives. Use with `decide`."""
+        matching the sentence alone gives. `candidates`: the text's `candidates`, to find the
+        same matches faster. Use with `decide`."""
         literal = self._literal
         groups = self._group_entry
         matches: list[tuple[int, int, _Entry]] = []
-        for m in self._regex.finditer(low, start, end):
+        found = (self._regex.finditer(low, start, end) if candidates is None
+                 else self._matches_at(low, start, end, candidates))
+        for m in found:
             g = m.lastgroup
             if g == "w" or g == "o":
                 said = m.group()
@@ -517,6 +561,22 @@ class AssertionScope:
                 en = groups[g]  # type: ignore[index]
             matches.append((m.start(), m.end(), en))
         return matches
+
+    def _matches_at(self, low: str, start: int, end: int, candidates: list[int],
+                    ) -> Iterator[re.Match[str]]:
+        """What `finditer` gives in `[start, end)`, trying only the candidate offsets."""
+        match = self._regex.match
+        resume = start
+        for i in range(bisect_left(candidates, start), len(candidates)):
+            at = candidates[i]
+            if at >= end:
+                return
+            if at < resume:
+                continue
+            m = match(low, at, end)
+            if m is not None:
+                yield m
+                resume = m.end()
 
     def decide(self, matches: list[tuple[int, int, _Entry]], words: list[int], cs: int,
                ce: int) -> tuple[AssertionStatus, bool]:

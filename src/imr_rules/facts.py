@@ -187,6 +187,8 @@ class Extractor:
         self._low: str | None = None  # the block being read, lower-cased (ASCII blocks)
         self._words: list[int] | None = None  # its word starts, when first needed
         self._scan: tuple[int, int, list[Any]] | None = None  # the last sentence's triggers
+        self._tokens: Tokens | None = None  # the block's words (ASCII blocks)
+        self._candidates: list[int] | None = None  # where the block's triggers may start
         self._classified: dict[tuple[str, int], RequestFact] = {}
         lx = self.lexicon
         # The families read in every block; drug references last (only with a subject).
@@ -237,6 +239,8 @@ class Extractor:
         tokens = Tokens(text, low)
         if self._low is not None:
             self._words = tokens.word_starts()
+            self._tokens = tokens
+            self._candidates = None  # found when a sentence first needs its triggers
         for family, concept, a, b in families.find_tokens(tokens):
             k = bisect_right(starts, a) - 1
             if k >= 0 and b <= sentences[k][1]:
@@ -258,7 +262,9 @@ class Extractor:
             return self.scope.statuses_detailed(text, (s, e), concepts)
         scan = self._scan
         if scan is None or scan[0] != s or scan[1] != e:
-            scan = self._scan = (s, e, self.scope.scan_lowered(low, s, e))
+            if self._candidates is None and self._tokens is not None:
+                self._candidates = self.scope.candidates(self._tokens)
+            scan = self._scan = (s, e, self.scope.scan_lowered(low, s, e, self._candidates))
         matches = scan[2]
         if not matches:
             return [("present", False)] * len(concepts)

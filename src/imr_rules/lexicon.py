@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from imr_rules.errors import ImrError
-from imr_rules.textmatch import PhraseIndex, Tokens, lower, top_level_alternatives
+from imr_rules.textmatch import PhraseIndex, Tokens, WordTable, lower, top_level_alternatives
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 
@@ -103,23 +104,49 @@ class PhraseMatcher:
 class RegexGroups:
     """The regex phrases of several groups, each compiled on its own.
 
-    A regex runs on a block only when the block contains its anchor: the literal letters it
-    starts with (most start with a word, "fail\\w*\\s+..."), found by a plain substring
-    search. Anchored patterns also let `re` skip ahead to candidate positions.
+    Most regexes start with the literal letters of a word ("fail\\w*\\s+..."): the prefix.
+    Given the text's words (`Tokens`), such a regex is tried only at the words that begin with
+    its prefix, found through a table from word to regexes that is filled once per distinct
+    word (the vocabulary of letters is small). Without the words, a regex runs on a text only
+    when the text contains its anchor (a plain substring search) and is tried where its prefix
+    occurs.
     """
 
     def __init__(self, entries: list[tuple[re.Pattern[str], tuple[str, ...] | None, str, int,
                                            str]]) -> None:
         # (pattern, anchors or None, prefix, group, concept). The prefix is the literal text
-        # every match starts with ("" when unknown): `str.find` jumps to its first occurrence,
-        # faster than the regex engine's own search.
+        # every match starts with ("" when unknown).
         self.entries = entries
+        prefixed = [(k, prefix) for k, (_p, _a, prefix, _g, _c) in enumerate(entries) if prefix]
+        # word -> the entries whose prefix it begins with
+        self._by_word: WordTable[tuple[int, ...]] = WordTable(
+            lambda word: tuple(k for k, prefix in prefixed if word.startswith(prefix)))
+
+    def _at_words(self, tokens: Tokens) -> dict[int, list[int]]:
+        """Entry -> the offsets of the words that begin with its prefix, in order."""
+        words = tokens.words
+        by_word = self._by_word.bounded()
+        at: dict[int, list[int]] = {}
+        starts = tokens.starts
+        for i in compress(range(len(words)), map(by_word.__getitem__, words)):
+            for k in by_word[words[i]]:
+                at.setdefault(k, []).append(starts[i])
+        return at
 
     def finditer(self, low: str, start: int = 0, end: int | None = None,
-                 ) -> Iterator[tuple[int, str, int, int]]:
-        """(group, concept, start, end) of every match in the lower-cased text."""
+                 tokens: Tokens | None = None) -> Iterator[tuple[int, str, int, int]]:
+        """(group, concept, start, end) of every match in the lower-cased text (pass its
+        `tokens` when reading all of it)."""
         stop = len(low) if end is None else end
-        for pattern, anchors, prefix, group, concept in self.entries:
+        at = self._at_words(tokens) if tokens is not None and start == 0 and stop == len(
+            low) else None
+        for k, (pattern, anchors, prefix, group, concept) in enumerate(self.entries):
+            if prefix and at is not None:
+                # Every match starts a word with the prefix: try the pattern at those words.
+                offsets = at.get(k)
+                if offsets is not None:
+                    yield from _matches_at(pattern, low, offsets, stop, group, concept)
+                continue
             if anchors is not None and (anchors[0] not in low if len(anchors) == 1
                                         else not any(a in low for a in anchors)):
                 continue
@@ -145,6 +172,22 @@ class RegexGroups:
                 if not (a and (low[a - 1].isalnum() or low[a - 1] == "_")):
                     yield group, concept, a, b
                 a = low.find(prefix, b if b > a else a + 1, stop)
+
+
+def _matches_at(pattern: re.Pattern[str], low: str, offsets: list[int], stop: int, group: int,
+                concept: str) -> Iterator[tuple[int, str, int, int]]:
+    """The non-overlapping matches of `pattern` that start at one of `offsets` (in order)."""
+    resume = 0
+    for a in offsets:
+        if a < resume:
+            continue
+        hit = pattern.match(low, a, stop)
+        if hit is None:
+            continue
+        b = hit.end()
+        if not (a and (low[a - 1].isalnum() or low[a - 1] == "_")):
+            yield group, concept, a, b
+        resume = b if b > a else a + 1
 
 
 _LEADING_ALTERNATION = re.compile(r"\(\?:([a-z|?]+)\)")
@@ -223,7 +266,7 @@ class MultiMatcher:
         per_group = self._index.find(tokens)
         if self._regex is not None:
             extra: list[list[tuple[str, int, int]]] = [[] for _ in self.names]
-            for owner, concept, a, b in self._regex.finditer(lowered):
+            for owner, concept, a, b in self._regex.finditer(lowered, tokens=tokens):
                 extra[owner].append((concept, a, b))
             for g, more in enumerate(extra):
                 if more:

@@ -10,9 +10,9 @@ IGNORECASE, which is several times faster in CPython's `re`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, compress
-from typing import Any
+from typing import Any, TypeVar
 
 ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
 
@@ -104,6 +104,34 @@ class Tokens:
 def phrase_words(phrase: str) -> tuple[str, ...]:
     """The words of a lexicon phrase, as `Tokens` cuts text."""
     return tuple(_TOKEN.findall(lower(phrase)))
+
+
+_T = TypeVar("_T")
+
+
+class WordTable(dict[str, _T]):
+    """word -> what `describe(word)` says of it, computed when the word is first asked for.
+
+    The vocabulary of letters is small: after a few letters nearly every word is known, and
+    `map(table.__getitem__, tokens.words)` describes a whole text in one C-level pass. The
+    owner clears the table when it grows past a bound (`bounded`).
+    """
+
+    LIMIT = 200_000  # distinct words remembered
+
+    def __init__(self, describe: Callable[[str], _T]) -> None:
+        super().__init__()
+        self._describe = describe
+
+    def __missing__(self, word: str) -> _T:
+        value = self[word] = self._describe(word)
+        return value
+
+    def bounded(self) -> WordTable[_T]:
+        """This table, emptied first if it holds more than `LIMIT` words."""
+        if len(self) > self.LIMIT:
+            self.clear()
+        return self
 
 
 class PhraseIndex:
