@@ -20,7 +20,6 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import partial
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
@@ -642,31 +641,51 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
     treatments: dict[str, PriorTreatmentFact] = {}
     medications: dict[str, MedicationFact] = {}
     for obs in blocks:
+        # A fact made of one block alone is built once per block (the summary's serve every
+        # view of the letter); `built` is looked up before anything is made.
+        built = obs.built
         for name, (status, region, spans, said) in obs.diagnoses.items():
             old = diagnoses.get(name)
             if old is None or _FINDING_RANK[status] > _FINDING_RANK.get(old.status, 0):
-                diagnoses[name] = _cached(obs, ("diagnosis", name, lexicon), partial(
-                    _built, DiagnosisFact, name=name, text=said, status=status,
-                    category=lexicon.diagnosis_category.get(name, "other"),
-                    region=region, evidence=spans))
-        for (kind, name), (status, level, spans, said) in obs.findings.items():
-            fkey = (kind, name)
+                key: tuple[Any, ...] = ("diagnosis", name, lexicon)
+                diagnosis = built.get(key)
+                if not isinstance(diagnosis, DiagnosisFact):
+                    diagnosis = built[key] = _built(
+                        DiagnosisFact, name=name, text=said, status=status,
+                        category=lexicon.diagnosis_category.get(name, "other"),
+                        region=region, evidence=spans)
+                diagnoses[name] = diagnosis
+        for fkey, (status, level, spans, said) in obs.findings.items():
             old_f = findings.get(fkey)
             if old_f is None or _FINDING_RANK[status] > _FINDING_RANK.get(old_f.status, 0):
-                findings[fkey] = _cached(obs, ("finding", kind, name), partial(
-                    _built, FindingFact, kind=kind, name=name, text=said, status=status,
-                    level=level, evidence=spans))
+                key = ("finding", *fkey)
+                finding = built.get(key)
+                if not isinstance(finding, FindingFact):
+                    finding = built[key] = _built(FindingFact, kind=fkey[0], name=fkey[1],
+                                                  text=said, status=status, level=level,
+                                                  evidence=spans)
+                findings[fkey] = finding
         for kind, t in obs.treatments.items():
             old_t = treatments.get(kind)
-            treatments[kind] = (_cached(obs, ("treatment", kind),
-                                        partial(_merge_treatment, None, t))
-                                if old_t is None else _merge_treatment(old_t, t))
+            if old_t is None:
+                key = ("treatment", kind)
+                treatment = built.get(key)
+                if not isinstance(treatment, PriorTreatmentFact):
+                    treatment = built[key] = _merge_treatment(None, t)
+                treatments[kind] = treatment
+            else:
+                treatments[kind] = _merge_treatment(old_t, t)
         for generic, m in obs.medications.items():
             old_m = medications.get(generic)
-            medications[generic] = (
-                _cached(obs, ("medication", generic, reference, lexicon),
-                        partial(_merge_medication, None, m, generic, reference, lexicon))
-                if old_m is None else _merge_medication(old_m, m, generic, reference, lexicon))
+            if old_m is None:
+                key = ("medication", generic, reference, lexicon)
+                medication = built.get(key)
+                if not isinstance(medication, MedicationFact):
+                    medication = built[key] = _merge_medication(None, m, generic, reference,
+                                                                lexicon)
+                medications[generic] = medication
+            else:
+                medications[generic] = _merge_medication(old_m, m, generic, reference, lexicon)
     return _built(CaseFacts,
         view=view, case=case, doc=doc, medication=list(medications.values()),
         diagnosis=list(diagnoses.values()), finding=list(findings.values()),
