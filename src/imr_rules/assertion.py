@@ -92,6 +92,11 @@ _RECORD_WORD = re.compile(r"document|discuss|mention|provided|address|indicat|re
 _STATUSES: frozenset[str] = frozenset(("present", "absent", "possible", "hypothetical"))
 _ALNUM_LEAD = re.compile(r"[a-z0-9]*")
 
+
+def _word_lead(phrase: str) -> str:
+    """The letters and digits `phrase` starts with ("" when it starts otherwise)."""
+    return _ALNUM_LEAD.match(phrase).group()  # type: ignore[union-attr]
+
 # --------------------------------------------------------------------------------------------
 # Sentence splitting
 # --------------------------------------------------------------------------------------------
@@ -430,13 +435,27 @@ class AssertionScope:
         # regex trigger's leading word, or at a punctuation trigger. `candidates` lists those
         # places once per text, so a sentence's scan tries the pattern there only (the regex
         # engine would try every character). Unknown when a regex's first word is not known.
-        firsts = frozenset(phrase_words(p)[0] for p in word_start)
+        # A word may start a trigger always (a one-word phrase, a regex's leading word) or only
+        # before certain next words (the second words of the phrases it begins).
+        singles: set[str] = set()
+        seconds: dict[str, set[str]] = {}
+        for phrase in word_start:
+            tokens = phrase_words(phrase)
+            if len(tokens) == 1:
+                singles.add(tokens[0])
+            else:
+                seconds.setdefault(tokens[0], set()).add(tokens[1])
         lead_words = [w for lead in leads for w in (lead or [""])]
-        lead_prefixes = tuple(_ALNUM_LEAD.match(w).group() for w in lead_words)  # type: ignore[union-attr]
-        self._starts_trigger: WordTable[bool] | None = (
-            WordTable(lambda word: word in firsts or word.startswith(lead_prefixes))
-            if all(lead_prefixes) and all(_ALNUM_LEAD.match(p).group() for p in word_start)  # type: ignore[union-attr]
-            else None)
+        lead_prefixes = tuple(_word_lead(w) for w in lead_words)
+
+        def starts_trigger(word: str) -> bool | frozenset[str]:
+            if word in singles or word.startswith(lead_prefixes):
+                return True
+            return frozenset(seconds.get(word, ()))
+
+        known = all(lead_prefixes) and all(_word_lead(p) for p in word_start)
+        self._starts_trigger: WordTable[bool | frozenset[str]] | None = (
+            WordTable(starts_trigger) if known else None)
         self._punctuation_starts = sorted({p[0] for p in other_start})
         self._last: tuple[str, list[tuple[int, int, _Entry]], list[int]] | None = None
 
@@ -523,9 +542,14 @@ class AssertionScope:
         table = self._starts_trigger
         if table is None:
             return None
-        words = tokens.words
-        found = list(map(tokens.starts.__getitem__, compress(
-            range(len(words)), map(table.bounded().__getitem__, words))))
+        words, starts = tokens.words, tokens.starts
+        last = len(words) - 1
+        table = table.bounded()
+        found = []
+        for i in compress(range(len(words)), map(table.__getitem__, words)):
+            then = table[words[i]]
+            if then is True or (i < last and words[i + 1] in then):  # type: ignore[operator]
+                found.append(starts[i])
         low = tokens.lowered
         more = []
         for char in self._punctuation_starts:

@@ -9,12 +9,16 @@ device and concept names come from the lexicons; only the shapes of numbers are 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-from imr_rules.lexicon import Lexicon
+from imr_rules.lexicon import Lexicon, MultiMatcher
 from imr_rules.models import Span, make_span
-from imr_rules.textmatch import Tokens
+from imr_rules.textmatch import Tokens, Twin
 from imr_rules.vocabulary import RequestFact
 
+# Patterns that start with a word run as `Twin`s: over an ASCII request's lower-cased text,
+# without IGNORECASE and the leading word boundary, which make `re` try every position. Those
+# that start with a number, or with a word common inside others ("rent"), gain nothing.
 _STRENGTH = re.compile(
     r"(?<![\w.#])(?P<a>\d+(?:\.\d+)?)\s*(?:(?P<u1>mg|mcg|g|%|ml)\b\s*)?"
     r"(?:/\s*(?P<b>\d+(?:\.\d+)?)\s*)?(?P<u>mg|mcg|mcg/hr?|mcg/h|g|%|ml)?\b", re.IGNORECASE)
@@ -31,42 +35,48 @@ _DAYS_SUPPLY = re.compile(r"\b(?P<n>\d+)[-\s]*days?(?:'|\u2019)?\s*supply\b|"
                           r"\bfor\s+(?P<m>\d+)\s+days\b", re.IGNORECASE)
 _LEVEL = re.compile(r"\b(?P<a>[CTLS])\s?(?P<an>\d{1,2})(?:\s*(?:-|/|to)\s*(?P<b>[CTLS])?\s?"
                     r"(?P<bn>\d{1,2}))?\b")
-_SIDE = re.compile(r"\b(?P<side>bilateral|left|right|bilaterally)\b", re.IGNORECASE)
-_APPROACH = re.compile(r"\b(?P<a>transforaminal|interlaminar|caudal)\b", re.IGNORECASE)
-_LEADS = re.compile(r"\b(?P<n>[24])[-\s]*leads?\b", re.IGNORECASE)
-_COUNT = re.compile(r"\b(?:x|times)\s*(?P<n>\d)\b|\bseries\s+of\s+(?P<w>two|three|2|3)\b",
-                    re.IGNORECASE)
+_SIDE = Twin(re.compile(r"\b(?P<side>bilateral|left|right|bilaterally)\b", re.IGNORECASE))
+_APPROACH = Twin(re.compile(r"\b(?P<a>transforaminal|interlaminar|caudal)\b", re.IGNORECASE))
+_LEADS = Twin(re.compile(r"\b(?P<n>[24])[-\s]*leads?\b", re.IGNORECASE))
+_COUNT = Twin(re.compile(r"\b(?:x|times)\s*(?P<n>\d)\b|\bseries\s+of\s+(?P<w>two|three|2|3)\b",
+                         re.IGNORECASE))
 _PURCHASE = re.compile(r"\b(?P<buy>purchase|purchasing|buy)\b|\b(?P<rent>rental|rent|renting)\b",
                        re.IGNORECASE)
-_REPEAT = re.compile(r"\brepeat(?:ed)?\b|\bsecond\b|\badditional\b|\banother\b", re.IGNORECASE)
-_TOPICAL = re.compile(r"\b(?P<f>cream|gel|lotion|ointment|patch|patches|liniment|spray|"
-                      r"compound(?:ed)?|topical|transdermal|solution)\b", re.IGNORECASE)
-_FORMULATION = re.compile(r"\b(?P<f>tablets?|tabs?|capsules?|caps?|cream|gel|lotion|ointment|"
-                          r"patch(?:es)?|solution|spray|injection|ER|XR|SR|CR)\b", re.IGNORECASE)
-_DEVICE = re.compile(r"\b(?:unit|units|device|stimulator|stim|machine|electrodes?)\b",
-                     re.IGNORECASE)
-_THERAPY = re.compile(r"\b(?:physical\s+therapy|physiotherapy|PT|chiropractic|chiropractor|"
-                      r"acupuncture|massage|aquatic\s+therapy|occupational\s+therapy|"
-                      r"manipulation|therapy\s+sessions?|functional\s+restoration)\b",
-                      re.IGNORECASE)
-_IMAGING = re.compile(r"\b(?:MRI|CT|x-?rays?|radiographs?|imaging|bone\s+scan|ultrasound|"
-                      r"myelogram)\b", re.IGNORECASE)
-_DIAGNOSTIC = re.compile(r"\b(?:EMG|NCV|NCS|electrodiagnostic|nerve\s+conduction|"
-                         r"urine\s+(?:drug|toxicology)|drug\s+(?:screen|test)|lab(?:s|oratory)?|"
-                         r"blood\s+work|genetic\s+testing)\b", re.IGNORECASE)
-_SURGERY = re.compile(r"\b(?:surgery|surgical|arthroscop\w*|fusion|laminectomy|discectomy|"
-                      r"decompression|arthroplasty|\w+ectomy|\w+otomy|\w+plasty|repair|release)\b",
-                      re.IGNORECASE)
-_SUPPLY = re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|pillow|"
-                     r"hot\s*/?\s*cold|cold\s+therapy|orthotics?|garment|cushion)\b",
-                     re.IGNORECASE)
+_REPEAT = Twin(re.compile(r"\brepeat(?:ed)?\b|\bsecond\b|\badditional\b|\banother\b",
+                          re.IGNORECASE))
+_TOPICAL = Twin(re.compile(r"\b(?P<f>cream|gel|lotion|ointment|patch|patches|liniment|spray|"
+                           r"compound(?:ed)?|topical|transdermal|solution)\b", re.IGNORECASE))
+_FORMULATION = Twin(re.compile(r"\b(?P<f>tablets?|tabs?|capsules?|caps?|cream|gel|lotion|"
+                               r"ointment|patch(?:es)?|solution|spray|injection|ER|XR|SR|CR)\b",
+                               re.IGNORECASE))
+_DEVICE = Twin(re.compile(r"\b(?:unit|units|device|stimulator|stim|machine|electrodes?)\b",
+                          re.IGNORECASE))
+_THERAPY = Twin(re.compile(r"\b(?:physical\s+therapy|physiotherapy|PT|chiropractic|chiropractor|"
+                           r"acupuncture|massage|aquatic\s+therapy|occupational\s+therapy|"
+                           r"manipulation|therapy\s+sessions?|functional\s+restoration)\b",
+                           re.IGNORECASE))
+_IMAGING = Twin(re.compile(r"\b(?:MRI|CT|x-?rays?|radiographs?|imaging|bone\s+scan|ultrasound|"
+                           r"myelogram)\b", re.IGNORECASE))
+_DIAGNOSTIC = Twin(re.compile(r"\b(?:EMG|NCV|NCS|electrodiagnostic|nerve\s+conduction|"
+                              r"urine\s+(?:drug|toxicology)|drug\s+(?:screen|test)|"
+                              r"lab(?:s|oratory)?|blood\s+work|genetic\s+testing)\b",
+                              re.IGNORECASE))
+_SURGERY = Twin(re.compile(r"\b(?:surgery|surgical|arthroscop\w*|fusion|laminectomy|discectomy|"
+                           r"decompression|arthroplasty|\w+ectomy|\w+otomy|\w+plasty|repair|"
+                           r"release)\b", re.IGNORECASE),
+                strip=False)  # "\w+ectomy" may start at any letter: keep the boundary
+_SUPPLY = Twin(re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|pillow|"
+                          r"hot\s*/?\s*cold|cold\s+therapy|orthotics?|garment|cushion)\b",
+                          re.IGNORECASE))
 _WORDS = {"two": 2, "three": 3}
 _TOPICAL_DOSE = re.compile(r"\d\s*(?:%|mg|g)\b")  # a strength of a topical or compound
+_DOSE = re.compile(r"\d\s*(?:mg|mcg|%)")  # a strength of any drug, in lower-cased text
 # Body regions as letters name them (shared with fact extraction).
 REGION = re.compile(
     r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|l-spine|cervical|neck|c-spine|"
     r"thoracic|t-spine|shoulders?|knees?|hips?|hands?|wrists?|elbows?|ankles?|feet|foot)\b",
     re.IGNORECASE)
+_REGION = Twin(REGION)
 REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lumbar",
                  "l-spine": "lumbar", "neck": "cervical", "c-spine": "cervical",
                  "t-spine": "thoracic", "shoulders": "shoulder", "knees": "knee",
@@ -109,140 +119,155 @@ def _level_count(levels: list[str]) -> int | None:
     return len(dict.fromkeys(levels))
 
 
+@lru_cache(maxsize=8)
+def _kind_matcher(lexicon: Lexicon) -> MultiMatcher:
+    """The lexicons that decide a request's kind, read together in one pass over its words
+    (built once per lexicon)."""
+    return MultiMatcher([("consult", lexicon.consult), ("drug", lexicon.drugs),
+                         ("device", lexicon.devices), ("procedure", lexicon.procedure)])
+
+
 def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> RequestFact:
     """Classify one request text. Never fails: what cannot be read stays unknown (None)."""
     evidence: dict[str, list[Span]] = {}
     base = span.start if span else None
 
-    def note(attr: str, s: int, e: int) -> None:
+    def note(s: int, e: int, *attrs: str) -> None:
         if base is not None:
-            evidence.setdefault(attr, []).append(make_span(base + s, base + e, text[s:e]))
+            # One span serves every attribute the words gave (spans are immutable).
+            words = make_span(base + s, base + e, text[s:e])
+            for attr in attrs:
+                evidence.setdefault(attr, []).append(words)
 
     fields: dict[str, object] = {"text": text}
-    lowered = text.lower()
     tokens = Tokens(text)  # the request's words, read once for every lexicon
-    consult = lexicon.consult.search(text, tokens=tokens)
-    drug = lexicon.drugs.search(text, tokens=tokens)
-    device = lexicon.devices.search(text, tokens=tokens)
-    procedure = lexicon.procedure.search(text, tokens=tokens)
+    # The patterns' twins read the lower-cased text; they match as IGNORECASE does on ASCII.
+    low = tokens.lowered if text.isascii() else None
+    n = len(text)
+    mentions: dict[str, list[tuple[str, int, int]]] = {
+        "consult": [], "drug": [], "device": [], "procedure": []}
+    for name, concept, s, e in _kind_matcher(lexicon).find_tokens(tokens):
+        mentions[name].append((concept, s, e))
+    # The first mention of each, as the matcher's own `search` gives it.
+    consult, drug, device, procedure = (found[0] if found else None
+                                        for found in mentions.values())
 
     if consult and (not drug or consult[1] < drug[1]) and (
             not procedure or consult[1] < procedure[1]) and (not device or consult[1] < device[1]):
         fields["kind"] = "consult"
-        note("kind", consult[1], consult[2])
+        note(consult[1], consult[2], "kind")
         specialty = lexicon.specialty.search(text, tokens=tokens)
         if specialty:
             fields["specialty"] = specialty[0]
-            note("specialty", specialty[1], specialty[2])
+            note(specialty[1], specialty[2], "specialty")
         purpose = lexicon.consult_purpose.search(text, consult[2], tokens=tokens)
         if purpose:
             fields["purpose_topic"] = purpose[0]
-            note("purpose_topic", purpose[1], purpose[2])
-        if _REPEAT.search(text):
+            note(purpose[1], purpose[2], "purpose_topic")
+        if _REPEAT.search(text, low, 0, n):
             fields["repeat"] = True
     elif procedure:
         fields["kind"] = "injection"
         fields["procedure"] = procedure[0]
-        note("procedure", procedure[1], procedure[2])
-        approach = _APPROACH.search(text)
+        note(procedure[1], procedure[2], "procedure")
+        approach = _APPROACH.search(text, low, 0, n)
         if approach:
             fields["approach"] = approach.group("a").lower()
         levels = _levels(text)
         fields["levels"] = levels
         fields["level_count"] = _level_count(levels)
-        side = _SIDE.search(text)
+        side = _SIDE.search(text, low, 0, n)
         if side:
             fields["side"] = "bilateral" if side.group("side").lower().startswith(
                 "bilateral") else side.group("side").lower()
-        count = _COUNT.search(text)
+        count = _COUNT.search(text, low, 0, n)
         if count:
             fields["injection_count"] = int(count.group("n") or _WORDS.get(
                 count.group("w").lower(), count.group("w")))
-        fields["repeat"] = _REPEAT.search(text) is not None
-    elif drug and _compounded(text, lexicon.drug(drug[0]).drug_class):
+        fields["repeat"] = _REPEAT.search(text, low, 0, n) is not None
+    elif drug and _compounded(text, low, lexicon.drug(drug[0]).drug_class):
         # "Compound cream: Flurbiprofen 20%, Gabapentin 10%": a topical named by ingredients.
-        form = _TOPICAL.search(text)
+        form = _TOPICAL.search(text, low, 0, n)
         assert form is not None
-        ingredients = _ingredients(text, lexicon)
+        ingredients = _ingredients(tokens, lexicon, mentions["drug"])
         fields.update(kind="medication", drug_class="topical", ingredients=ingredients,
                       ingredients_stated=bool(ingredients),
                       formulation=_normal_formulation(form.group("f")),
                       dose_stated=_TOPICAL_DOSE.search(text) is not None)
-        note("ingredients", drug[1], drug[2])
+        note(drug[1], drug[2], "ingredients")
     elif drug:
         entry = lexicon.drug(drug[0])
         fields.update(kind="medication", drug=text[drug[1]:drug[2]], generic=entry.generic,
                       drug_class=entry.drug_class)
-        for attr in ("drug", "generic", "drug_class"):
-            note(attr, drug[1], drug[2])
+        note(drug[1], drug[2], "drug", "generic", "drug_class")
         strength = _strength(text, drug[2])
         if strength is not None:
             value, s, e = strength
             fields.update(strength_mg=value, strength_text=" ".join(text[s:e].split()),
                           dose_stated=True)
-            note("strength_mg", s, e)
-            note("dose_stated", s, e)
+            note(s, e, "strength_mg", "dose_stated")
         formulation = entry.formulation
         if formulation is None:
-            f = _FORMULATION.search(text, drug[2])
+            f = _FORMULATION.search(text, low, drug[2], n)
             formulation = _normal_formulation(f.group("f")) if f else None
         fields["formulation"] = formulation
         ingredients = list(entry.ingredients)
         if entry.drug_class == "topical":
-            ingredients = ingredients or _ingredients(text, lexicon)
+            ingredients = ingredients or _ingredients(tokens, lexicon, mentions["drug"])
             if not ingredients and "/" not in entry.generic:
                 ingredients = [entry.generic.replace(" ", "_")]
             fields["ingredients"] = ingredients
             fields["ingredients_stated"] = bool(ingredients)
-    elif device or (_DEVICE.search(text) and not _SUPPLY.search(text.split(" plus ")[0])
-                    and not _THERAPY.search(text)):
+    elif device or (_DEVICE.search(text, low, 0, n)
+                    and not _SUPPLY.search(text, low, 0, len(text.split(" plus ")[0]))
+                    and not _THERAPY.search(text, low, 0, n)):
         fields["kind"] = "device"
         if device:
             modality = device[0].split("|")[0]
             fields["device"] = text[device[1]:device[2]]
-            note("modality", device[1], device[2])
+            note(device[1], device[2], "modality")
         else:
             modality = "unspecified"
-            m = _DEVICE.search(text)
+            m = _DEVICE.search(text, low, 0, n)
             assert m is not None
             # The device as written: the words before "unit"/"device", e.g. "A-stim unit".
             head = text[:m.end()].split(" for ")[0]
             fields["device"] = " ".join(head.split()[-3:])
-            note("modality", m.start(), m.end())
+            note(m.start(), m.end(), "modality")
         fields["modality"] = modality
         buy = _PURCHASE.search(text)
         if buy:
             fields["purchase"] = buy.group("buy") is not None
-        leads = _LEADS.search(text)
+        leads = _LEADS.search(text, low, 0, n)
         if leads:
             fields["leads"] = int(leads.group("n"))
-    elif _TOPICAL.search(text):
+    elif _TOPICAL.search(text, low, 0, n):
         # A topical product named only by its form ("Topical cream", "compound cream: ...").
         fields["kind"] = "medication"
         fields["drug_class"] = "topical"
-        form = _TOPICAL.search(text)
+        form = _TOPICAL.search(text, low, 0, n)
         assert form is not None
         fields["formulation"] = _normal_formulation(form.group("f"))
-        ingredients = _ingredients(text, lexicon)
+        ingredients = _ingredients(tokens, lexicon, mentions["drug"])
         fields["ingredients"] = ingredients
         fields["ingredients_stated"] = bool(ingredients)
-        note("ingredients_stated", form.start(), form.end())
+        note(form.start(), form.end(), "ingredients_stated")
         fields["dose_stated"] = _TOPICAL_DOSE.search(text) is not None
-    elif _THERAPY.search(text):
+    elif _THERAPY.search(text, low, 0, n):
         fields["kind"] = "therapy"
         therapy = lexicon.treatment.search(text, tokens=tokens)
         if therapy:
             fields["therapy"] = therapy[0]
-            note("therapy", therapy[1], therapy[2])
-    elif _DIAGNOSTIC.search(text):
+            note(therapy[1], therapy[2], "therapy")
+    elif _DIAGNOSTIC.search(text, low, 0, n):
         fields["kind"] = "diagnostic"
         fields["test"] = _test(text)
-    elif _IMAGING.search(text):
+    elif _IMAGING.search(text, low, 0, n):
         fields["kind"] = "imaging"
         fields["test"] = _test(text)
-    elif _SURGERY.search(text):
+    elif _SURGERY.search(text, low, 0, n):
         fields["kind"] = "surgery"
-    elif _SUPPLY.search(text):
+    elif _SUPPLY.search(text, low, 0, n):
         fields["kind"] = "supply"
     elif consult:
         fields["kind"] = "consult"
@@ -253,22 +278,25 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
         q = _QUANTITY.search(text)
         if q:
             fields["quantity"] = int(q.group("n") or q.group("n2"))
-            note("quantity", q.start(), q.end())
-        r = _REFILLS.search(text)
+            note(q.start(), q.end(), "quantity")
+        # Every match says "refill", every one of `_DAYS_SUPPLY` "day": most requests say
+        # neither, and a substring search costs far less than `re` trying every position.
+        r = _REFILLS.search(text) if low is None or "refill" in low else None
         if r:
             fields["refills"] = 0 if r.group("none") else int(r.group("n") or r.group("m"))
-        d = _DAYS_SUPPLY.search(text)
+        d = _DAYS_SUPPLY.search(text) if low is None or "day" in low else None
         if d:
             fields["days_supply"] = int(d.group("n") or d.group("m"))
-            note("days_supply", d.start(), d.end())
+            note(d.start(), d.end(), "days_supply")
         if "dose_stated" not in fields:
-            fields["dose_stated"] = bool(re.search(r"\d\s*(?:mg|mcg|%)", lowered))
-    region = REGION.search(text)
+            fields["dose_stated"] = _DOSE.search(text.lower()) is not None
+    region = _REGION.search(text, low, 0, n)
     if region:
         word = " ".join(region.group("r").lower().split())
         fields["region"] = REGION_NAMES.get(word, word)
-        note("region", region.start(), region.end())
-    return RequestFact.model_validate({**fields, "evidence": evidence})
+        note(region.start(), region.end(), "region")
+    fields["evidence"] = evidence
+    return RequestFact.model_validate(fields)
 
 
 
@@ -295,25 +323,26 @@ def _visits(text: str) -> int | None:
     return int(next(g for g in (m.group("c"), m.group("d"), m.group("e"), m.group("f")) if g))
 
 
-_TESTS = (("urine_drug_screen", r"urine|drug\s+(?:screen|test)|toxicology|UDS|UDT"),
-          ("electrodiagnostic", r"EMG|NCV|NCS|electrodiagnostic|nerve\s+conduction"),
-          ("mri", r"MRI|magnetic\s+resonance"), ("ct", r"\bCT\b|computed\s+tomography"),
-          ("xray", r"x-?rays?|radiographs?"), ("lab", r"lab|blood|panel|CBC|liver"))
+_TESTS = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in (
+    ("urine_drug_screen", r"urine|drug\s+(?:screen|test)|toxicology|UDS|UDT"),
+    ("electrodiagnostic", r"EMG|NCV|NCS|electrodiagnostic|nerve\s+conduction"),
+    ("mri", r"MRI|magnetic\s+resonance"), ("ct", r"\bCT\b|computed\s+tomography"),
+    ("xray", r"x-?rays?|radiographs?"), ("lab", r"lab|blood|panel|CBC|liver")))
 
 
 def _test(text: str) -> str:
     for name, pattern in _TESTS:
-        if re.search(pattern, text, re.IGNORECASE):
+        if pattern.search(text):
             return name
     return "other"
 
 
-def _compounded(text: str, drug_class: str) -> bool:
+def _compounded(text: str, low: str | None, drug_class: str) -> bool:
     """Whether a drug named in the text is an ingredient of a topical (cream, gel, compound)
     rather than the product itself (a fentanyl patch is an opioid, a Lidoderm patch topical)."""
     if drug_class == "topical":
         return False
-    form = _TOPICAL.search(text)
+    form = _TOPICAL.search(text, low, 0, len(text))
     return form is not None and form.group("f").lower() not in ("patch", "patches",
                                                                  "transdermal", "solution")
 
@@ -328,13 +357,16 @@ def _normal_formulation(word: str) -> str:
     return table.get(w, w)
 
 
-def _ingredients(text: str, lexicon: Lexicon) -> list[str]:
-    """Ingredient ids named in a topical's request text, in order, without repeats."""
+def _ingredients(tokens: Tokens, lexicon: Lexicon, drugs: list[tuple[str, int, int]],
+                 ) -> list[str]:
+    """Ingredient ids named in a topical's request text (its `tokens`, and the drug mentions
+    of `lexicon.drugs` in it), in order, without repeats."""
     found: list[str] = []
-    for ingredient, _s, _e in lexicon.ingredients.finditer(text):
+    for ingredient, _s, _e in lexicon.ingredients.find(tokens.text, tokens.lowered,
+                                                       tokens=tokens):
         if ingredient not in found:
             found.append(ingredient)
-    for key, _s, _e in lexicon.drugs.finditer(text):
+    for key, _s, _e in drugs:
         entry = lexicon.drug(key)
         for ingredient in entry.ingredients or [entry.generic.replace(" ", "_")]:
             if ingredient not in found and "/" not in ingredient:

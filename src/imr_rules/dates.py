@@ -84,6 +84,9 @@ _Written = tuple[int, int, int, str, str | None, str | None, str]
 
 def _written(text: str, start: int, stop: int) -> list[_Written]:
     """The matches of `_WRITTEN` in `text[start:stop]`, as `finditer` gives them."""
+    # Every written date ends in a year of 19xx or 20xx.
+    if text.find("19", start, stop) < 0 and text.find("20", start, stop) < 0:
+        return []
     seg = text[start:stop]
     if not seg.isascii():
         return [(m.start(), m.end(), m.start("mon"), m.group("mon"), m.group("d1"),

@@ -9,7 +9,7 @@ regex scan per family over a block of text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from itertools import compress
 from pathlib import Path
@@ -118,6 +118,8 @@ class RegexGroups:
         # every match starts with ("" when unknown).
         self.entries = entries
         prefixed = [(k, prefix) for k, (_p, _a, prefix, _g, _c) in enumerate(entries) if prefix]
+        self._unprefixed = [k for k, (_p, _a, prefix, _g, _c) in enumerate(entries)
+                            if not prefix]
         # word -> the entries whose prefix it begins with
         self._by_word: WordTable[tuple[int, ...]] = WordTable(
             lambda word: tuple(k for k, prefix in prefixed if word.startswith(prefix)))
@@ -138,14 +140,18 @@ class RegexGroups:
         """(group, concept, start, end) of every match in the lower-cased text (pass its
         `tokens` when reading all of it)."""
         stop = len(low) if end is None else end
-        at = self._at_words(tokens) if tokens is not None and start == 0 and stop == len(
-            low) else None
-        for k, (pattern, anchors, prefix, group, concept) in enumerate(self.entries):
+        entries = self.entries
+        at = None
+        order: Iterable[int] = range(len(entries))
+        if tokens is not None and start == 0 and stop == len(low):
+            # Only the regexes whose prefix begins a word of the text, and those without one.
+            at = self._at_words(tokens)
+            order = sorted([*at, *self._unprefixed])
+        for k in order:
+            pattern, anchors, prefix, group, concept = entries[k]
             if prefix and at is not None:
                 # Every match starts a word with the prefix: try the pattern at those words.
-                offsets = at.get(k)
-                if offsets is not None:
-                    yield from _matches_at(pattern, low, offsets, stop, group, concept)
+                yield from _matches_at(pattern, low, at[k], stop, group, concept)
                 continue
             if anchors is not None and (anchors[0] not in low if len(anchors) == 1
                                         else not any(a in low for a in anchors)):
