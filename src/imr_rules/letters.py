@@ -13,7 +13,6 @@ lines, blank lines, double spaces, CRLF), and every span points into the origina
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -46,23 +45,30 @@ def _words(phrase: str) -> str:
 
 SUMMARY_HEADING = re.compile(_words("CLINICAL CASE SUMMARY"), _I)
 ITEMS_HEADING = re.compile(r"IMR\s+ISSUES\s*,?\s+DECISIONS\s*,?\s+AND\s+RATIONALES?", _I)
+# Possessive `++`: what follows a word never starts with a word character, nor a space with a
+# space, so giving characters back cannot help; at every "The" `re` then gives up sooner.
 SUMMARY_PREAMBLE = re.compile(
-    r"The\s+(?:\w+\s+){0,3}?reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+"
+    r"The\s++(?:\w++\s++){0,3}?reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+"
     r"summary[^:]{0,200}?:", _I,
 )
 ITEMS_PREAMBLE = re.compile(
     r"The\s+Final\s+Determination\s+was\s+based\s+on\s+decisions\s+for\s+the\s+disputed\s+"
     r"items\s*/?\s*services[^:]{0,80}?:", _I,
 )
+
+
 class _Anchor:
     """A label every item of a letter has ("Decision rationale:"), found in lower-cased text.
 
-    The pattern begins with a literal word so `re` can skip ahead to it; an optional lead-in
-    ("The Physician Reviewer's ") is matched backwards from there.
+    Each of its wordings is a pattern of its own that begins with a literal word, so `re` can
+    skip ahead to that word (an alternation of words gives it only a set of first letters to
+    look for); an optional lead-in ("The Physician Reviewer's ") is matched backwards from there.
+    The wordings never match empty text, nor overlap one another, so merging their matches gives
+    the matches of their alternation.
     """
 
-    def __init__(self, forward: str, lead_in: str | None = None) -> None:
-        self.forward = re.compile(forward)
+    def __init__(self, forward: tuple[str, ...], lead_in: str | None = None) -> None:
+        self.forward = tuple(re.compile(f) for f in forward)
         self.lead_in = re.compile(f"(?:{lead_in})\\Z") if lead_in else None
 
     def _start(self, low: str, start: int) -> int:
@@ -72,23 +78,29 @@ class _Anchor:
                 return lead.start()
         return start
 
-    def finditer(self, low: str, lo: int = 0, hi: int | None = None,
-                 ) -> Iterator[tuple[int, int]]:
-        for m in self.forward.finditer(low, lo, len(low) if hi is None else hi):
-            yield self._start(low, m.start()), m.end()
+    def findall(self, low: str, lo: int) -> list[tuple[int, int]]:
+        """(start, end) of every match from `lo` on, in order."""
+        found = sorted((m for p in self.forward for m in p.finditer(low, lo)),
+                       key=lambda m: m.start())
+        return [(self._start(low, m.start()), m.end()) for m in found]
 
-    def search(self, low: str, lo: int = 0, hi: int | None = None) -> tuple[int, int] | None:
-        return next(self.finditer(low, lo, hi), None)
+    def search(self, low: str, lo: int, hi: int) -> tuple[int, int] | None:
+        """(start, end) of the first match in `low[lo:hi]`, or None."""
+        found = [m for m in (p.search(low, lo, hi) for p in self.forward) if m is not None]
+        if not found:
+            return None
+        m = min(found, key=lambda m: m.start())  # the first wording's on a tie, as in `|`
+        return self._start(low, m.start()), m.end()
 
 
-CA_ANCHOR = _Anchor(r"claims\s+administrator\s+(?:guideline\s*:|based\s+its\s+decision\s+on)",
+CA_ANCHOR = _Anchor((r"claims\s+administrator\s+(?:guideline\s*:|based\s+its\s+decision\s+on)",),
                     lead_in=r"the\s+")
 IMR_ANCHOR = _Anchor(
-    r"maximus\s+guideline\s*:|reviewer\s+based\s+(?:his\s*/\s*her|his|her|their)\s+"
-    r"decision\s+on",
+    (r"maximus\s+guideline\s*:",
+     r"reviewer\s+based\s+(?:his\s*/\s*her|his|her|their)\s+decision\s+on"),
     lead_in=r"the\s+(?:physician|expert|independent\s+medical)\s+")
 RATIONALE_ANCHOR = _Anchor(
-    r"decision\s+rationale\s*:|rationale\s+for\s+the\s+decision\s*:",
+    (r"decision\s+rationale\s*:", r"rationale\s+for\s+the\s+decision\s*:"),
     lead_in=r"the\s+(?:physician|expert|independent\s+medical)\s+reviewer'?s\s+")
 DECISION_LINE = re.compile(
     r"^\s*(?P<req>\S.*?)\s*:\s*(?P<word>[A-Za-z][A-Za-z ]{0,30}?)\s*\.?\s*$")
@@ -108,10 +120,16 @@ FURNITURE_LINE = re.compile(
     r")?\s*$",
     _I,
 )
-_FURNITURE_ANYWHERE = re.compile(
-    r"^[ \t]*(?:\f[ \t]*)?(?:Page\s+\d+\s+of\s+\d+|(?:Final\s+Determination\s+Letter\s+for\s+)?"
+_FURNITURE_BODY = (
+    r"[ \t]*(?:\f[ \t]*)?(?:Page\s+\d+\s+of\s+\d+|(?:Final\s+Determination\s+Letter\s+for\s+)?"
     r"IMR\s+Case\s+(?:Number|No\.?|#)?\s*:?\s*CM\d{2}-\d{4,}[^\n]*|CM\d{2}-\d{4,}[ \t]*\d{0,3}|\f)"
-    r"[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
+    r"[ \t\r]*$")
+_FURNITURE_ANYWHERE = re.compile("^" + _FURNITURE_BODY, re.IGNORECASE | re.MULTILINE)
+# The same lines found from the newline before them: a pattern that starts with a literal lets
+# `re` skip ahead to it instead of trying every position for a line start. The look-ahead
+# turns most lines away at once: furniture starts with a "\f" or a P, F, I or C.
+_FURNITURE_AFTER_NEWLINE = re.compile(r"\n(?=[ \t]*+[pfic\f])(" + _FURNITURE_BODY + ")",
+                                      re.IGNORECASE | re.MULTILINE)
 SENTENCE_END = ".:;!?)\"'\u201d"
 
 UPHELD_WORDS = {"upheld": "upheld", "uphold": "upheld", "overturned": "overturned",
@@ -134,9 +152,10 @@ def _last_content_lines(text: str, start: int, end: int, count: int) -> list[_Li
     stop = end
     while len(found) < count:
         nl = text.rfind("\n", start, stop)
-        line = _Line(start if nl < 0 else nl + 1, stop)
-        if not _is_blank_or_furniture(line.text(text)):
-            found.append(line)
+        line_start = start if nl < 0 else nl + 1
+        line = text[line_start:stop]
+        if line.strip() and not _is_furniture(line):
+            found.append(_Line(line_start, stop))
         if nl < 0:
             break
         stop = nl
@@ -144,26 +163,28 @@ def _last_content_lines(text: str, start: int, end: int, count: int) -> list[_Li
     return found
 
 
-def _is_blank_or_furniture(line: str) -> bool:
-    return not line.strip() or FURNITURE_LINE.match(line) is not None
+def _is_furniture(line: str) -> bool:
+    """Whether a line that is not blank is page furniture ("Page 2 of 5", a running footer)."""
+    # Such a line names a page or a case number ("CM15-..."): most lines are told apart
+    # without running the pattern.
+    low = line.lower()
+    return ("page" in low or "cm" in low) and FURNITURE_LINE.match(line) is not None
 
 
 def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     """`[start, end)` without surrounding whitespace and page furniture lines."""
     while True:
-        while start < end and text[start].isspace():
-            start += 1
+        start = end - len(text[start:end].lstrip())
         line_end = text.find("\n", start, end)
         line_end = end if line_end == -1 else line_end
-        if start < end and FURNITURE_LINE.match(text[start:line_end]) and line_end < end:
+        if start < end and _is_furniture(text[start:line_end]) and line_end < end:
             start = line_end
             continue
         break
     while True:
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        end = start + len(text[start:end].rstrip())
         line_start = text.rfind("\n", start, end) + 1
-        if line_start > start and FURNITURE_LINE.match(text[line_start:end]):
+        if line_start > start and _is_furniture(text[line_start:end]):
             end = line_start
             continue
         return start, end
@@ -182,7 +203,23 @@ def blank_furniture(text: str) -> str:
     """
     if "Page" not in text and "CM" not in text and "\f" not in text:
         return text
-    return _FURNITURE_ANYWHERE.sub(lambda m: " " * len(m.group()), text)
+    # As `_FURNITURE_ANYWHERE.sub` would find them: the first line, then every line after a
+    # newline from where the last match ended (a match never ends with a newline).
+    spans: list[tuple[int, int]] = []
+    first = _FURNITURE_ANYWHERE.match(text)
+    if first:
+        spans.append(first.span())
+    spans += [m.span(1) for m in _FURNITURE_AFTER_NEWLINE.finditer(text, first.end() if first
+                                                                    else 0)]
+    if not spans:
+        return text
+    parts: list[str] = []
+    last = 0
+    for start, end in spans:
+        parts += (text[last:start], " " * (end - start))
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def line_of(text: str, offset: int) -> int:
@@ -226,7 +263,7 @@ def _decision_word(word: str) -> Decision | None:
 
 def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Header:
     """The decision line that ends the segment `text[lo:hi]` (the last non-blank line(s))."""
-    lines = _last_content_lines(text, lo, hi, 7)
+    lines = _last_content_lines(text, lo, hi, 4)  # a wrapped header has at most 4
     if not lines:
         raise LetterError(f"item {item_no}: no decision line before its guideline and rationale",
                           file=source, line=line_of(text, hi),
@@ -287,9 +324,9 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
     )
 
 
-def _item_anchors(low: str, lo: int) -> Iterator[tuple[int, int]]:
+def _item_anchors(low: str, lo: int) -> list[tuple[int, int]]:
     """(start, end) of every rationale anchor from `lo` on (in the lower-cased text)."""
-    yield from RATIONALE_ANCHOR.finditer(low, lo)
+    return RATIONALE_ANCHOR.findall(low, lo)
 
 
 # --- citations ----------------------------------------------------------------------------------
@@ -301,19 +338,21 @@ _PAGES = re.compile(
 _PAGE_ITEM = re.compile(r"(\d{1,3})(?:\s*(?:[-\u2013]|to)\s*(\d{1,3}))?")
 _SECTIONS = re.compile(r"\bSections?\s*(?:\(\s*s\s*\))?\s*:\s*(?P<list>.+?)(?=\s*\.\s*$|\Z)",
                        re.IGNORECASE | re.DOTALL)
-_EDITION = re.compile(r"(\d+)\s*(?:st|nd|rd|th)\s+Ed(?:ition|\.)?\s*,?\s*\(?\s*((?:19|20)\d{2})?",
-                      _I)
+# `\d\d*`, not `\d+`: a first digit outside any repeat lets `re` skip ahead to digits.
+_EDITION = re.compile(
+    r"(\d\d*)\s*(?:st|nd|rd|th)\s+Ed(?:ition|\.)?\s*,?\s*\(?\s*((?:19|20)\d{2})?", _I)
 _CHAPTER = re.compile(r"\bCh(?:apter|\.)\s*(\d{1,2})\b", _I)
 _NON_MTUS = re.compile(r"Non-?\s*MTUS|did\s+not\s+base\s+(?:his|her|their|his/her)\s+decision\s+"
                        r"on\s+the\s+MTUS", _I)
 _NO_EVIDENCE = re.compile(r"did\s+not\s+cite\s+any\s+(?:medical\s+)?evidence", _I)
+# The name alone: a "MTUS", "California" or "(ACOEM)" before it would not change which name
+# is found or where it ends, and an optional start makes `re` try every position.
 _GUIDELINE_NAME = re.compile(
-    r"(?:MTUS|California)?\s*(?:\(\s*\w+\s*\)\s*)?"
-    r"(?P<name>Chronic\s+Pain\s+(?:Medical\s+)?Treatment\s+Guidelines?|"
+    r"Chronic\s+Pain\s+(?:Medical\s+)?Treatment\s+Guidelines?|"
     r"Chronic\s+Pain\s+Medical\s+Treatment(?:\s+Guidelines?)?|"
     r"Postsurgical\s+Treatment\s+Guidelines?|Acupuncture\s+Medical\s+Treatment\s+Guidelines?|"
     r"Official\s+Disability\s+Guidelines?|"
-    r"American\s+College\s+of\s+Occupational\s+and\s+Environmental\s+Medicine)", _I,
+    r"American\s+College\s+of\s+Occupational\s+and\s+Environmental\s+Medicine", _I,
 )
 _LEAD = re.compile(
     r"^\s*(?:Decision\s+based\s+on\s+)?(?:Non-?\s*MTUS\s+Citation\s+)?(?:the\s+)?"
@@ -321,6 +360,17 @@ _LEAD = re.compile(
     r"(?:Chronic\s+Pain\s+(?:Medical\s+)?Treatment(?:\s+Guidelines?)?)?\s*(?:\(?(?:19|20)\d{2}\)?)?"
     r"\s*,?\s*", _I,
 )
+_PART_OF_MTUS = re.compile(r",?\s*which\s+(?:is|are)\s+(?:a\s+)?part\s+of\s+the\s+MTUS.*$", _I)
+_LEADING_YEAR = re.compile(r"^\s*(?:\(\s*(?:19|20)\d{2}\s*\)|(?:19|20)\d{2})")
+_LIST_SEPARATOR = re.compile(r"\s*[;,]\s*")
+# Fast twins (lower-cased ASCII text) of the patterns read from a citation.
+_PAGES_T = Twin(_PAGES)
+_SECTIONS_T = Twin(_SECTIONS)
+_EDITION_T = Twin(_EDITION)
+_CHAPTER_T = Twin(_CHAPTER)
+_NON_MTUS_T = Twin(_NON_MTUS)
+_NO_EVIDENCE_T = Twin(_NO_EVIDENCE)
+_GUIDELINE_NAME_T = Twin(_GUIDELINE_NAME)
 
 
 @lru_cache(maxsize=1)
@@ -337,7 +387,7 @@ def _split_sections(listing: str) -> list[str]:
     Titles contain commas, so pieces are merged back: a piece that starts in lower case
     continues the title before it, and known titles (lexicons/sections.yaml) are kept whole.
     """
-    pieces = [p.strip() for p in re.split(r"\s*[;,]\s*", " ".join(listing.split())) if p.strip()]
+    pieces = [p.strip() for p in _LIST_SEPARATOR.split(" ".join(listing.split())) if p.strip()]
     known = _section_titles()
     titles: list[str] = []
     i = 0
@@ -357,12 +407,13 @@ def _split_sections(listing: str) -> list[str]:
     return titles
 
 
-def _pages(text: str) -> tuple[list[str], tuple[int, int] | None]:
+def _pages(text: str, low: str | None) -> tuple[list[str], tuple[int, int] | None]:
     pages: list[str] = []
     where = None
-    for m in _PAGES.finditer(text):
+    for m in _PAGES_T.finditer(text, low, 0, len(text)):
         where = where or (m.start(), m.end())
-        for a, b in _PAGE_ITEM.findall(m.group("list")):
+        # From `text`, not the lower-cased copy: "to" joins a range, "TO" does not.
+        for a, b in _PAGE_ITEM.findall(text, m.start("list"), m.end("list")):
             pages.append(f"{a}-{b}" if b else a)
     return pages, where
 
@@ -370,10 +421,13 @@ def _pages(text: str) -> tuple[list[str], tuple[int, int] | None]:
 def parse_citation(text: str, span: Span | None) -> Citation:
     """The guideline a 'MAXIMUS guideline' (or 'Reviewer based ... decision on') text cites."""
     flat = " ".join(blank_furniture(text).split())
-    if not flat or (_NO_EVIDENCE.search(flat) and not _GUIDELINE_NAME.search(flat)
+    low = flat.lower() if flat.isascii() else None  # the patterns' fast twins read it
+    n = len(flat)
+    name_match = _GUIDELINE_NAME_T.search(flat, low, 0, n)
+    if not flat or (not name_match and _NO_EVIDENCE_T.search(flat, low, 0, n)
                     and "MTUS" not in flat.upper().replace("NON-MTUS", "")):
         return Citation(source="none", mtus_based=False, text=text, span=span)
-    non_mtus = _NON_MTUS.search(flat) is not None
+    non_mtus = _NON_MTUS_T.search(flat, low, 0, n) is not None
     upper = flat.upper()
     if "ACOEM" in upper or "AMERICAN COLLEGE OF OCCUPATIONAL" in upper:
         source = "ACOEM"
@@ -386,10 +440,9 @@ def parse_citation(text: str, span: Span | None) -> Citation:
     mtus_based = not non_mtus and ("MTUS" in upper or "CHRONIC PAIN" in upper)
     if mtus_based and source in ("ACOEM", "ODG") and "CHRONIC PAIN" in upper:
         source = "MTUS"
-    name_match = _GUIDELINE_NAME.search(flat)
     guideline = None
     if name_match:
-        name = " ".join(name_match.group("name").split())
+        name = " ".join(flat[name_match.start():name_match.end()].split())
         if name.lower().startswith("chronic pain"):
             guideline = "Chronic Pain Medical Treatment Guidelines"
         elif name.lower().startswith("american college"):
@@ -399,16 +452,16 @@ def parse_citation(text: str, span: Span | None) -> Citation:
     elif source == "ACOEM":
         guideline = "ACOEM Practice Guidelines"
     edition = None
-    ed = _EDITION.search(flat)
+    ed = _EDITION_T.search(flat, low, 0, n)
     if ed:
         edition = f"{ed.group(1)}{_ordinal(int(ed.group(1)))} Edition" + (
             f" ({ed.group(2)})" if ed.group(2) else "")
-    elif re.search(r"\b2009\b", flat):
+    elif "2009" in flat and re.search(r"\b2009\b", flat):  # (`\b` first: tried everywhere)
         edition = "2009"
-    chapter_match = _CHAPTER.search(flat)
+    chapter_match = _CHAPTER_T.search(flat, low, 0, n)
     chapter = chapter_match.group(1) if chapter_match else None
-    pages, pages_at = _pages(flat)
-    sections = _citation_sections(flat, pages_at, chapter_match)
+    pages, pages_at = _pages(flat, low)
+    sections = _citation_sections(flat, low, pages_at, chapter_match, name_match)
     return Citation(source=source, mtus_based=mtus_based, guideline=guideline, edition=edition,
                     chapter=chapter, sections=sections, pages=pages, text=text, span=span)
 
@@ -417,11 +470,12 @@ def _ordinal(n: int) -> str:
     return "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
 
 
-def _citation_sections(flat: str, pages_at: tuple[int, int] | None,
-                       chapter: re.Match[str] | None) -> list[str]:
-    explicit = _SECTIONS.search(flat)
+def _citation_sections(flat: str, low: str | None, pages_at: tuple[int, int] | None,
+                       chapter: re.Match[str] | None, name: re.Match[str] | None) -> list[str]:
+    """The sections `flat` cites; `name`: the guideline's name found in the whole of it."""
+    explicit = _SECTIONS_T.search(flat, low, 0, len(flat))
     if explicit:
-        listing = explicit.group("list")
+        listing = flat[explicit.start("list"):explicit.end("list")]
         listing = _PAGES.split(listing)[0] if _PAGES.search(listing) else listing
         return _split_sections(listing.strip(" .,;"))
     if chapter:
@@ -432,12 +486,16 @@ def _citation_sections(flat: str, pages_at: tuple[int, int] | None,
         return [title] if title else []
     # MTUS style: "Decision based on MTUS Chronic Pain Treatment Guidelines Epidural steroid
     # injections Page(s): 46." — the words between the guideline's name and the pages.
-    body = flat[:pages_at[0]] if pages_at else flat
-    name = _GUIDELINE_NAME.search(body)
+    limit = pages_at[0] if pages_at else len(flat)
+    body = flat[:limit]
+    if name and name.end() > limit:  # the name runs into the pages: look again before them
+        name = _GUIDELINE_NAME_T.search(flat, low, 0, limit)
     body = body[name.end():] if name else _LEAD.sub("", body, count=1)
-    body = re.sub(r",?\s*which\s+(?:is|are)\s+(?:a\s+)?part\s+of\s+the\s+MTUS.*$", "", body,
-                  flags=re.IGNORECASE)
-    body = re.sub(r"^\s*(?:\(\s*(?:19|20)\d{2}\s*\)|(?:19|20)\d{2})", "", body)
+    # A quick test first: the pattern may start with a comma or a space, so `re` tries it at
+    # every position.
+    if not body.isascii() or "which" in body.lower():
+        body = _PART_OF_MTUS.sub("", body)
+    body = _LEADING_YEAR.sub("", body)
     body = body.strip(" ,.;:")
     return _split_sections(body) if body and not body.lower().startswith("page") else []
 
@@ -461,7 +519,8 @@ _CRED_STATES = re.compile(
     re.IGNORECASE | re.DOTALL)
 _LICENSED_IN = re.compile(r"licensed\s+to\s+practice\s+in\s+(?P<states>[A-Z][A-Za-z ,]+?)"
                           r"(?=\s*\.|\s+and\s+(?:has|is)\b)", _I)
-_AGE = re.compile(r"\b(?P<age>\d{1,3})\s*-?\s*(?:years?|yrs?|y/o|yo)\b(?:\s*-?\s*old)?", _I)
+# `\d\d{0,2}`, not `\d{1,3}`: a first digit outside any repeat lets `re` skip ahead to digits.
+_AGE = re.compile(r"\b(?P<age>\d\d{0,2})\s*-?\s*(?:years?|yrs?|y/o|yo)\b(?:\s*-?\s*old)?", _I)
 _SEX = re.compile(r"\b(?P<sex>female|male|woman|man|gentleman|lady)\b", _I)
 # Each alternative starts at a word and with a literal letter: their fast twins then let `re`
 # skip ahead to the letters that can start a match (a leading group or `\b` would make it try
@@ -485,6 +544,7 @@ _LICENSED_IN_T = Twin(_LICENSED_IN)
 _ITEMS_HEADING_T = Twin(ITEMS_HEADING)
 _SUMMARY_HEADING_T = Twin(SUMMARY_HEADING)
 _ITEMS_PREAMBLE_T = Twin(ITEMS_PREAMBLE)
+_SUMMARY_PREAMBLE_T = Twin(SUMMARY_PREAMBLE)
 _AGE_T = Twin(_AGE)
 _SEX_T = Twin(_SEX)
 _SENTENCE_STOP = re.compile(r"\.\s+(?=[A-Z])|\.\s*$", re.MULTILINE)
@@ -514,7 +574,9 @@ def _date_after(text: str, pattern: re.Pattern[str], lo: int, hi: int,
     matches = (twin.finditer(text, low, lo, hi) if twin is not None
                else pattern.finditer(text, lo, hi))
     for m in matches:
-        end = min(_sentence_end(text, m.end(), hi), _after_chars(text, m.end(), window, hi))
+        end = _sentence_end(text, m.end(), hi)
+        if end - m.end() > window:  # `window` non-space characters span at least `window`
+            end = min(end, _after_chars(text, m.end(), window, hi))
         found = first_date(text, m.end(), end)
         if found:
             return found
@@ -533,6 +595,12 @@ def _specialties() -> list[str]:
     return list(data.get("specialties", []))
 
 
+@lru_cache(maxsize=1)
+def _specialty_tokens() -> list[tuple[str, list[str]]]:
+    """Each known specialty with its words as `normalize_specialty` compares them."""
+    return [(known, known.lower().replace(" and ", " & ").split()) for known in _specialties()]
+
+
 def _token_match(got: str, known: str) -> bool:
     # "Rehabn" is a clipped "Rehabilitation": a token matches a known one it begins, allowing
     # one stray trailing letter.
@@ -543,11 +611,10 @@ def normalize_specialty(raw: str) -> str:
     """A specialty as the board names it, repairing truncation ('Physical Medicine & Rehabn')."""
     clean = " ".join(raw.replace(" and ", " & ").split()).strip(" .,;")
     tokens = clean.lower().split()
-    for known in _specialties():
-        if known.lower().replace(" and ", " & ").split() == tokens:
+    for known, k_tokens in _specialty_tokens():
+        if k_tokens == tokens:
             return known
-    for known in _specialties():
-        k_tokens = known.lower().replace(" and ", " & ").split()
+    for known, k_tokens in _specialty_tokens():
         if len(tokens) == len(k_tokens) and all(
                 _token_match(g, k) for g, k in zip(tokens, k_tokens, strict=True)):
             return known
@@ -608,7 +675,7 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     low = lower(text)
     fast_low = low if text.isascii() else None  # the header patterns' fast twins read it
     items_heading = _ITEMS_HEADING_T.search(text, fast_low, 0, len(text))
-    anchors = list(_item_anchors(low, items_heading.end() if items_heading else 0))
+    anchors = _item_anchors(low, items_heading.end() if items_heading else 0)
     if not items_heading and not anchors:
         raise LetterError("not an IMR final determination letter (no 'IMR ISSUES, DECISIONS AND "
                           "RATIONALES' section and no decision rationales)", file=source,
@@ -620,32 +687,33 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
                           hint="check that the letter text is complete")
     first_rationale = anchors[0][0]
     clean = blank_furniture(text)  # footers may fall inside a preamble or a date
+    clean_low = clean.lower() if clean.isascii() else None
     # Where the items begin: after the items heading, else after the items preamble ("The
     # Final Determination was based on decisions ..."), else after the summary.
     region_start = items_heading.end() if items_heading else 0
     preamble = _ITEMS_PREAMBLE_T.search(
         text, fast_low, region_start,
         min(first_rationale, region_start + 400) if items_heading else first_rationale)
-    summary_pre = SUMMARY_PREAMBLE.search(clean, 0, items_heading.start() if items_heading
-                                          else preamble.start() if preamble
-                                          else first_rationale)
+    summary_pre = _SUMMARY_PREAMBLE_T.search(clean, clean_low, 0,
+                                             items_heading.start() if items_heading
+                                             else preamble.start() if preamble
+                                             else first_rationale)
     if preamble:
         region_start = preamble.end()
     elif not items_heading and summary_pre:
         region_start = summary_pre.end()
 
     headers: list[_Header] = []
-    item_anchor_starts: list[int] = []
+    # Per item, its claims administrator's and reviewer's guideline labels. Searched from the
+    # end of the item's request they would be the same: the request ends before both.
+    guideline_labels: list[tuple[tuple[int, int] | None, tuple[int, int] | None]] = []
     lo = region_start
     for n, (a_start, a_end) in enumerate(anchors, start=1):
-        first_anchor = a_start
-        for anchor in (CA_ANCHOR, IMR_ANCHOR):
-            found = anchor.search(low, lo, a_start)
-            if found and found[0] < first_anchor:
-                first_anchor = found[0]
-        header = _find_header(text, lo, first_anchor, n, source)
-        headers.append(header)
-        item_anchor_starts.append(first_anchor)
+        ca = CA_ANCHOR.search(low, lo, a_start)
+        imr = IMR_ANCHOR.search(low, lo, a_start)
+        first_anchor = min([a_start] + [found[0] for found in (ca, imr) if found])
+        headers.append(_find_header(text, lo, first_anchor, n, source))
+        guideline_labels.append((ca, imr))
         lo = a_end
 
     # The summary: after its preamble ("The expert reviewer developed the following clinical
@@ -667,16 +735,15 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     summary = _block(text, s_start, header_limit)
 
     items: list[Item] = []
-    for n, ((a_start, a_end), header) in enumerate(zip(anchors, headers, strict=True)):
+    for n, ((a_start, a_end), header, (ca, imr)) in enumerate(
+            zip(anchors, headers, guideline_labels, strict=True)):
         item_end = headers[n + 1].start if n + 1 < len(headers) else len(text)
-        ca = CA_ANCHOR.search(low, header.request[1], a_start)
-        imr = IMR_ANCHOR.search(low, header.request[1], a_start)
         ca_block = None
         if ca:
             ca_block = _block(text, ca[1], imr[0] if imr and imr[0] > ca[1] else a_start)
         if imr:
-            g = _block(text, imr[1], a_start)
-            citation = parse_citation(g.text, g.span)
+            g_start, g_end = _trimmed(text, imr[1], a_start)
+            citation = parse_citation(text[g_start:g_end], Span.of(text, g_start, g_end))
         else:
             citation = Citation(source="none", mtus_based=False)
         items.append(Item(
@@ -692,7 +759,6 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
 
     # Page furniture can fall inside a sentence ("September <footer> 9, 2015"): the header
     # fields are read from `clean`, the copy with furniture blanked (same offsets).
-    clean_low = clean.lower() if clean.isascii() else None
     rfa = _date_after(clean, _RFA, summary.span.start, header_limit, 160, clean_low)
     ur = _date_after(clean, _UR, summary.span.start, header_limit, 200, clean_low)
     return Determination(
