@@ -20,6 +20,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import itemgetter
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
@@ -54,9 +55,12 @@ Assertion = Literal["present", "absent", "possible", "hypothetical"]
 _RECORD_VERB_AFTER = re.compile(
     r"\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:\w+\s+)?(?:documented|discussed|"
     r"mentioned|addressed|provided|recorded|described|indicated|reported)\b", re.IGNORECASE)
-_PERCENT = re.compile(r"(?<![\d.])(?P<a>\d{1,3})\s*(?:%|percent)?\s*(?:-|to|\u2013)\s*"
-                      r"(?P<b>\d{1,3})\s*(?:%|percent)|(?<![\d.])(?P<c>\d{1,3})\s*(?:%|percent)",
-                      re.IGNORECASE)
+# "50-60%", "70 percent": `a` is the (first) percent. The pattern starts with a digit, so `re`
+# skips ahead to digits; the look-behind after it says what a leading `(?<![\d.])` would.
+# Digits are read greedily (a shorter run is followed by a digit, which neither form allows
+# next), so trying both forms after `a` finds what two alternatives with their own groups would.
+_PERCENT = re.compile(r"(?P<a>\d(?<![\d.]\d)\d{0,2})(?:\s*(?:%|percent)?\s*(?:-|to|\u2013)\s*"
+                      r"(?P<b>\d{1,3})\s*(?:%|percent)|\s*(?:%|percent))", re.IGNORECASE)
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "an": 1,
                  "several": 3, "few": 2, "couple": 2}
@@ -64,13 +68,23 @@ _NUM = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleve
 _DURATION = re.compile(
     rf"(?P<a>{_NUM})(?:\s*(?:-|to|\u2013)\s*(?P<b>{_NUM}))?\s*[- ]?\s*"
     r"(?P<unit>days?|weeks?|wks?|months?|years?|yrs?)\b", re.IGNORECASE)
+# Every match of `_DURATION` or `_USE_DURATION` holds one of these (lower-cased): text without
+# any has none, found without a scan of every position (`_DURATION`'s leading group gives `re`
+# no first character to skip ahead to) or of every "for", "over" and "in".
+_DURATION_UNIT = re.compile(r"day|week|wk|month|year|yr")
 _USE_DURATION = re.compile(
     rf"\b(?:for|over|in)\s+(?:at\s+least\s+|approximately\s+|about\s+|more\s+than\s+|over\s+)?"
     rf"(?:as\s+far\s+back\s+as\s+)?(?:the\s+)?(?:last|past|prior)?\s*(?P<n>{_NUM})?\s*"
     r"(?P<unit>days?|weeks?|months?|years?)\b", re.IGNORECASE)
-# "since (at least) April 2015", "started on 1/15/2014": the date a drug was first taken.
-_SINCE = re.compile(r"\b(?:since|(?:was\s+)?(?:started|begun|initiated)\s+(?:on|in))\s+"
-                    r"(?:at\s+least\s+)?(?:as\s+early\s+as\s+)?(?:about\s+)?", re.IGNORECASE)
+# "since (at least) April 2015", "started on 1/15/2014": the date a drug was first taken. Every
+# alternative starts with a literal word ("was started on" spelt out before "started on", as an
+# optional "was" would be tried), so `re` skips ahead to the letters that can start one.
+_STARTED = ("started", "begun", "initiated")
+_SINCE = re.compile(
+    r"\b(?:since|was\s+(?:" + "|".join(_STARTED) + r")\s+(?:on|in)"
+    + "".join(rf"|{word}\s+(?:on|in)" for word in _STARTED)
+    + r")\s+(?:at\s+least\s+)?(?:as\s+early\s+as\s+)?(?:about\s+)?", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"\b(?P<y>(?:19|20)\d{2})\b")
 _RELIEF_WORDS = re.compile(r"\b(?:relief|reduction|improve\w*|benefit\w*|decrease\w*|"
                            r"helped|better|effective)\b", re.IGNORECASE)
@@ -89,6 +103,9 @@ _MED_REDUCTION = re.compile(
                 for word in (r"reduc\w*", r"decreas\w*", "less", "lower")),
               *(rf"\b{word}{_WHAT_REDUCED}" for word in ("medication", "opioid", "narcotic"))]),
     re.IGNORECASE)
+# "10/325 mg" right after a drug's name (no anchors: matching at the name's end within the
+# drug's own words is matching its words alone).
+_STRENGTH = re.compile(r"\s*(?P<a>\d+(?:\.\d+)?)\s*(?:/\s*\d+(?:\.\d+)?)?\s*(?:mg|mcg|%)?")
 _LEVEL = re.compile(r"\b[CTLS]\s?\d{1,2}(?:\s*-\s*[CTLS]?\s?\d{1,2})?\b")
 
 _COUNT_WORDS = re.compile(r"\b(?P<w>several|multiple|multiply|two|three|four|numerous|\d{1,3})\s+"
@@ -165,11 +182,25 @@ class Observations:
         default_factory=dict)
     treatments: dict[str, _Treatment] = field(default_factory=dict)
     medications: dict[str, _Medication] = field(default_factory=dict)
-    dates: list[DateMatch] = field(default_factory=list)
+    # The block's text (furniture blanked) and its offset in the letter, when its dates are
+    # wanted but not read yet (`dates`).
+    undated: tuple[str, int] | None = field(default=None, repr=False, compare=False)
+    _dates: list[DateMatch] = field(default_factory=list, repr=False)
     # Facts `build_case` made of this block alone (immutable models), for the next view of the
     # same letter: the summary is merged into every view. Keyed by what they depend on.
     built: dict[tuple[Any, ...], BaseModel] = field(default_factory=dict, repr=False,
                                                     compare=False)
+
+    @property
+    def dates(self) -> list[DateMatch]:
+        """Every date of the block (offsets into the letter), read when first asked for: a
+        letter's key dates usually give the case's reference date, and then none is asked."""
+        if self.undated is not None:
+            text, base = self.undated
+            self._dates = [DateMatch(d.start + base, d.end + base, d.value, d.precision)
+                           for d in find_dates(text)]
+            self.undated = None
+        return self._dates
 
 
 _FINDING_RANK = {"present": 3, "possible": 2, "absent": 1}
@@ -226,12 +257,12 @@ class Extractor:
         self._low = low if text.isascii() else None
         self._words = None
         if dates:
-            obs.dates = [DateMatch(d.start + base, d.end + base, d.value, d.precision)
-                         for d in find_dates(text)]
+            obs.undated = (text, base)
         sentences = split_sentences(text)
         if not sentences:
             return obs
         starts = [a for a, _b in sentences]
+        ends = [b for _a, b in sentences]
         # One scan of the block per family, then each mention to its sentence.
         buckets: list[list[tuple[str, str, int, int]]] = [[] for _ in sentences]
         families = self._families_with_subject if subject is not None else self._families
@@ -240,14 +271,17 @@ class Extractor:
             self._words = tokens.word_starts()
             self._tokens = tokens
             self._candidates = None  # found when a sentence first needs its triggers
-        for family, concept, a, b in families.find_tokens(tokens):
-            k = bisect_right(starts, a) - 1
-            if k >= 0 and b <= sentences[k][1]:
-                buckets[k].append((family, concept, a, b))
+        found = families.find_tokens(tokens)
+        # In order of start (a stable sort: mentions at one offset keep their family order),
+        # so every sentence's bucket is in order too.
+        found.sort(key=itemgetter(2))
+        for mention in found:
+            k = bisect_right(starts, mention[2]) - 1
+            if k >= 0 and mention[3] <= ends[k]:
+                buckets[k].append(mention)
         pending_duration: tuple[int | None, bool, Span] | None = None
         for k, (s, e) in enumerate(sentences):
             if buckets[k]:
-                buckets[k].sort(key=lambda m: m[2])
                 pending_duration = self._sentence(original, text, base, s, e, buckets[k], obs,
                                                   pending_duration)
         return obs
@@ -280,85 +314,98 @@ class Extractor:
                   found: list[tuple[str, str, int, int]], obs: Observations,
                   pending: tuple[int | None, bool, Span] | None,
                   ) -> tuple[int | None, bool, Span] | None:
-        kinds = {f for f, _c, _a, _b in found}
-        imaging = "imaging_context" in kinds
-        electro = "electrodiagnostic_context" in kinds
-        said = {c for f, c, _a, _b in found if f == "context"}
-        discontinued = "discontinued" in said
-        newly = "new_prescription" in said
+        # The sentence's context words first: they decide which mentions count.
+        imaging = electro = False
+        said: set[str] = set()
+        for f, c, _a, _b in found:
+            if f == "context":
+                said.add(c)
+            elif f == "imaging_context":
+                imaging = True
+            elif f == "electrodiagnostic_context":
+                electro = True
         # A sentence about the request and its review names the treatment asked for, not one
         # the patient had: it gives no medications or prior treatments.
         about_request = "request" in said
         mentions: list[tuple[str, str, int, int]] = []  # (family, concept, start, end)
-        drugs: list[tuple[str, int, int]] = []
+        named_drug = False
+        procedure_sentence = drug_sentence = False
         reference: tuple[str, int, int] | None = None
-        for f, c, a, b in found:
-            if f in ("imaging_context", "electrodiagnostic_context", "context"):
+        for mention in found:
+            f, c = mention[0], mention[1]
+            if f == "treatment":
+                if about_request:
+                    continue
+                if c == "medication":
+                    drug_sentence = True
+                else:
+                    procedure_sentence = True
+            elif f == "drug":
+                if about_request:
+                    continue
+                named_drug = drug_sentence = True
+            elif f == "drug_reference":
+                if not about_request and reference is None:
+                    reference = (c, mention[2], mention[3])
                 continue
-            if (f == "finding.imaging" and not imaging) or (
+            elif f in ("imaging_context", "electrodiagnostic_context", "context") or (
+                    f == "finding.imaging" and not imaging) or (
                     f == "finding.electrodiagnostic" and not electro):
                 continue
-            if about_request and f in ("treatment", "drug", "drug_reference"):
-                continue
-            if f == "drug":
-                drugs.append((c, a, b))
-            elif f == "drug_reference":
-                reference = reference or (c, a, b)
-                continue
-            mentions.append((f, c, a, b))
-        if not drugs and reference is not None and self._subject is not None:
+            mentions.append(mention)
+        if not named_drug and reference is not None and self._subject is not None:
             mentions.append(("drug", self._subject, reference[1], reference[2]))
             self._references.add(reference[1])
+            drug_sentence = True
         if not mentions:
             return pending
         detailed = self._statuses(text, s, e, [(a, b) for _f, _c, a, b in mentions])
-        statuses = [status for status, _record in detailed]
-        procedure_sentence = any(f == "treatment" and c != "medication"
-                                 for f, c, _a, _b in mentions)
-        drug_sentence = any(f == "drug" or (f == "treatment" and c == "medication")
-                            for f, c, _a, _b in mentions)
         long_term = False
+        treated: list[tuple[str, int, int]] = []
+        present_drugs: list[tuple[str, int, int]] = []
         for (family, concept, a, b), (status, by_record) in zip(mentions, detailed, strict=True):
-            if status == "absent" and not by_record:
-                by_record = _RECORD_VERB_AFTER_T.search(text, self._low, b, e) is not None
-            if status in ("hypothetical", "absent") and not (family == "doc" or
-                                                             family == "diagnosis"
-                                                             or family.startswith("finding")
-                                                             or family == "case"):
-                continue
             if status == "hypothetical":
                 continue
-            span = self._span(original, base, a, b)
-            if family == "diagnosis":
-                self._diagnosis(text, s, a, concept, status, span, obs)
+            # Prior treatments, drugs and work status are read only where they are stated.
+            if family == "treatment":
+                if status != "absent":
+                    treated.append((concept, a, b))
+            elif family == "drug":
+                if status != "absent":
+                    present_drugs.append((concept, a, b))
+            elif family == "work":
+                if status == "present":
+                    obs.work.append((concept, self._span(original, base, a, b)))
+            elif family == "diagnosis":
+                self._diagnosis(text, s, a, concept, status, self._span(original, base, a, b),
+                                obs)
             elif family.startswith("finding."):
-                self._finding(text, a, e, family[8:], concept, status, span, obs)
-            elif family == "doc":
-                if concept in _MEDICATION_EFFECTS and procedure_sentence:
-                    continue  # "60-75% of pain reduction" after an injection: not analgesia
-                self._documentation(concept, status, by_record, span, obs)
-                if concept == "analgesia" and drug_sentence:
-                    # Pain relief told of a drug is that drug's documented benefit.
-                    self._documentation("medication_efficacy", status, by_record, span, obs)
-            elif family == "case":
-                if concept == "long_term":
+                self._finding(text, a, e, family[8:], concept, status,
+                              self._span(original, base, a, b), obs)
+            else:
+                if status == "absent" and not by_record:
+                    by_record = _RECORD_VERB_AFTER_T.search(text, self._low, b, e) is not None
+                if family == "doc":
+                    if concept in _MEDICATION_EFFECTS and procedure_sentence:
+                        continue  # "60-75% of pain reduction" after an injection: not analgesia
+                    span = self._span(original, base, a, b)
+                    self._documentation(concept, status, by_record, span, obs)
+                    if concept == "analgesia" and drug_sentence:
+                        # Pain relief told of a drug is that drug's documented benefit.
+                        self._documentation("medication_efficacy", status, by_record, span, obs)
+                elif concept == "long_term":  # family "case"
                     long_term = long_term or status == "present"  # read with the drugs
-                    continue
-                rank = _SOURCE_RANK["absent_record" if status == "absent" and
-                                    by_record else status]
-                obs.case.setdefault(concept, _Status()).see(
-                    "present" if status in ("present", "possible") else "absent", rank, span)
-            elif family == "work" and status == "present":
-                obs.work.append((concept, span))
-
-        treated = [(c, a, b) for (f, c, a, b), st in zip(mentions, statuses, strict=True)
-                   if f == "treatment" and st in ("present", "possible")]
+                else:
+                    rank = _SOURCE_RANK["absent_record" if status == "absent" and
+                                        by_record else status]
+                    obs.case.setdefault(concept, _Status()).see(
+                        "present" if status in ("present", "possible") else "absent", rank,
+                        self._span(original, base, a, b))
         if treated:
             self._treatments(original, text, base, s, e, treated, obs)
-        present_drugs = [(c, a, b) for (f, c, a, b), st in zip(mentions, statuses, strict=True)
-                         if f == "drug" and st in ("present", "possible")]
         return self._medications(original, text, base, s, e, present_drugs, treated, obs,
-                                 pending, long_term, discontinued, newly)
+                                 pending, long_term, "discontinued" in said,
+                                 "new_prescription" in said)
 
     def _diagnosis(self, text: str, s: int, a: int, concept: str, status: str, span: Span,
                    obs: Observations) -> None:
@@ -401,19 +448,23 @@ class Extractor:
         # Numbers belong to the nearest treatment named before them in the sentence.
         starts = [a for _c, a, _b in treated]
         for concept, a, b in treated:
-            t = obs.treatments.setdefault(concept, _Treatment(concept))
+            t = obs.treatments.get(concept)
+            if t is None:
+                t = obs.treatments[concept] = _Treatment(concept)
             t.spans.append(self._span(original, base, a, b))
         low = self._low
         relief = _RELIEF_WORDS_T.search(text, low, s, e) is not None
         if relief:
             for m in _PERCENT_T.finditer(text, low, s, e):
                 owner = treated[max(0, bisect_right(starts, m.start()) - 1)][0]
-                value = float(m.group("a") or m.group("c"))
+                value = float(m.group("a"))
                 t = obs.treatments[owner]
                 t.relief_percent = value if t.relief_percent is None else min(
                     t.relief_percent, value)
                 t.spans.append(self._span(original, base, m.start(), m.end()))
-            for m in _DURATION_T.finditer(text, low, s, e):
+            durations = (_DURATION_T.finditer(text, low, s, e)
+                         if low is None or _DURATION_UNIT.search(low, s, e) else ())
+            for m in durations:
                 if not _RELIEF_WORDS_T.search(text, low, max(s, m.start() - 60),
                                               min(e, m.end() + 40)):
                     continue
@@ -436,7 +487,7 @@ class Extractor:
         if count:
             word = count.group("w").lower()
             counted = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 2)
-        for concept, _a, _b in treated:
+        for concept, a, _b in treated:
             t = obs.treatments[concept]
             if no_benefit:
                 t.outcome = "no_benefit"
@@ -446,10 +497,11 @@ class Extractor:
                 t.medication_reduction = reduction
             if counted is not None and t.count is None:
                 t.count = counted
-            if t.on_date is None:
+            if t.on_date is None and _DIGIT.search(text, a, e) is not None:
                 # Only a date after the treatment's name is its date ("The 5/27/2014 report
-                # indicates ... epidural in 2012" is the report's date).
-                for d in find_dates(text, _a, e):
+                # indicates ... epidural in 2012" is the report's date). Every date has a
+                # digit: most treatments are followed by none and need no date search.
+                for d in find_dates(text, a, e):
                     t.on_date = d.value
                     break
 
@@ -472,13 +524,14 @@ class Extractor:
         bounds = [a for _k, a, _b in drugs] + [e]
         for i, (key, a, b) in enumerate(drugs):
             entry = lx.drug(key)
-            named = key != self._subject or a not in self._references  # not "the medication"
-            med = obs.medications.setdefault(
-                entry.generic, _Medication(key, text[a:b] if named else entry.name))
+            med = obs.medications.get(entry.generic)
+            if med is None:
+                named = key != self._subject or a not in self._references  # not "the medication"
+                med = obs.medications[entry.generic] = _Medication(
+                    key, text[a:b] if named else entry.name)
             med.spans.append(self._span(original, base, a, b))
             own_end = bounds[i + 1]
-            strength = re.match(r"\s*(?P<a>\d+(?:\.\d+)?)\s*(?:/\s*\d+(?:\.\d+)?)?\s*"
-                                r"(?:mg|mcg|%)?", text[b:own_end])
+            strength = _STRENGTH.match(text, b, own_end)
             if strength and med.strength_mg is None and strength.group("a"):
                 med.strength_mg = float(strength.group("a"))
                 med.dose_text = " ".join(strength.group().split()) or None
@@ -590,9 +643,9 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
                lexicon: Lexicon | None = None) -> CaseFacts:
     """Merge the observations of a letter's (or a form's) blocks into one `CaseFacts`."""
     lexicon = lexicon or Lexicon.default()
-    all_dates = [d for obs in blocks[:1] for d in obs.dates]
-    reference = dates.request_for_authorization or dates.utilization_review or (
-        max(d.value for d in all_dates) if all_dates else None)
+    reference = dates.request_for_authorization or dates.utilization_review
+    if reference is None and blocks:
+        reference = max((d.value for d in blocks[0].dates), default=None)
 
     def make_doc() -> DocumentationFact:
         doc_status = _later_wins(blocks, "doc")
@@ -606,35 +659,12 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
         doc = _cached(blocks[0], ("doc",), make_doc)
     else:
         doc = make_doc()
-    # Facts of the case: a present statement anywhere stands (a rationale's broad negation,
-    # "has not failed a trial ... for this exacerbation", does not undo the summary's flare).
-    case_status = _present_wins(blocks, "case")
-    case_fields: dict[str, object] = {k: v.status for k, v in case_status.items()
-                                      if k in ("acute_flare", "chronic_pain")}
-    case_evidence: dict[str, list[Span]] = {k: v.spans for k, v in case_status.items()
-                                            if k in case_fields}
-    if patient.date_of_injury and reference:
-        years = (reference - patient.date_of_injury).days / 365.25
-        case_fields["years_since_injury"] = round(years, 2)
-        if (reference - patient.date_of_injury).days >= 90:
-            case_fields["chronic_pain"] = "present"
-    work = [w for obs in blocks for w in obs.work]
-    if work:
-        order = ["full_duty", "modified_duty", "temporarily_disabled", "retired"]
-        statuses = [c for c, _s in work if c in order]
-        if statuses:
-            case_fields["work_status"] = min(statuses, key=order.index)
-        returned = any(c in ("returned_to_work", "full_duty", "modified_duty") for c, _ in work)
-        off = any(c in ("temporarily_disabled", "retired") for c, _ in work)
-        if returned or off:
-            case_fields["returned_to_work"] = "present" if returned else "absent"
-            case_evidence["returned_to_work"] = [s for _c, s in work]
-        case_evidence["work_status"] = [s for _c, s in work]
-    case = _built(CaseFact,
-        age=patient.age, sex=patient.sex, date_of_injury=patient.date_of_injury,
-        request_date=dates.request_for_authorization, ur_date=dates.utilization_review,
-        reference_date=reference, evidence=case_evidence, **case_fields,
-    )
+    if blocks and not any(obs.case or obs.work for obs in blocks[1:]):
+        # Only the first block speaks of the case: one fact for every view with this patient.
+        case = _cached(blocks[0], ("case", patient, dates),
+                       lambda: _case_fact(patient, dates, blocks, reference))
+    else:
+        case = _case_fact(patient, dates, blocks, reference)
 
     diagnoses: dict[str, DiagnosisFact] = {}
     findings: dict[tuple[str, str], FindingFact] = {}
@@ -690,6 +720,41 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
         view=view, case=case, doc=doc, medication=list(medications.values()),
         diagnosis=list(diagnoses.values()), finding=list(findings.values()),
         prior_treatment=list(treatments.values()))
+
+
+def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
+               reference: date | None) -> CaseFact:
+    """The facts of the case: the patient, the key dates, and what the blocks say of the case
+    and of work."""
+    # Facts of the case: a present statement anywhere stands (a rationale's broad negation,
+    # "has not failed a trial ... for this exacerbation", does not undo the summary's flare).
+    case_status = _present_wins(blocks, "case")
+    case_fields: dict[str, object] = {k: v.status for k, v in case_status.items()
+                                      if k in ("acute_flare", "chronic_pain")}
+    case_evidence: dict[str, list[Span]] = {k: v.spans for k, v in case_status.items()
+                                            if k in case_fields}
+    if patient.date_of_injury and reference:
+        years = (reference - patient.date_of_injury).days / 365.25
+        case_fields["years_since_injury"] = round(years, 2)
+        if (reference - patient.date_of_injury).days >= 90:
+            case_fields["chronic_pain"] = "present"
+    work = [w for obs in blocks for w in obs.work]
+    if work:
+        order = ["full_duty", "modified_duty", "temporarily_disabled", "retired"]
+        statuses = [c for c, _s in work if c in order]
+        if statuses:
+            case_fields["work_status"] = min(statuses, key=order.index)
+        returned = any(c in ("returned_to_work", "full_duty", "modified_duty") for c, _ in work)
+        off = any(c in ("temporarily_disabled", "retired") for c, _ in work)
+        if returned or off:
+            case_fields["returned_to_work"] = "present" if returned else "absent"
+            case_evidence["returned_to_work"] = [s for _c, s in work]
+        case_evidence["work_status"] = [s for _c, s in work]
+    return _built(CaseFact,
+        age=patient.age, sex=patient.sex, date_of_injury=patient.date_of_injury,
+        request_date=dates.request_for_authorization, ur_date=dates.utilization_review,
+        reference_date=reference, evidence=case_evidence, **case_fields,
+    )
 
 
 def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTreatmentFact:
@@ -813,6 +878,8 @@ def _weeks(amount: str, unit: str) -> float | None:
 
 def _use_duration(text: str, s: int, e: int, low: str | None = None) -> int | None:
     """Days of use a phrase like 'for at least six months' or 'over the last year' states."""
+    if low is not None and _DURATION_UNIT.search(low, s, e) is None:
+        return None
     m = _USE_DURATION_T.search(text, low, s, e)
     if not m:
         return None
