@@ -47,3 +47,23 @@ def test_parse_is_stable_under_pdf_distortions(path: Path, data: st.DataObject) 
         expected.patient, expected.reviewer.specialty, expected.dates)
     assert _flat(got.summary.text) == _flat(expected.summary.text)
     check_spans(distorted, got)
+
+
+# A page's footer and the next page's header, as pdftotext lays them out.
+PAGE_BREAK = ("\r\n\r\n\r\n  \r\n\r\nFinal Determination Letter for IMR Case Number "
+              "CM13-4279348 1\r\n\r\n\f\r\n\r\nPage 2 of 2\r\n\r\n")
+
+
+@pytest.mark.parametrize("path", [p for p in LETTERS if "Specialty:" in p.read_text()],
+                         ids=lambda p: p.name[:3])
+def test_a_page_break_inside_the_reviewer_credentials_keeps_them(path: Path) -> None:
+    """A page footer and header falling between the words of the reviewer's specialty
+    ("Physical <page break> Medicine & Rehabilitation") change neither it nor the states."""
+    original = path.read_text(encoding="utf-8")
+    label = original.index("Specialty:") + len("Specialty:")
+    first_word_end = original.index(" ", original.index(next(
+        w for w in original[label:].split()), label))
+    broken = original[:first_word_end] + PAGE_BREAK + original[first_word_end:]
+    expected, got = parse_letter(original, path.name), parse_letter(broken, path.name)
+    assert expected.reviewer.specialty
+    assert got.reviewer == expected.reviewer

@@ -628,8 +628,11 @@ def _group(m: re.Match[str], name: str, source: str) -> str | None:
 
 
 def _reviewer(text: str, hi: int, low: str | None = None) -> Reviewer:
-    head = text[:hi]
-    low_head = None if low is None else low[:hi]
+    # Read with whitespace collapsed: a page break (furniture blanked to spaces) can fall
+    # inside a credential ("Physical <footer> Medicine & Rehabilitation"), and only the values
+    # are kept, not where they stand.
+    head = " ".join(text[:hi].split())
+    low_head = None if low is None else lower(head)
     n = len(head)
     title = None
     m = _REVIEWER_TITLE_T.search(head, low_head, 0, n)
