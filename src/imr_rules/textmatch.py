@@ -10,8 +10,10 @@ IGNORECASE, which is several times faster in CPython's `re`.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
-from itertools import accumulate, compress
+from itertools import accumulate, compress, repeat
+from operator import add
 from typing import Any, TypeVar
 
 ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
@@ -60,6 +62,9 @@ def trie_regex(phrases: Iterable[str], hyphen_optional: bool = False) -> str:
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _TOKEN_SPLIT = re.compile(r"([a-z0-9]+)")
+_WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
+# Every ASCII character that is not a word character, as a space.
+_SPACED = str.maketrans({chr(c): chr(c) if chr(c) in _WORD_CHARS else " " for c in range(128)})
 # What may stand between two words of one phrase: "low back pain", "flare-up", "sprain/strain",
 # "ADL's", "PM&R" — but not a comma or a full stop.
 _JOINER = re.compile(r"[\s\-/&'\u2019]*")
@@ -68,29 +73,41 @@ _JOINER = re.compile(r"[\s\-/&'\u2019]*")
 class Tokens:
     """The words of a text (lower-cased, with their offsets), computed once per block."""
 
-    __slots__ = ("text", "lowered", "words", "starts", "ends", "_joined", "_gaps")
+    __slots__ = ("text", "lowered", "words", "starts", "_ends", "_joined")
 
     def __init__(self, text: str, lowered: str | None = None) -> None:
         low = lowered if lowered is not None else lower(text)
         self.text = text
         self.lowered = low
-        # One split (gap, word, gap, word, ..., gap) and running lengths give every offset
-        # without a Python-level loop over the words.
-        parts = _TOKEN_SPLIT.split(low)
-        offsets = list(accumulate(map(len, parts)))
-        self.words: list[str] = parts[1::2]
-        self.starts: list[int] = offsets[0:-1:2]
-        self.ends: list[int] = offsets[1::2]
+        self.words: list[str]
+        self.starts: list[int]
+        self.words, self.starts = _ascii_words(low) if low.isascii() else _any_words(low)
+        self._ends: list[int] | None = None
         self._joined: dict[int, bool] = {}
-        self._gaps: list[str] = parts[0::2]  # gaps[i]: the text before word i (lower-cased)
+
+    @property
+    def ends(self) -> list[int]:
+        """Where each word ends (computed when first asked for: matching seldom needs all)."""
+        if self._ends is None:
+            self._ends = list(map(add, self.starts, map(len, self.words)))
+        return self._ends
 
     def word_starts(self) -> list[int]:
         """For ASCII text: where `assertion` words start (letters and digits, joined over an
         apostrophe: "patient's" is one word there and two here)."""
-        starts = self.starts
-        if not starts:
-            return []
-        return [starts[0], *compress(starts[1:], map("'".__ne__, self._gaps[1:-1]))]
+        starts = self.starts[:]
+        low = self.lowered
+        # Drop the words that follow a lone apostrophe between two words (rare: found by
+        # searching the text, not by looking at every gap).
+        dropped = []
+        at = low.find("'", 1)
+        while at >= 0:
+            if at + 1 < len(low) and low[at - 1] in _WORD_CHARS and low[at + 1] in _WORD_CHARS:
+                dropped.append(bisect_left(starts, at + 1))
+            at = low.find("'", at + 1)
+        for k in reversed(dropped):
+            del starts[k]
+        return starts
 
     def joined(self, i: int) -> bool:
         """Whether word i and word i+1 may belong to one phrase (no comma or stop between)."""
@@ -99,6 +116,24 @@ class Tokens:
             ok = self._joined[i] = _JOINER.fullmatch(self.text, self.ends[i],
                                                      self.starts[i + 1]) is not None
         return ok
+
+
+def _ascii_words(low: str) -> tuple[list[str], list[int]]:
+    """The words of an ASCII lower-cased text and their starts."""
+    # With every separator a single space, the text splits into its words and one empty
+    # string per further separator; a piece starts after the pieces before it and one space
+    # after each.
+    pieces = low.translate(_SPACED).split(" ")
+    at = accumulate(map(add, map(len, pieces), repeat(1)), initial=0)
+    return list(filter(None, pieces)), list(compress(at, pieces))
+
+
+def _any_words(low: str) -> tuple[list[str], list[int]]:
+    """`_ascii_words` for any lower-cased text."""
+    # One split (gap, word, gap, word, ..., gap) and running lengths give every offset
+    # without a Python-level loop over the words.
+    parts = _TOKEN_SPLIT.split(low)
+    return parts[1::2], list(accumulate(map(len, parts)))[0:-1:2]
 
 
 def phrase_words(phrase: str) -> tuple[str, ...]:
@@ -134,6 +169,11 @@ class WordTable(dict[str, _T]):
         return self
 
 
+# A phrase of a `PhraseIndex`: (group, number of words, value, exact text or None, the words
+# joined by single spaces).
+_Entry = tuple[int, int, str, str | None, str]
+
+
 class PhraseIndex:
     """Many phrases of many groups (families), matched by one pass over a text's words.
 
@@ -142,14 +182,13 @@ class PhraseIndex:
     """
 
     def __init__(self) -> None:
-        # first word -> [(group, words, value, exact text or None)], longest phrase first
-        self._first: dict[str, list[tuple[int, tuple[str, ...], str, str | None]]] = {}
-        # The same entries narrowed by the next word: first word -> {second word -> the
+        # first word -> its phrases, longest first
+        self._first: dict[str, list[_Entry]] = {}
+        # The same phrases narrowed by the next word: first word -> {second word -> the
         # entries that can match there (one-word phrases and those with that second word),
-        # in bucket order}, and first word -> its one-word entries.
-        self._by_second: dict[str, dict[str, list[tuple[int, tuple[str, ...], str,
-                                                        str | None]]]] = {}
-        self._single: dict[str, list[tuple[int, tuple[str, ...], str, str | None]]] = {}
+        # in bucket order}, and first word -> its one-word entries (every first word is a key).
+        self._by_second: dict[str, dict[str, list[_Entry]]] = {}
+        self._single: dict[str, list[_Entry]] = {}
         self.groups = 0
 
     def add_group(self, phrases: list[tuple[str, str, bool]]) -> int:
@@ -160,14 +199,13 @@ class PhraseIndex:
             words = phrase_words(phrase)
             if not words:
                 continue
-            entry = (group, words, value, phrase if exact else None)
             bucket = self._first.setdefault(words[0], [])
-            bucket.append(entry)
-            bucket.sort(key=lambda e: -len(e[1]))
+            bucket.append((group, len(words), value, phrase if exact else None, " ".join(words)))
+            bucket.sort(key=lambda e: -e[1])
         for first, bucket in self._first.items():
-            self._single[first] = [e for e in bucket if len(e[1]) == 1]
-            seconds = {e[1][1] for e in bucket if len(e[1]) > 1}
-            self._by_second[first] = {w: [e for e in bucket if len(e[1]) == 1 or e[1][1] == w]
+            self._single[first] = [e for e in bucket if e[1] == 1]
+            seconds = {_second_word(e) for e in bucket if e[1] > 1}
+            self._by_second[first] = {w: [e for e in bucket if e[1] == 1 or _second_word(e) == w]
                                       for w in seconds}
         return group
 
@@ -177,46 +215,54 @@ class PhraseIndex:
         groups = self.groups
         out: list[list[tuple[str, int, int]]] = [[] for _ in range(groups)]
         free = [0] * groups  # per group: first word index not yet covered by a match
-        words, starts, ends, joined = tokens.words, tokens.starts, tokens.ends, tokens.joined
-        stop = len(tokens.text) if end is None else end
-        n = len(words)
-        first = self._first
+        words, starts, text, low = tokens.words, tokens.starts, tokens.text, tokens.lowered
+        stop = len(text) if end is None else end
+        bounded = start > 0 or stop < len(text)
+        last_word = len(words) - 1
         by_second, single = self._by_second, self._single
-        bounded = start > 0 or stop < len(tokens.text)
-        text = tokens.text
         # Most words start no phrase: find the few that do without a Python-level loop.
-        for i in compress(range(n), map(first.__contains__, words)):
+        for i in compress(range(len(words)), map(single.__contains__, words)):
+            w = words[i]
             if bounded:
                 if starts[i] < start:
                     continue
-                if ends[i] > stop:
+                if starts[i] + len(w) > stop:
                     break
-            w = words[i]
-            entries = single[w] if i + 1 >= n else by_second[w].get(words[i + 1], single[w])
-            for group, pwords, value, exact in entries:
+            entries = by_second[w].get(words[i + 1], single[w]) if i < last_word else single[w]
+            for group, k, value, exact, spaced in entries:
                 if i < free[group]:
                     continue
-                k = len(pwords)
-                if k > 1:
-                    last = i + k - 1
-                    if last >= n or (bounded and ends[last] > stop):
-                        continue
-                    ok = True
-                    for j in range(1, k):
-                        if words[i + j] != pwords[j] or not joined(i + j - 1):
-                            ok = False
-                            break
-                    if not ok:
-                        continue
-                    e = ends[last]
-                else:
-                    e = ends[i]
                 s = starts[i]
+                if k == 1:
+                    e = s + len(spaced)
+                else:
+                    last = i + k - 1
+                    if last > last_word:
+                        continue
+                    e = starts[last] + len(words[last])
+                    if bounded and e > stop:
+                        continue
+                    # Mostly the words are written as in the lexicon, one space apart: then the
+                    # text is the phrase (words and single-space gaps alike); else check each.
+                    if low[s:e] != spaced and not _linked(tokens, i, spaced):
+                        continue
                 if exact is not None and text[s:e] != exact:
                     continue
                 out[group].append((value, s, e))
                 free[group] = i + k
         return out
+
+
+def _second_word(entry: _Entry) -> str:
+    """The second word of a phrase of two words or more."""
+    return entry[4].split(" ")[1]
+
+
+def _linked(tokens: Tokens, i: int, spaced: str) -> bool:
+    """Whether the words from word i on are those of `spaced` with no comma or stop between."""
+    pwords = spaced.split(" ")
+    return (tokens.words[i:i + len(pwords)] == pwords
+            and all(map(tokens.joined, range(i, i + len(pwords) - 1))))
 
 
 # --- case-insensitive patterns, fast on ASCII text ------------------------------------------
