@@ -10,7 +10,7 @@ show that nothing accumulates per letter. The time of each stage is printed too 
 letter): parsing, reading the summary, the blind facts, the findings facts of every item (its
 rationale read and merged with the summary) and the requests (classified, linked to each view).
 
-    python bench/extract.py [--n 10000] [--seed 0]
+    python bench/extract.py [--n 10000] [--seed 0] [--quiet]
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quiet", action="store_true", help="print nothing (bench/instructions.sh)")
     args = ap.parse_args(argv)
 
     extractor = Extractor()  # lexicons and triggers compile once, outside the timed loop
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         if done in checkpoints:
             marks.append((done, rss_mb()))
     cpu = sum(stages.values())
+    if args.quiet:
+        return 0
     print(f"parse + extraction: {args.n} letters ({items} items) in {elapsed:.1f} s = "
           f"{args.n / elapsed:,.0f} letters/s on one core "
           f"({args.n / cpu:,.0f} letters per CPU-second)")
