@@ -38,6 +38,21 @@ print(max(own, kids) // 1024, file=sys.stderr)
 """
 
 
+def _last_line(path: Path) -> str:
+    """The last line of a file, read from its end. (Reading the whole output would grow this
+    process by its size, and the next child's peak would count it: a child's peak includes the
+    memory of the process it was started from.)"""
+    with path.open("rb") as f:
+        size = f.seek(0, 2)
+        chunk = b""
+        while size > 0 and chunk.rstrip(b"\n").count(b"\n") == 0:
+            step = min(size, 1 << 16)
+            size -= step
+            f.seek(size)
+            chunk = f.read(step) + chunk
+    return chunk.rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("utf-8")
+
+
 def run(folder: Path, workers: int, n: int) -> tuple[float, int, int]:
     out = folder.parent / f"audit-{workers}.jsonl"
     start = time.perf_counter()
@@ -45,7 +60,7 @@ def run(folder: Path, workers: int, n: int) -> tuple[float, int, int]:
                           capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     peak_mb = int(proc.stderr.strip().splitlines()[-1])
-    summary = json.loads(out.read_text().splitlines()[-1])["summary"]
+    summary = json.loads(_last_line(out))["summary"]
     if summary["letters"] + summary["errors"] != n:
         raise SystemExit(f"audit lost letters: {summary}")
     return elapsed, peak_mb, summary["errors"]
