@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -80,6 +80,7 @@ from imr_rules.textmatch import (
     ASCII_LOWER,
     Tokens,
     WordTable,
+    matches_at,
     phrase_words,
     top_level_alternatives,
     trie_regex,
@@ -608,7 +609,7 @@ class AssertionScope:
         groups = self._group_entry
         matches: list[tuple[int, int, _Entry]] = []
         found = (self._regex.finditer(low, start, end) if candidates is None
-                 else self._matches_at(low, start, end, candidates))
+                 else matches_at(self._regex, low, candidates, start, end))
         for m in found:
             g = m.lastgroup
             if g == "w" or g == "o":
@@ -621,22 +622,6 @@ class AssertionScope:
                 en = groups[g]  # type: ignore[index]
             matches.append((m.start(), m.end(), en))
         return matches
-
-    def _matches_at(self, low: str, start: int, end: int, candidates: list[int],
-                    ) -> Iterator[re.Match[str]]:
-        """What `finditer` gives in `[start, end)`, trying only the candidate offsets."""
-        match = self._regex.match
-        resume = start
-        for i in range(bisect_left(candidates, start), len(candidates)):
-            at = candidates[i]
-            if at >= end:
-                return
-            if at < resume:
-                continue
-            m = match(low, at, end)
-            if m is not None:
-                yield m
-                resume = m.end()
 
     def decide(self, matches: list[tuple[int, int, _Entry]], words: list[int], cs: int,
                ce: int) -> tuple[AssertionStatus, bool]:

@@ -76,7 +76,7 @@ REGION = re.compile(
     r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|l-spine|cervical|neck|c-spine|"
     r"thoracic|t-spine|shoulders?|knees?|hips?|hands?|wrists?|elbows?|ankles?|feet|foot)\b",
     re.IGNORECASE)
-_REGION = Twin(REGION)
+REGION_T = Twin(REGION)  # its fast twin, for ASCII text (shared with fact extraction)
 REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lumbar",
                  "l-spine": "lumbar", "neck": "cervical", "c-spine": "cervical",
                  "t-spine": "thoracic", "shoulders": "shoulder", "knees": "knee",
@@ -290,7 +290,7 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
             note(d.start(), d.end(), "days_supply")
         if "dose_stated" not in fields:
             fields["dose_stated"] = _DOSE.search(text.lower()) is not None
-    region = _REGION.search(text, low, 0, n)
+    region = REGION_T.search(text, low, 0, n)
     if region:
         word = " ".join(region.group("r").lower().split())
         fields["region"] = REGION_NAMES.get(word, word)

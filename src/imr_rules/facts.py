@@ -26,8 +26,8 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel
 
 from imr_rules.assertion import AssertionScope, split_sentences, word_starts
-from imr_rules.classify import REGION as _REGION
 from imr_rules.classify import REGION_NAMES as _REGION_NAMES
+from imr_rules.classify import REGION_T as _REGION_T
 from imr_rules.classify import classify_request
 from imr_rules.dates import DateMatch, find_dates
 from imr_rules.letters import blank_furniture
@@ -122,7 +122,6 @@ _RELIEF_WORDS_T = _Twin(_RELIEF_WORDS)
 _NO_BENEFIT_T = _Twin(_NO_BENEFIT)
 _MED_REDUCTION_T = _Twin(_MED_REDUCTION)
 _COUNT_WORDS_T = _Twin(_COUNT_WORDS, strip=False)
-_REGION_T = _Twin(_REGION, strip=False)
 _SINCE_T = _Twin(_SINCE)
 _USE_DURATION_T = _Twin(_USE_DURATION)
 _DURATION_T = _Twin(_DURATION)

@@ -19,7 +19,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from imr_rules.errors import ImrError
-from imr_rules.textmatch import PhraseIndex, Tokens, WordTable, lower, top_level_alternatives
+from imr_rules.textmatch import (
+    PhraseIndex,
+    Tokens,
+    WordTable,
+    lower,
+    matches_at,
+    top_level_alternatives,
+)
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
 
@@ -151,20 +158,20 @@ class RegexGroups:
             pattern, anchors, prefix, group, concept = entries[k]
             if prefix and at is not None:
                 # Every match starts a word with the prefix: try the pattern at those words.
-                yield from _matches_at(pattern, low, at[k], stop, group, concept)
+                for found in matches_at(pattern, low, at[k], 0, stop):
+                    if _starts_word(low, found.start()):
+                        yield group, concept, found.start(), found.end()
                 continue
             if anchors is not None and (anchors[0] not in low if len(anchors) == 1
                                         else not any(a in low for a in anchors)):
                 continue
             if not prefix:
                 for m in pattern.finditer(low, start, stop):
-                    a = m.start()
                     # The left word boundary is checked here, not in the pattern: a leading
                     # look-behind would stop `re` from skipping ahead to the pattern's first
                     # word.
-                    if a and (low[a - 1].isalnum() or low[a - 1] == "_"):
-                        continue
-                    yield group, concept, a, m.end()
+                    if _starts_word(low, m.start()):
+                        yield group, concept, m.start(), m.end()
                 continue
             # Every match starts with the prefix: try the pattern only where it occurs (what
             # `finditer` finds, without the engine scanning the rest of the text).
@@ -175,25 +182,14 @@ class RegexGroups:
                     a = low.find(prefix, a + 1, stop)
                     continue
                 b = hit.end()
-                if not (a and (low[a - 1].isalnum() or low[a - 1] == "_")):
+                if _starts_word(low, a):
                     yield group, concept, a, b
                 a = low.find(prefix, b if b > a else a + 1, stop)
 
 
-def _matches_at(pattern: re.Pattern[str], low: str, offsets: list[int], stop: int, group: int,
-                concept: str) -> Iterator[tuple[int, str, int, int]]:
-    """The non-overlapping matches of `pattern` that start at one of `offsets` (in order)."""
-    resume = 0
-    for a in offsets:
-        if a < resume:
-            continue
-        hit = pattern.match(low, a, stop)
-        if hit is None:
-            continue
-        b = hit.end()
-        if not (a and (low[a - 1].isalnum() or low[a - 1] == "_")):
-            yield group, concept, a, b
-        resume = b if b > a else a + 1
+def _starts_word(low: str, at: int) -> bool:
+    """Whether offset `at` of the text is not inside a word (the regexes' left boundary)."""
+    return not (at and (low[at - 1].isalnum() or low[at - 1] == "_"))
 
 
 _LEADING_ALTERNATION = re.compile(r"\(\?:([a-z|?]+)\)")
