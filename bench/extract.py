@@ -10,7 +10,7 @@ show that nothing accumulates per letter. The time of each stage is printed too 
 letter): parsing, reading the summary, the blind facts, the findings facts of every item (its
 rationale read and merged with the summary) and the requests (classified, linked to each view).
 
-    python bench/extract.py [--n 10000] [--seed 0] [--quiet]
+    python bench/extract.py [--n 10000] [--seed 0] [--quiet] [--corpus-only]
 """
 
 from __future__ import annotations
@@ -39,7 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quiet", action="store_true", help="print nothing (bench/instructions.sh)")
+    ap.add_argument("--corpus-only", action="store_true",
+                    help="only generate the letters (bench/instructions.sh subtracts this cost)")
     args = ap.parse_args(argv)
+    if args.corpus_only:
+        for _letter in make_corpus(load_letters(), args.n, seed=args.seed):
+            pass
+        return 0
 
     extractor = Extractor()  # lexicons and triggers compile once, outside the timed loop
     # Letters are generated lazily (memory must not grow with the corpus); only the work on
