@@ -218,7 +218,8 @@ class Extractor:
         self._scan: tuple[int, int, list[Any]] | None = None  # the last sentence's triggers
         self._tokens: Tokens | None = None  # the block's words (ASCII blocks)
         self._candidates: list[int] | None = None  # where the block's triggers may start
-        self._classified: dict[tuple[str, int], RequestFact] = {}
+        self._classified: dict[int, RequestFact] = {}  # item -> its request, classified
+        self._classified_of: Determination | None = None  # the letter they belong to
         lx = self.lexicon
         # The families read in every block; drug references last (only with a subject).
         families: list[tuple[str, PhraseMatcher]] = [
@@ -578,13 +579,16 @@ class Extractor:
     def request(self, determination: Determination, item: int, case: CaseFacts) -> RequestFact:
         """The request of item `item` (1-based), classified and linked to the case."""
         block = determination.items[item - 1].request
-        key = (block.text, block.span.start)
-        classified = self._classified.get(key)
+        # Each view of an item links the same classification: kept for the letter being read
+        # only (keyed on text, it would also serve other letters' identical requests, which
+        # real letters seldom have at the same offset and a varied corpus often has).
+        if self._classified_of is not determination:
+            self._classified_of = determination
+            self._classified.clear()
+        classified = self._classified.get(item)
         if classified is None:
-            if len(self._classified) > 256:  # letters come one at a time: keep it small
-                self._classified.clear()
-            classified = self._classified[key] = classify_request(block.text, self.lexicon,
-                                                                  block.span)
+            classified = self._classified[item] = classify_request(block.text, self.lexicon,
+                                                                   block.span)
         return link_request(classified, case)
 
 
