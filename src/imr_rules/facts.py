@@ -116,6 +116,7 @@ _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 # therapy, relief belongs to that treatment (prior_treatment), not to the medication.
 _MEDICATION_EFFECTS = frozenset({"analgesia", "medication_efficacy", "pain_scores_with_without"})
 _SOURCE_RANK = {"absent_record": 3, "present": 2, "possible": 1, "absent": 0}
+_NONE: frozenset[str] = frozenset()
 
 _RECORD_VERB_AFTER_T = _Twin(_RECORD_VERB_AFTER)
 _RELIEF_WORDS_T = _Twin(_RELIEF_WORDS)
@@ -169,6 +170,16 @@ class _Medication:
     new: bool = True  # every mention so far says it is newly prescribed
 
 
+@dataclass(frozen=True)
+class _MergedFacts:
+    """The list facts of some blocks, merged (by name)."""
+
+    diagnoses: dict[str, DiagnosisFact]
+    findings: dict[tuple[str, str], FindingFact]
+    treatments: dict[str, PriorTreatmentFact]
+    medications: dict[str, MedicationFact]
+
+
 @dataclass
 class Observations:
     """Everything read from one block of text (a summary or a rationale), before merging."""
@@ -189,6 +200,9 @@ class Observations:
     # same letter: the summary is merged into every view. Keyed by what they depend on.
     built: dict[tuple[Any, ...], BaseModel] = field(default_factory=dict, repr=False,
                                                     compare=False)
+    # This block's list facts merged (`build_case`), by reference date and lexicon.
+    merged: dict[tuple[Any, ...], _MergedFacts] = field(default_factory=dict, repr=False,
+                                                        compare=False)
 
     @property
     def dates(self) -> list[DateMatch]:
@@ -315,15 +329,10 @@ class Extractor:
                   pending: tuple[int | None, bool, Span] | None,
                   ) -> tuple[int | None, bool, Span] | None:
         # The sentence's context words first: they decide which mentions count.
-        imaging = electro = False
-        said: set[str] = set()
-        for f, c, _a, _b in found:
-            if f == "context":
-                said.add(c)
-            elif f == "imaging_context":
-                imaging = True
-            elif f == "electrodiagnostic_context":
-                electro = True
+        families = [f for f, _c, _a, _b in found]
+        imaging = "imaging_context" in families
+        electro = "electrodiagnostic_context" in families
+        said = {c for f, c, _a, _b in found if f == "context"} if "context" in families else _NONE
         # A sentence about the request and its review names the treatment asked for, not one
         # the patient had: it gives no medications or prior treatments.
         about_request = "request" in said
@@ -403,6 +412,8 @@ class Extractor:
                         self._span(original, base, a, b))
         if treated:
             self._treatments(original, text, base, s, e, treated, obs)
+        elif not present_drugs:
+            return None  # no drug, no medication: nothing carries over to the next sentence
         return self._medications(original, text, base, s, e, present_drugs, treated, obs,
                                  pending, long_term, "discontinued" in said,
                                  "new_prescription" in said)
@@ -673,6 +684,33 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
     findings: dict[tuple[str, str], FindingFact] = {}
     treatments: dict[str, PriorTreatmentFact] = {}
     medications: dict[str, MedicationFact] = {}
+    rest = blocks
+    if blocks:
+        # The first block's facts alone, merged once for every view that starts with it (the
+        # summary's, for the blind view and every item's findings view); copied, then the
+        # other blocks merged into the copies.
+        first = blocks[0].merged.get((reference, lexicon))
+        if first is None:
+            first = blocks[0].merged[(reference, lexicon)] = _MergedFacts(
+                *_merge_blocks(blocks[:1], reference, lexicon, {}, {}, {}, {}))
+        diagnoses, findings = dict(first.diagnoses), dict(first.findings)
+        treatments, medications = dict(first.treatments), dict(first.medications)
+        rest = blocks[1:]
+    _merge_blocks(rest, reference, lexicon, diagnoses, findings, treatments, medications)
+    return _built(CaseFacts,
+        view=view, case=case, doc=doc, medication=list(medications.values()),
+        diagnosis=list(diagnoses.values()), finding=list(findings.values()),
+        prior_treatment=list(treatments.values()))
+
+
+def _merge_blocks(blocks: list[Observations], reference: date | None, lexicon: Lexicon,
+                  diagnoses: dict[str, DiagnosisFact],
+                  findings: dict[tuple[str, str], FindingFact],
+                  treatments: dict[str, PriorTreatmentFact],
+                  medications: dict[str, MedicationFact],
+                  ) -> tuple[dict[str, DiagnosisFact], dict[tuple[str, str], FindingFact],
+                             dict[str, PriorTreatmentFact], dict[str, MedicationFact]]:
+    """Merge the list facts of `blocks`, in order, into the four dicts given; returns them."""
     for obs in blocks:
         # A fact made of one block alone is built once per block (the summary's serve every
         # view of the letter); `built` is looked up before anything is made.
@@ -719,10 +757,7 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
                 medications[generic] = medication
             else:
                 medications[generic] = _merge_medication(old_m, m, generic, reference, lexicon)
-    return _built(CaseFacts,
-        view=view, case=case, doc=doc, medication=list(medications.values()),
-        diagnosis=list(diagnoses.values()), finding=list(findings.values()),
-        prior_treatment=list(treatments.values()))
+    return diagnoses, findings, treatments, medications
 
 
 def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],

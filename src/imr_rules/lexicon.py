@@ -9,9 +9,10 @@ regex scan per family over a block of text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,6 @@ from imr_rules.textmatch import (
     Tokens,
     WordTable,
     lower,
-    matches_at,
     top_level_alternatives,
 )
 
@@ -131,60 +131,75 @@ class RegexGroups:
         self._by_word: WordTable[tuple[int, ...]] = WordTable(
             lambda word: tuple(k for k, prefix in prefixed if word.startswith(prefix)))
 
-    def _at_words(self, tokens: Tokens) -> dict[int, list[int]]:
-        """Entry -> the offsets of the words that begin with its prefix, in order."""
-        words = tokens.words
+    def _at_words(self, tokens: Tokens) -> list[tuple[int, int, int]]:
+        """(entry, start, end) of every match of the prefixed regexes in the text of `tokens`,
+        by entry, then in order of start: each regex tried only at the words that begin with
+        its prefix, and never inside one of its own matches."""
+        low = tokens.lowered
         by_word = self._by_word.bounded()
-        at: dict[int, list[int]] = {}
-        starts = tokens.starts
-        for i in compress(range(len(words)), map(by_word.__getitem__, words)):
-            for k in by_word[words[i]]:
-                at.setdefault(k, []).append(starts[i])
-        return at
+        described = list(map(by_word.__getitem__, tokens.words))
+        entries = self.entries
+        resume: dict[int, int] = {}  # entry -> where its next match may start
+        found: list[tuple[int, int, int]] = []
+        for at, ks in compress(zip(tokens.starts, described, strict=True), described):
+            for k in ks:
+                if at < resume.get(k, 0):
+                    continue
+                m = entries[k][0].match(low, at)
+                if m is not None:
+                    b = m.end()
+                    resume[k] = b if b > at else at + 1
+                    if _starts_word(low, at):
+                        found.append((k, at, b))
+        return found
 
     def finditer(self, low: str, start: int = 0, end: int | None = None,
                  tokens: Tokens | None = None) -> Iterator[tuple[int, str, int, int]]:
         """(group, concept, start, end) of every match in the lower-cased text (pass its
-        `tokens` when reading all of it)."""
+        `tokens` when reading all of it), by regex, then in order of start."""
         stop = len(low) if end is None else end
         entries = self.entries
-        at = None
-        order: Iterable[int] = range(len(entries))
         if tokens is not None and start == 0 and stop == len(low):
-            # Only the regexes whose prefix begins a word of the text, and those without one.
-            at = self._at_words(tokens)
-            order = sorted([*at, *self._unprefixed])
-        for k in order:
-            pattern, anchors, prefix, group, concept = entries[k]
-            if prefix and at is not None:
-                # Every match starts a word with the prefix: try the pattern at those words.
-                for found in matches_at(pattern, low, at[k], 0, stop):
-                    if _starts_word(low, found.start()):
-                        yield group, concept, found.start(), found.end()
+            # The prefixed regexes at the words that begin with their prefix, the others as
+            # below; merged back into the order of the regexes (a stable sort: each one's
+            # matches stay in order of start).
+            found = self._at_words(tokens)
+            for k in self._unprefixed:
+                found += ((k, a, b) for _g, _c, a, b in self._search(k, low, start, stop))
+            found.sort(key=itemgetter(0))
+            for k, a, b in found:
+                yield entries[k][3], entries[k][4], a, b
+            return
+        for k in range(len(entries)):
+            yield from self._search(k, low, start, stop)
+
+    def _search(self, k: int, low: str, start: int, stop: int,
+                ) -> Iterator[tuple[int, str, int, int]]:
+        """(group, concept, start, end) of every match of regex `k` in `low[start:stop]`."""
+        pattern, anchors, prefix, group, concept = self.entries[k]
+        if anchors is not None and (anchors[0] not in low if len(anchors) == 1
+                                    else not any(a in low for a in anchors)):
+            return
+        if not prefix:
+            for m in pattern.finditer(low, start, stop):
+                # The left word boundary is checked here, not in the pattern: a leading
+                # look-behind would stop `re` from skipping ahead to the pattern's first
+                # word.
+                if _starts_word(low, m.start()):
+                    yield group, concept, m.start(), m.end()
+            return
+        # Every match starts with the prefix: try the pattern only where it occurs (what
+        # `finditer` finds, without the engine scanning the rest of the text).
+        a = low.find(prefix, start, stop)
+        while a >= 0:
+            hit = pattern.match(low, a, stop)
+            if hit is None:
+                a = low.find(prefix, a + 1, stop)
                 continue
-            if anchors is not None and (anchors[0] not in low if len(anchors) == 1
-                                        else not any(a in low for a in anchors)):
-                continue
-            if not prefix:
-                for m in pattern.finditer(low, start, stop):
-                    # The left word boundary is checked here, not in the pattern: a leading
-                    # look-behind would stop `re` from skipping ahead to the pattern's first
-                    # word.
-                    if _starts_word(low, m.start()):
-                        yield group, concept, m.start(), m.end()
-                continue
-            # Every match starts with the prefix: try the pattern only where it occurs (what
-            # `finditer` finds, without the engine scanning the rest of the text).
-            a = low.find(prefix, start, stop)
-            while a >= 0:
-                hit = pattern.match(low, a, stop)
-                if hit is None:
-                    a = low.find(prefix, a + 1, stop)
-                    continue
-                b = hit.end()
-                if _starts_word(low, a):
-                    yield group, concept, a, b
-                a = low.find(prefix, b if b > a else a + 1, stop)
+            b = hit.end()
+            if _starts_word(low, a):
+                yield group, concept, a, b
+            a = low.find(prefix, b if b > a else a + 1, stop)
 
 
 def _starts_word(low: str, at: int) -> bool:

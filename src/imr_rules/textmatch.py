@@ -73,7 +73,7 @@ _JOINER = re.compile(r"[\s\-/&'\u2019]*")
 class Tokens:
     """The words of a text (lower-cased, with their offsets), computed once per block."""
 
-    __slots__ = ("text", "lowered", "words", "starts", "_ends", "_joined")
+    __slots__ = ("text", "lowered", "words", "starts", "_joined")
 
     def __init__(self, text: str, lowered: str | None = None) -> None:
         low = lowered if lowered is not None else lower(text)
@@ -82,15 +82,7 @@ class Tokens:
         self.words: list[str]
         self.starts: list[int]
         self.words, self.starts = _ascii_words(low) if low.isascii() else _any_words(low)
-        self._ends: list[int] | None = None
         self._joined: dict[int, bool] = {}
-
-    @property
-    def ends(self) -> list[int]:
-        """Where each word ends (computed when first asked for: matching seldom needs all)."""
-        if self._ends is None:
-            self._ends = list(map(add, self.starts, map(len, self.words)))
-        return self._ends
 
     def word_starts(self) -> list[int]:
         """For ASCII text: where `assertion` words start (letters and digits, joined over an
@@ -113,8 +105,8 @@ class Tokens:
         """Whether word i and word i+1 may belong to one phrase (no comma or stop between)."""
         ok = self._joined.get(i)
         if ok is None:
-            ok = self._joined[i] = _JOINER.fullmatch(self.text, self.ends[i],
-                                                     self.starts[i + 1]) is not None
+            ok = self._joined[i] = _JOINER.fullmatch(
+                self.text, self.starts[i] + len(self.words[i]), self.starts[i + 1]) is not None
         return ok
 
 
@@ -170,8 +162,8 @@ class WordTable(dict[str, _T]):
 
 
 # A phrase of a `PhraseIndex`: (group, number of words, value, exact text or None, the words
-# joined by single spaces).
-_Entry = tuple[int, int, str, str | None, str]
+# joined by single spaces, the words).
+_Entry = tuple[int, int, str, str | None, str, tuple[str, ...]]
 
 
 class PhraseIndex:
@@ -200,7 +192,8 @@ class PhraseIndex:
             if not words:
                 continue
             bucket = self._first.setdefault(words[0], [])
-            bucket.append((group, len(words), value, phrase if exact else None, " ".join(words)))
+            bucket.append((group, len(words), value, phrase if exact else None, " ".join(words),
+                           words))
             bucket.sort(key=lambda e: -e[1])
         for first, bucket in self._first.items():
             self._single[first] = [e for e in bucket if e[1] == 1]
@@ -229,7 +222,7 @@ class PhraseIndex:
                 if starts[i] + len(w) > stop:
                     break
             entries = by_second[w].get(words[i + 1], single[w]) if i < last_word else single[w]
-            for group, k, value, exact, spaced in entries:
+            for group, k, value, exact, spaced, pwords in entries:
                 if i < free[group]:
                     continue
                 s = starts[i]
@@ -237,14 +230,14 @@ class PhraseIndex:
                     e = s + len(spaced)
                 else:
                     last = i + k - 1
-                    if last > last_word:
+                    if last > last_word or words[last] != pwords[-1]:
                         continue
                     e = starts[last] + len(words[last])
                     if bounded and e > stop:
                         continue
                     # Mostly the words are written as in the lexicon, one space apart: then the
                     # text is the phrase (words and single-space gaps alike); else check each.
-                    if low[s:e] != spaced and not _linked(tokens, i, spaced):
+                    if low[s:e] != spaced and not _linked(tokens, i, pwords):
                         continue
                 if exact is not None and text[s:e] != exact:
                     continue
@@ -255,13 +248,12 @@ class PhraseIndex:
 
 def _second_word(entry: _Entry) -> str:
     """The second word of a phrase of two words or more."""
-    return entry[4].split(" ")[1]
+    return entry[5][1]
 
 
-def _linked(tokens: Tokens, i: int, spaced: str) -> bool:
-    """Whether the words from word i on are those of `spaced` with no comma or stop between."""
-    pwords = spaced.split(" ")
-    return (tokens.words[i:i + len(pwords)] == pwords
+def _linked(tokens: Tokens, i: int, pwords: tuple[str, ...]) -> bool:
+    """Whether the words from word i on are `pwords` with no comma or stop between."""
+    return (tuple(tokens.words[i:i + len(pwords)]) == pwords
             and all(map(tokens.joined, range(i, i + len(pwords) - 1))))
 
 
