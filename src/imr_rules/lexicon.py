@@ -114,22 +114,29 @@ class RegexGroups:
     Most regexes start with the literal letters of a word ("fail\\w*\\s+..."): the prefix.
     Given the text's words (`Tokens`), such a regex is tried only at the words that begin with
     its prefix, found through a table from word to regexes that is filled once per distinct
-    word (the vocabulary of letters is small). Without the words, a regex runs on a text only
-    when the text contains its anchor (a plain substring search) and is tried where its prefix
-    occurs.
+    word (the vocabulary of letters is small). Regexes that start with a digit ("7/10 with
+    medications") are tried, in ASCII text, at the words that start with a digit. Without the
+    words, a regex runs on a text only when the text contains its anchor (a plain substring
+    search) and is tried where its prefix occurs.
     """
 
     def __init__(self, entries: list[tuple[re.Pattern[str], tuple[str, ...] | None, str, int,
-                                           str]]) -> None:
+                                           str]], digit_led: frozenset[int] = frozenset(),
+                 ) -> None:
         # (pattern, anchors or None, prefix, group, concept). The prefix is the literal text
-        # every match starts with ("" when unknown).
+        # every match starts with ("" when unknown). `digit_led`: the entries without a prefix
+        # whose every match starts with a digit.
         self.entries = entries
         prefixed = [(k, prefix) for k, (_p, _a, prefix, _g, _c) in enumerate(entries) if prefix]
         self._unprefixed = [k for k, (_p, _a, prefix, _g, _c) in enumerate(entries)
                             if not prefix]
-        # word -> the entries whose prefix it begins with
+        self._digit_led = digit_led
+        self._undigited = [k for k in self._unprefixed if k not in digit_led]
+        digits = tuple(sorted(digit_led))
+        # word -> the entries whose prefix it begins with (or a digit, when it starts with one)
         self._by_word: WordTable[tuple[int, ...]] = WordTable(
-            lambda word: tuple(k for k, prefix in prefixed if word.startswith(prefix)))
+            lambda word: tuple(k for k, prefix in prefixed if word.startswith(prefix))
+            + (digits if word[:1].isdigit() else ()))
 
     def _at_words(self, tokens: Tokens) -> list[tuple[int, int, int]]:
         """(entry, start, end) of every match of the prefixed regexes in the text of `tokens`,
@@ -164,7 +171,14 @@ class RegexGroups:
             # below; merged back into the order of the regexes (a stable sort: each one's
             # matches stay in order of start).
             found = self._at_words(tokens)
-            for k in self._unprefixed:
+            scanned = self._unprefixed
+            if self._digit_led:
+                if low.isascii():
+                    scanned = self._undigited  # found at the words, as digits start them
+                else:
+                    # A digit outside ASCII starts no word: scanned for like the others.
+                    found = [f for f in found if f[0] not in self._digit_led]
+            for k in scanned:
                 found += ((k, a, b) for _g, _c, a, b in self._search(k, low, start, stop))
             found.sort(key=itemgetter(0))
             for k, a, b in found:
@@ -207,6 +221,8 @@ def _starts_word(low: str, at: int) -> bool:
     return not (at and (low[at - 1].isalnum() or low[at - 1] == "_"))
 
 
+# A pattern whose first element is one digit (`\d`, not `\d*` or `\d?`).
+_DIGIT_LEAD = re.compile(r"\\d(?![*?{])")
 _LEADING_ALTERNATION = re.compile(r"\(\?:([a-z|?]+)\)")
 
 
@@ -237,7 +253,8 @@ def _anchors(pattern: str) -> tuple[str, ...] | None:
 
 def compile_regexes(groups: Sequence[Sequence[tuple[str, str]]]) -> RegexGroups | None:
     """The regex phrases of every group, or None when there are none."""
-    entries = []
+    entries: list[tuple[re.Pattern[str], tuple[str, ...] | None, str, int, str]] = []
+    digit_led: set[int] = set()
     for g, regexes in enumerate(groups):
         for pattern, concept in regexes:
             # Text is matched lower-cased, so the pattern's letters are lower-cased too
@@ -248,9 +265,11 @@ def compile_regexes(groups: Sequence[Sequence[tuple[str, str]]]) -> RegexGroups 
                 lowered = r"\d\d?" + lowered[len(r"\d{1,2}"):]
             single = len(top_level_alternatives(lowered)) == 1
             prefix = (_literal_lead(lowered, shortest=1) or "") if single else ""
+            if single and not prefix and _DIGIT_LEAD.match(lowered):
+                digit_led.add(len(entries))
             entries.append((re.compile("(?:" + lowered + r")(?![\w])"), _anchors(lowered),
                             prefix, g, concept))
-    return RegexGroups(entries) if entries else None
+    return RegexGroups(entries, frozenset(digit_led)) if entries else None
 
 
 def merge_regex_matches(found: list[tuple[str, int, int]], regexes: RegexGroups, low: str,
