@@ -9,6 +9,7 @@ device and concept names come from the lexicons; only the shapes of numbers are 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from imr_rules.lexicon import Lexicon, MultiMatcher
@@ -127,8 +128,35 @@ def _kind_matcher(lexicon: Lexicon) -> MultiMatcher:
                          ("device", lexicon.devices), ("procedure", lexicon.procedure)])
 
 
-def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> RequestFact:
-    """Classify one request text. Never fails: what cannot be read stays unknown (None)."""
+@dataclass(frozen=True)
+class RequestWords:
+    """A request text's words and the mentions of the lexicons that decide its kind."""
+
+    tokens: Tokens
+    # "consult", "drug", "device", "procedure" -> (concept, start, end) of each mention
+    mentions: dict[str, list[tuple[str, int, int]]]
+
+    @property
+    def drug(self) -> str | None:
+        """The drug lexicon key of the first drug the request names, if any."""
+        found = self.mentions["drug"]
+        return found[0][0] if found else None
+
+
+def request_words(text: str, lexicon: Lexicon) -> RequestWords:
+    """Read a request's words once, for its classification and for the rationale's subject."""
+    tokens = Tokens(text)
+    mentions: dict[str, list[tuple[str, int, int]]] = {
+        "consult": [], "drug": [], "device": [], "procedure": []}
+    for name, concept, s, e in _kind_matcher(lexicon).find_tokens(tokens):
+        mentions[name].append((concept, s, e))
+    return RequestWords(tokens, mentions)
+
+
+def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
+                     words: RequestWords | None = None) -> RequestFact:
+    """Classify one request text. Never fails: what cannot be read stays unknown (None).
+    `words`: `request_words(text, lexicon)`, when the caller has it."""
     evidence: dict[str, list[Span]] = {}
     base = span.start if span else None
 
@@ -140,14 +168,11 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None) -> R
                 evidence.setdefault(attr, []).append(words)
 
     fields: dict[str, object] = {"text": text}
-    tokens = Tokens(text)  # the request's words, read once for every lexicon
+    words = words or request_words(text, lexicon)
+    tokens, mentions = words.tokens, words.mentions  # read once for every lexicon
     # The patterns' twins read the lower-cased text; they match as IGNORECASE does on ASCII.
     low = tokens.lowered if text.isascii() else None
     n = len(text)
-    mentions: dict[str, list[tuple[str, int, int]]] = {
-        "consult": [], "drug": [], "device": [], "procedure": []}
-    for name, concept, s, e in _kind_matcher(lexicon).find_tokens(tokens):
-        mentions[name].append((concept, s, e))
     # The first mention of each, as the matcher's own `search` gives it.
     consult, drug, device, procedure = (found[0] if found else None
                                         for found in mentions.values())

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from imr_rules.assertion import AssertionScope, split_sentences, word_starts
 from imr_rules.classify import REGION_NAMES as _REGION_NAMES
 from imr_rules.classify import REGION_T as _REGION_T
-from imr_rules.classify import classify_request
+from imr_rules.classify import RequestWords, classify_request, request_words
 from imr_rules.dates import DateMatch, find_dates
 from imr_rules.letters import blank_furniture
 from imr_rules.lexicon import Lexicon, MultiMatcher, PhraseMatcher
@@ -232,8 +232,10 @@ class Extractor:
         self._scan: tuple[int, int, list[Any]] | None = None  # the last sentence's triggers
         self._tokens: Tokens | None = None  # the block's words (ASCII blocks)
         self._candidates: list[int] | None = None  # where the block's triggers may start
-        self._classified: dict[int, RequestFact] = {}  # item -> its request, classified
-        self._classified_of: Determination | None = None  # the letter they belong to
+        # The letter being read, and per item its request's words and classification.
+        self._letter: Determination | None = None
+        self._words_of: dict[int, RequestWords] = {}
+        self._classified: dict[int, RequestFact] = {}
         lx = self.lexicon
         # The families read in every block; drug references last (only with a subject).
         families: list[tuple[str, PhraseMatcher]] = [
@@ -579,27 +581,40 @@ class Extractor:
         findings view; `summary` reuses observations already made of the summary."""
         blocks = [summary or self.observe(determination.summary)]
         if view == "findings":
-            items = determination.items if item is None else [determination.items[item - 1]]
-            for i in items:
-                drug = self.lexicon.drugs.search(i.request.text)
-                blocks.append(self.observe(i.rationale, subject=drug[0] if drug else None,
-                                           dates=False))
+            numbers = range(1, len(determination.items) + 1) if item is None else [item]
+            for number in numbers:
+                # "the medication" in a rationale is the drug its request names.
+                subject = self._request_words(determination, number).drug
+                blocks.append(self.observe(determination.items[number - 1].rationale,
+                                           subject=subject, dates=False))
         return build_case(determination.patient, determination.dates, blocks, view,
                           self.lexicon)
+
+    def _request_words(self, determination: Determination, item: int) -> RequestWords:
+        """The words of item `item`'s request, read once per letter for the rationale's
+        subject and the request's classification."""
+        if self._letter is not determination:
+            # Kept for the letter being read only (keyed on text, they would also serve other
+            # letters' identical requests, which real letters seldom have and a varied corpus
+            # often has).
+            self._letter = determination
+            self._words_of.clear()
+            self._classified.clear()
+        words = self._words_of.get(item)
+        if words is None:
+            words = self._words_of[item] = request_words(
+                determination.items[item - 1].request.text, self.lexicon)
+        return words
 
     def request(self, determination: Determination, item: int, case: CaseFacts) -> RequestFact:
         """The request of item `item` (1-based), classified and linked to the case."""
         block = determination.items[item - 1].request
-        # Each view of an item links the same classification: kept for the letter being read
-        # only (keyed on text, it would also serve other letters' identical requests, which
-        # real letters seldom have at the same offset and a varied corpus often has).
-        if self._classified_of is not determination:
-            self._classified_of = determination
-            self._classified.clear()
+        # Each view of an item links the same classification.
+        words = self._request_words(determination, item)
         classified = self._classified.get(item)
         if classified is None:
-            classified = self._classified[item] = classify_request(block.text, self.lexicon,
-                                                                   block.span)
+            classified = self._classified[item] = classify_request(
+                block.text, self.lexicon, block.span, words)
         return link_request(classified, case)
 
 
