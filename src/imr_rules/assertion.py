@@ -132,17 +132,19 @@ _SHORT_LINE = 66
 # "q.i.d." never match because a digit or a lowercase letter follows their inner periods.
 # A line break where the next line does not start in lowercase (possessive `\s*+` so it
 # cannot back off to a space); whether the text before it ends in punctuation is checked in
-# Python.
+# Python. A line break right after another or after terminal punctuation is never a boundary
+# (split_sentences skips it), so the patterns leave it out: a double-spaced extraction has
+# one after every line.
 # Two simple patterns scanned separately are about four times faster than one alternation.
 _AFTER_TERMINAL = r"""[.!?"'\u201d\u2019)\]]*+(?=\s|\Z|["\u201c(\[]?[A-Z][a-z])"""
 _AFTER_LINE_BREAK = r"(?=\s*+(?:[^a-z\s]|\Z))"
 _TERM_CANDIDATE = re.compile(r"[.!?]" + _AFTER_TERMINAL)
-_LINE_CANDIDATE = re.compile(r"[\n\f]" + _AFTER_LINE_BREAK)
+_LINE_CANDIDATE = re.compile(r"""[\n\f](?<![\n\f.!?"'\u201d\u2019)\]][\n\f])""" + _AFTER_LINE_BREAK)
 # The same patterns for a text without "!", "?" or form feed (most letters): the regex engine
 # tests a leading character class with a call per character of the text, but scans for a
 # leading literal character with a tight loop, about five times faster.
 _PERIOD_CANDIDATE = re.compile(r"\." + _AFTER_TERMINAL)
-_NEWLINE_CANDIDATE = re.compile(r"\n" + _AFTER_LINE_BREAK)
+_NEWLINE_CANDIDATE = re.compile(r"""\n(?<![\n\f.!?"'\u201d\u2019)\]]\n)""" + _AFTER_LINE_BREAK)
 _TERMINAL = frozenset(".!?\"'\u201d\u2019)]")
 # Whitespace and page furniture between sentences: skipped; furniture lines belong to no span.
 _GAP = re.compile(
@@ -160,18 +162,6 @@ def _skip_gap(text: str, i: int, hi: int) -> int:
     return m.end() if m else i
 
 
-def _prev_token(text: str, i: int, lo: int) -> str:
-    """The whitespace-delimited token ending at `i`, lowercased, without leading brackets."""
-    # Most tokens follow a space: the text after the last space is the token unless it holds
-    # other whitespace (every whitespace character but the space is unprintable).
-    j = max(text.rfind(" ", lo, i) + 1, lo)
-    if not text[j:i].isprintable():
-        j = i
-        while j > lo and not text[j - 1].isspace():
-            j -= 1
-    return text[j:i].lstrip("(\"'\u201c[").lower()
-
-
 def _line_before(text: str, i: int, lo: int) -> str:
     """The stripped text of the line that ends at `i` (not before `lo`)."""
     ls = max(text.rfind("\n", lo, i) + 1, lo)
@@ -187,7 +177,18 @@ def _period_ends_sentence(text: str, p: int, q: int, nxt: int, lo: int, hi: int)
         return True
     if text[p] != ".":  # "!" and "?" always end a sentence when something sentence-like follows
         return not text[nxt].islower()
-    tok = _prev_token(text, p, lo)
+    # The whitespace-delimited token before the punctuation, text[j:p]. Most tokens follow a
+    # space: the text after the last space is the token unless it holds other whitespace
+    # (every whitespace character but the space is unprintable).
+    j = text.rfind(" ", lo, p) + 1 or lo
+    raw = text[j:p]
+    if not raw.isprintable():
+        j = p
+        while j > lo and not text[j - 1].isspace():
+            j -= 1
+        raw = text[j:p]
+    # Lowercased, without leading brackets.
+    tok = raw.lstrip("(\"'\u201c[").lower()
     c = text[nxt]
     if not tok:
         return not c.islower()
@@ -203,8 +204,10 @@ def _period_ends_sentence(text: str, p: int, q: int, nxt: int, lo: int, hi: int)
     if c in "#(":
         return tok not in _SOFT_ABBREV and tok not in _NUM_ABBREV
     # A list enumerator alone at the start of its line ("1. Lumbar strain") opens an item. Such a
-    # line is the token itself (at most 6 characters): longer tokens need not read the line.
-    if len(tok) <= 6 and _ENUMERATOR.fullmatch(_line_before(text, p, lo)):
+    # line is the token itself (at most 6 characters, an enumerator too): other tokens need not
+    # read the line.
+    if (len(tok) <= 6 and _ENUMERATOR.fullmatch(text, j, p)
+            and _ENUMERATOR.fullmatch(_line_before(text, p, lo))):
         return False
     # A single capital letter is an initial ("J. Smith"), except the roman numeral I.
     return not (len(tok) == 1 and tok.isalpha() and tok != "i")
@@ -262,7 +265,11 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
         if p < cur:
             continue
         if q >= 0:  # terminal punctuation text[p:q]
-            nxt = _skip_gap(text, q, hi)
+            # Mostly one space and the next word follow: no furniture can start after a space.
+            if q + 1 < hi and text[q] == " " and not text[q + 1].isspace():
+                nxt = q + 1
+            else:
+                nxt = _skip_gap(text, q, hi)
             if not _period_ends_sentence(text, p, q, nxt, lo, hi):
                 continue
             cut = q
