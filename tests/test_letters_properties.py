@@ -47,6 +47,14 @@ def test_parse_is_stable_under_pdf_distortions(path: Path, data: st.DataObject) 
         expected.patient, expected.reviewer.specialty, expected.dates)
     assert _flat(got.summary.text) == _flat(expected.summary.text)
     check_spans(distorted, got)
+    assert_valid(got)
+
+
+def assert_valid(d: Determination) -> None:
+    """The parser builds its models without running pydantic's validator (`make_model`):
+    validating what it built must give the same letter, field for field."""
+    assert Determination.model_validate(d.model_dump()) == d
+    assert Determination.model_validate_json(d.model_dump_json()) == d
 
 
 # A page's footer and the next page's header, as pdftotext lays them out.

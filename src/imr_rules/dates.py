@@ -8,6 +8,7 @@ match keeps its span in the original text so facts can point back to it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import NamedTuple
 
@@ -64,13 +65,16 @@ def _make(y: int, m: int, d: int) -> date | None:
 # `_NUMERIC` with its first digit factored out (`a1` marks the year-first form, `mt` holds the
 # month's optional second digit); `_WRITTEN` split by its first character (a day or a month
 # name), on lower-cased text, without the leading word boundary (checked in code).
-_NUMERIC_FAST = re.compile(
-    r"\d(?:(?P<a1>)(?:(?<=1)9|(?<=2)0)\d{2}-(?P<m0>\d{2})-(?P<d0>\d{2})\b"
+_NUMERIC_TAIL = (
+    r"(?:(?P<a1>)(?:(?<=1)9|(?<=2)0)\d{2}-(?P<m0>\d{2})-(?P<d0>\d{2})\b"
     r"|(?P<mt>\d?)\s{0,16}(?P<sep>[/.-])\s{0,16}"
     r"(?P<d>\d{1,2})\s{0,16}(?P=sep)\s{0,16}(?P<y>\d{4}|\d{2})(?![\d/]))"
 )
+_NUMERIC_FAST = re.compile(r"\d" + _NUMERIC_TAIL)
+# For ASCII text, where they are the same: `re` finds a `[0-9]` faster than a `\d`.
+_NUMERIC_ASCII = re.compile(r"[0-9]" + _NUMERIC_TAIL)
 _WRITTEN_TAIL = (r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)?,?\s+(?P<y>(?:19|20)\d{2})\b")
-_WRITTEN_DAY = re.compile(rf"(?P<d1>\d\d?)\s+(?P<mon>{_MONTH_NAME}){_WRITTEN_TAIL}")
+_WRITTEN_DAY = re.compile(rf"(?P<d1>[0-9]\d?)\s+(?P<mon>{_MONTH_NAME}){_WRITTEN_TAIL}")
 _WRITTEN_MONTH = re.compile(rf"(?P<mon>{_MONTH_NAME}){_WRITTEN_TAIL}")
 
 
@@ -82,17 +86,28 @@ def _is_word(c: str) -> bool:
 _Written = tuple[int, int, int, str, str | None, str | None, str]
 
 
-def _written(text: str, start: int, stop: int) -> list[_Written]:
-    """The matches of `_WRITTEN` in `text[start:stop]`, as `finditer` gives them."""
-    # Every written date ends in a year of 19xx or 20xx.
-    if text.find("19", start, stop) < 0 and text.find("20", start, stop) < 0:
+def _spaced_year(text: str, start: int, stop: int) -> bool:
+    """Whether `text[start:stop]` has a "19" or "20" right after whitespace (every written
+    date ends in such a year)."""
+    for century in ("19", "20"):
+        at = text.find(century, start + 1, stop)
+        while at >= 0:
+            if text[at - 1].isspace():
+                return True
+            at = text.find(century, at + 1, stop)
+    return False
+
+
+def _written(text: str, start: int, stop: int, seg: str) -> list[_Written]:
+    """The matches of `_WRITTEN` in `text[start:stop]` (`seg`), as `finditer` gives them."""
+    if not _spaced_year(text, start, stop):
         return []
-    seg = text[start:stop]
     if not seg.isascii():
         return [(m.start(), m.end(), m.start("mon"), m.group("mon"), m.group("d1"),
                  m.group("d2"), m.group("y")) for m in _WRITTEN.finditer(text, start, stop)]
-    # Matched in the lower-cased window; the leading \b is checked against the text itself
-    # (the window's own start is no word boundary unless the text's is).
+    # Matched in the lower-cased window (ASCII: `_WRITTEN_DAY` may start with `[0-9]`); the
+    # leading \b is checked against the text itself (the window's own start is no word
+    # boundary unless the text's is).
     low = seg.lower()
     out: list[_Written] = []
     pos = 0
@@ -122,14 +137,9 @@ def _written(text: str, start: int, stop: int) -> list[_Written]:
     return out
 
 
-def find_dates(text: str, start: int = 0, end: int | None = None) -> list[DateMatch]:
-    """Every full or month-precision date in `text[start:end]`, in order, without overlaps.
-
-    Day-precision dates win over a month-year reading of the same words.
-    """
-    stop = len(text) if end is None else end
-    found: list[DateMatch] = []
-    for m in _NUMERIC_FAST.finditer(text, start, stop):
+def _numeric_dates(text: str, start: int, stop: int, ascii_: bool) -> Iterator[DateMatch]:
+    """The numeric dates in `text[start:stop]` (`ascii_`: that window is ASCII), in order."""
+    for m in (_NUMERIC_ASCII if ascii_ else _NUMERIC_FAST).finditer(text, start, stop):
         a = m.start()
         if a > 0 and (text[a - 1].isdigit() or text[a - 1] in "/.-"):
             continue
@@ -138,19 +148,39 @@ def find_dates(text: str, start: int = 0, end: int | None = None) -> list[DateMa
         else:
             value = _make(_year(m.group("y")), int(text[a:m.end("mt")]), int(m.group("d")))
         if value is not None:
-            found.append(DateMatch(a, m.end(), value, "day"))
-    for a, b, mon_start, mon, d1, d2, year in _written(text, start, stop):
+            yield DateMatch(a, m.end(), value, "day")
+
+
+def _written_dates(text: str, start: int, stop: int, seg: str) -> Iterator[DateMatch]:
+    """The written dates in `text[start:stop]` (`seg`), in order."""
+    for a, b, mon_start, mon, d1, d2, year in _written(text, start, stop, seg):
         month = _MONTHS[mon.lower()[:3]]
         day = d2 or d1
         if day is None:
-            found.append(DateMatch(mon_start, b, date(int(year), month, 1), "month"))
+            yield DateMatch(mon_start, b, date(int(year), month, 1), "month")
             continue
         value = _make(int(year), month, int(day))
         if value is not None:
             begin = a if d1 and not d2 else mon_start
-            found.append(DateMatch(begin, b, value, "day"))
+            yield DateMatch(begin, b, value, "day")
+
+
+def _first_key(d: DateMatch) -> tuple[int, int]:
+    """Of two dates, the one with the smaller key comes first (the longer at one start)."""
+    return d.start, -(d.end - d.start)
+
+
+def find_dates(text: str, start: int = 0, end: int | None = None) -> list[DateMatch]:
+    """Every full or month-precision date in `text[start:end]`, in order, without overlaps.
+
+    Day-precision dates win over a month-year reading of the same words.
+    """
+    stop = len(text) if end is None else end
+    seg = text[start:stop]
+    found = [*_numeric_dates(text, start, stop, seg.isascii()),
+             *_written_dates(text, start, stop, seg)]
     if len(found) > 1:
-        found.sort(key=lambda d: (d.start, -(d.end - d.start)))
+        found.sort(key=_first_key)
         result: list[DateMatch] = []
         for match in found:
             if result and match.start < result[-1].end:
@@ -161,7 +191,13 @@ def find_dates(text: str, start: int = 0, end: int | None = None) -> list[DateMa
 
 
 def first_date(text: str, start: int = 0, end: int | None = None) -> DateMatch | None:
-    """The first date in `text[start:end]`, or None."""
-    for match in find_dates(text, start, end):
-        return match
-    return None
+    """The first date in `text[start:end]` (the first `find_dates` gives), or None."""
+    stop = len(text) if end is None else end
+    seg = text[start:stop]
+    # Each kind comes in order; the first of all is the first of one of them (on a tie the
+    # numeric one, which `find_dates` sorts first).
+    numeric = next(_numeric_dates(text, start, stop, seg.isascii()), None)
+    written = next(_written_dates(text, start, stop, seg), None)
+    if written is None or (numeric is not None and _first_key(numeric) <= _first_key(written)):
+        return numeric
+    return written

@@ -13,6 +13,7 @@ lines, blank lines, double spaces, CRLF), and every span points into the origina
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -31,6 +32,8 @@ from imr_rules.models import (
     Reviewer,
     Span,
     TextBlock,
+    make_model,
+    make_span,
 )
 from imr_rules.textmatch import Twin, lower
 
@@ -62,13 +65,14 @@ class _Anchor:
 
     Each of its wordings is a pattern of its own that begins with a literal word, so `re` can
     skip ahead to that word (an alternation of words gives it only a set of first letters to
-    look for); an optional lead-in ("The Physician Reviewer's ") is matched backwards from there.
-    The wordings never match empty text, nor overlap one another, so merging their matches gives
-    the matches of their alternation.
+    look for); within an item's few lines it is tried only where `str.find` finds the word,
+    which saves the search calls. An optional lead-in ("The Physician Reviewer's ") is matched
+    backwards from there. The wordings never match empty text, nor overlap one another, so
+    merging their matches gives the matches of their alternation.
     """
 
     def __init__(self, forward: tuple[str, ...], lead_in: str | None = None) -> None:
-        self.forward = tuple(re.compile(f) for f in forward)
+        self.forward = tuple((re.compile(f), _first_word(f)) for f in forward)
         self.lead_in = re.compile(f"(?:{lead_in})\\Z") if lead_in else None
 
     def _start(self, low: str, start: int) -> int:
@@ -80,17 +84,37 @@ class _Anchor:
 
     def findall(self, low: str, lo: int) -> list[tuple[int, int]]:
         """(start, end) of every match from `lo` on, in order."""
-        found = sorted((m for p in self.forward for m in p.finditer(low, lo)),
-                       key=lambda m: m.start())
-        return [(self._start(low, m.start()), m.end()) for m in found]
+        # Over the whole text `re` skips ahead about as fast, without a call per candidate.
+        found = sorted(m.span() for pattern, _ in self.forward for m in pattern.finditer(low, lo))
+        return [(self._start(low, a), b) for a, b in found]
 
     def search(self, low: str, lo: int, hi: int) -> tuple[int, int] | None:
         """(start, end) of the first match in `low[lo:hi]`, or None."""
-        found = [m for m in (p.search(low, lo, hi) for p in self.forward) if m is not None]
-        if not found:
-            return None
-        m = min(found, key=lambda m: m.start())  # the first wording's on a tie, as in `|`
-        return self._start(low, m.start()), m.end()
+        first = None
+        for pattern, word in self.forward:
+            m = next(_word_matches(pattern, word, low, lo, hi), None)
+            if m is not None and (first is None or m.start() < first.start()):
+                first = m  # the first wording's on a tie, as in `|`
+        return None if first is None else (self._start(low, first.start()), first.end())
+
+
+def _first_word(pattern: str) -> str:
+    """The literal word a pattern begins with."""
+    word = re.match(r"[a-z]+", pattern)
+    assert word is not None, pattern
+    return word.group()
+
+
+def _word_matches(pattern: re.Pattern[str], word: str, low: str, lo: int, hi: int,
+                  ) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(low, lo, hi)` for a pattern that begins with the literal `word` and
+    has no look-behind: tried only where `word` stands."""
+    at = low.find(word, lo, hi)
+    while at >= 0:
+        m = pattern.match(low, at, hi)
+        if m is not None:
+            yield m
+        at = low.find(word, m.end() if m is not None else at + 1, hi)
 
 
 CA_ANCHOR = _Anchor((r"claims\s+administrator\s+(?:guideline\s*:|based\s+its\s+decision\s+on)",),
@@ -151,11 +175,17 @@ def _last_content_lines(text: str, start: int, end: int, count: int) -> list[_Li
     found: list[_Line] = []
     stop = end
     while len(found) < count:
-        nl = text.rfind("\n", start, stop)
+        # Blank lines are passed over at once: the last one with content holds the last
+        # non-whitespace character.
+        last = start + len(text[start:stop].rstrip())
+        if last == start:
+            break
+        nl = text.rfind("\n", start, last)
         line_start = start if nl < 0 else nl + 1
-        line = text[line_start:stop]
-        if line.strip() and not _is_furniture(line):
-            found.append(_Line(line_start, stop))
+        line_end = text.find("\n", last, stop)
+        line_end = stop if line_end < 0 else line_end
+        if not _is_furniture(text[line_start:line_end]):
+            found.append(_Line(line_start, line_end))
         if nl < 0:
             break
         stop = nl
@@ -177,7 +207,7 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
         start = end - len(text[start:end].lstrip())
         line_end = text.find("\n", start, end)
         line_end = end if line_end == -1 else line_end
-        if start < end and _is_furniture(text[start:line_end]) and line_end < end:
+        if line_end < end and _is_furniture(text[start:line_end]):
             start = line_end
             continue
         break
@@ -190,9 +220,14 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
         return start, end
 
 
+def _text_block(text: str, start: int, end: int) -> TextBlock:
+    """The `TextBlock` of `text[start:end]` (no validation: its values are valid as made)."""
+    part = text[start:end]
+    return make_model(TextBlock, text=part, span=make_span(start, end, part))
+
+
 def _block(text: str, start: int, end: int) -> TextBlock:
-    s, e = _trimmed(text, start, end)
-    return TextBlock(text=text[s:e], span=Span.of(text, s, e))
+    return _text_block(text, *_trimmed(text, start, end))
 
 
 def blank_furniture(text: str) -> str:
@@ -426,8 +461,11 @@ def parse_citation(text: str, span: Span | None) -> Citation:
     name_match = _GUIDELINE_NAME_T.search(flat, low, 0, n)
     if not flat or (not name_match and _NO_EVIDENCE_T.search(flat, low, 0, n)
                     and "MTUS" not in flat.upper().replace("NON-MTUS", "")):
-        return Citation(source="none", mtus_based=False, text=text, span=span)
-    non_mtus = _NON_MTUS_T.search(flat, low, 0, n) is not None
+        return make_model(Citation, source="none", mtus_based=False, text=text, span=span)
+    # Quick tests first, on ASCII text (whitespace in `flat` is single spaces): every match of
+    # `_NON_MTUS` holds a "non" or a "did", every match of `_EDITION` a " ed".
+    non_mtus = ((low is None or "non" in low or "did" in low)
+                and _NON_MTUS_T.search(flat, low, 0, n) is not None)
     upper = flat.upper()
     if "ACOEM" in upper or "AMERICAN COLLEGE OF OCCUPATIONAL" in upper:
         source = "ACOEM"
@@ -452,7 +490,7 @@ def parse_citation(text: str, span: Span | None) -> Citation:
     elif source == "ACOEM":
         guideline = "ACOEM Practice Guidelines"
     edition = None
-    ed = _EDITION_T.search(flat, low, 0, n)
+    ed = _EDITION_T.search(flat, low, 0, n) if low is None or " ed" in low else None
     if ed:
         edition = f"{ed.group(1)}{_ordinal(int(ed.group(1)))} Edition" + (
             f" ({ed.group(2)})" if ed.group(2) else "")
@@ -462,8 +500,9 @@ def parse_citation(text: str, span: Span | None) -> Citation:
     chapter = chapter_match.group(1) if chapter_match else None
     pages, pages_at = _pages(flat, low)
     sections = _citation_sections(flat, low, pages_at, chapter_match, name_match)
-    return Citation(source=source, mtus_based=mtus_based, guideline=guideline, edition=edition,
-                    chapter=chapter, sections=sections, pages=pages, text=text, span=span)
+    return make_model(Citation, source=source, mtus_based=mtus_based, guideline=guideline,
+                      edition=edition, chapter=chapter, sections=sections, pages=pages,
+                      text=text, span=span)
 
 
 def _ordinal(n: int) -> str:
@@ -547,7 +586,9 @@ _ITEMS_PREAMBLE_T = Twin(ITEMS_PREAMBLE)
 _SUMMARY_PREAMBLE_T = Twin(SUMMARY_PREAMBLE)
 _AGE_T = Twin(_AGE)
 _SEX_T = Twin(_SEX)
-_SENTENCE_STOP = re.compile(r"\.\s+(?=[A-Z])|\.\s*$", re.MULTILINE)
+# The full stop factored out of the alternatives: a literal first character lets `re` skip
+# ahead to it.
+_SENTENCE_STOP = re.compile(r"\.(?:\s+(?=[A-Z])|\s*$)", re.MULTILINE)
 
 
 @lru_cache(maxsize=8)
@@ -657,7 +698,7 @@ def _reviewer(text: str, hi: int, low: str | None = None) -> Reviewer:
         lic = _LICENSED_IN_T.search(head, low_head, 0, n)
         if lic:
             states = _states(_group(lic, "states", head) or "")
-    return Reviewer(specialty=specialty, licensure_states=states, title=title)
+    return make_model(Reviewer, specialty=specialty, licensure_states=states, title=title)
 
 
 def _patient(text: str, lo: int, hi: int, low: str | None = None) -> Patient:
@@ -669,8 +710,8 @@ def _patient(text: str, lo: int, hi: int, low: str | None = None) -> Patient:
         word = sex_m.group("sex").lower()
         sex = "female" if word in ("female", "woman", "lady") else "male"
     injury = _date_after(text, _INJURY, lo, hi, 120, low)
-    return Patient(age=int(age_m.group("age")) if age_m else None, sex=sex,
-                   date_of_injury=injury.value if injury else None)
+    return make_model(Patient, age=int(age_m.group("age")) if age_m else None, sex=sex,
+                      date_of_injury=injury.value if injury else None)
 
 
 def parse_letter(text: str, source: str = "<letter>") -> Determination:
@@ -690,7 +731,8 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
                           hint="check that the letter text is complete")
     first_rationale = anchors[0][0]
     clean = blank_furniture(text)  # footers may fall inside a preamble or a date
-    clean_low = clean.lower() if clean.isascii() else None
+    clean_low = (fast_low if clean is text  # no furniture: the same text
+                 else clean.lower() if clean.isascii() else None)
     # Where the items begin: after the items heading, else after the items preamble ("The
     # Final Determination was based on decisions ..."), else after the summary.
     region_start = items_heading.end() if items_heading else 0
@@ -740,21 +782,23 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     items: list[Item] = []
     for n, ((a_start, a_end), header, (ca, imr)) in enumerate(
             zip(anchors, headers, guideline_labels, strict=True)):
+        word_start, word_end = header.decision_span
         item_end = headers[n + 1].start if n + 1 < len(headers) else len(text)
         ca_block = None
         if ca:
             ca_block = _block(text, ca[1], imr[0] if imr and imr[0] > ca[1] else a_start)
         if imr:
             g_start, g_end = _trimmed(text, imr[1], a_start)
-            citation = parse_citation(text[g_start:g_end], Span.of(text, g_start, g_end))
+            cited = text[g_start:g_end]
+            citation = parse_citation(cited, make_span(g_start, g_end, cited))
         else:
-            citation = Citation(source="none", mtus_based=False)
-        items.append(Item(
+            citation = make_model(Citation, source="none", mtus_based=False)
+        items.append(make_model(
+            Item,
             index=n + 1,
-            request=TextBlock(text=text[header.request[0]:header.request[1]],
-                              span=Span.of(text, *header.request)),
+            request=_text_block(text, *header.request),
             decision=header.decision,
-            decision_span=Span.of(text, *header.decision_span),
+            decision_span=make_span(word_start, word_end, text[word_start:word_end]),
             claims_administrator_guideline=ca_block,
             guideline=citation,
             rationale=_block(text, a_end, item_end),
@@ -764,15 +808,18 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     # fields are read from `clean`, the copy with furniture blanked (same offsets).
     rfa = _date_after(clean, _RFA, summary.span.start, header_limit, 160, clean_low)
     ur = _date_after(clean, _UR, summary.span.start, header_limit, 200, clean_low)
-    return Determination(
-        source=source,
-        reviewer=_reviewer(clean, reviewer_limit, clean_low),
-        patient=_patient(clean, summary.span.start, summary.span.end, clean_low),
-        dates=KeyDates(request_for_authorization=rfa.value if rfa else None,
-                       utilization_review=ur.value if ur else None),
-        summary=summary,
-        items=items,
-    )
+    fields = {
+        "source": source,
+        "reviewer": _reviewer(clean, reviewer_limit, clean_low),
+        "patient": _patient(clean, summary.span.start, summary.span.end, clean_low),
+        "dates": make_model(KeyDates, request_for_authorization=rfa.value if rfa else None,
+                            utilization_review=ur.value if ur else None),
+        "summary": summary,
+        "items": items,
+    }
+    # Validated only when `source` is not a plain string (the rest is valid as made).
+    return (make_model(Determination, **fields) if type(source) is str
+            else Determination(**fields))
 
 
 def read_letter(path: Path) -> str:

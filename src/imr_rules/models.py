@@ -7,7 +7,7 @@ Every span is a half-open `[start, end)` character range into the original lette
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -37,7 +37,24 @@ class Span(Model):
 
 
 _object_new = object.__new__
-_object_setattr = object.__setattr__
+# The setters of the four slots every pydantic model has, called directly: cheaper than
+# `object.__setattr__`, which looks each name up on the class first.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _made(cls: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:
+    """A `cls` holding `values` (every field, in the order `cls` declares them), as pydantic
+    builds a validated one (these models have no extra fields and no private attributes)."""
+    model = _object_new(cls)
+    _set_dict(model, values)
+    _set_fields_set(model, fields_set)
+    _set_extra(model, None)
+    _set_private(model, None)
+    return model
 
 
 def make_span(start: int, end: int, text: str) -> Span:
@@ -46,13 +63,21 @@ def make_span(start: int, end: int, text: str) -> Span:
     the thousand in extraction's hot loops); anything else is validated as usual."""
     if type(start) is int and type(end) is int and type(text) is str and start >= 0 \
             and end >= 0:
-        span = _object_new(Span)
-        _object_setattr(span, "__dict__", {"start": start, "end": end, "text": text})
-        _object_setattr(span, "__pydantic_fields_set__", {"start", "end", "text"})
-        _object_setattr(span, "__pydantic_extra__", None)
-        _object_setattr(span, "__pydantic_private__", None)
-        return span
+        return _made(Span, {"start": start, "end": end, "text": text}, {"start", "end", "text"})
     return Span(start=start, end=end, text=text)
+
+
+def make_model(cls: type[_M], **values: Any) -> _M:
+    """`cls(**values)` without running the validator, for values the caller has made valid:
+    each of its field's type exactly (a `str`, not a subclass), within the field's
+    constraints, and given in the order `cls` declares its fields. Fields left out take their
+    defaults, as validation gives them. (The parser builds a few dozen models per letter.)"""
+    fields = cls.__pydantic_fields__
+    if len(values) < len(fields):
+        return _made(cls, {name: values[name] if name in values
+                           else info.get_default(call_default_factory=True)
+                           for name, info in fields.items()}, set(values))
+    return _made(cls, values, set(values))
 
 
 class TextBlock(Model):
