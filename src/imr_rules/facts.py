@@ -16,7 +16,7 @@ spans of the words it came from.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -34,7 +34,7 @@ from imr_rules.letters import blank_furniture
 from imr_rules.lexicon import Lexicon, MultiMatcher, PhraseMatcher
 from imr_rules.models import Determination, KeyDates, Patient, Span, TextBlock, make_span
 from imr_rules.packs import RulePack
-from imr_rules.textmatch import Tokens, lower
+from imr_rules.textmatch import LeadWords, Tokens, lower
 from imr_rules.textmatch import Twin as _Twin
 from imr_rules.vocabulary import (
     CaseFact,
@@ -118,6 +118,18 @@ _MEDICATION_EFFECTS = frozenset({"analgesia", "medication_efficacy", "pain_score
 _SOURCE_RANK = {"absent_record": 3, "present": 2, "possible": 1, "absent": 0}
 _NONE: frozenset[str] = frozenset()
 
+# The words every match of the patterns read once per treatment sentence starts with: a
+# sentence with none of them is not searched (most have none, and a search tries nearly every
+# letter of the sentence).
+_RELIEF_LEADS = LeadWords(("relief", "reduction", "helped", "better", "effective"),
+                          prefixes=("improve", "benefit", "decrease"))
+_NO_BENEFIT_LEADS = LeadWords(("failed", "no", "without", "not", "minimal", "little", "did",
+                               "ineffective", "unsuccessful"))
+_MED_REDUCTION_LEADS = LeadWords(("less", "lower", "medication", "medications", "opioid",
+                                  "opioids", "narcotic", "narcotics"),
+                                 prefixes=("reduc", "decreas"))
+_COUNT_LEADS = LeadWords(("several", "multiple", "multiply", "two", "three", "four",
+                          "numerous"), digits=3)
 _RECORD_VERB_AFTER_T = _Twin(_RECORD_VERB_AFTER)
 _RELIEF_WORDS_T = _Twin(_RELIEF_WORDS)
 _NO_BENEFIT_T = _Twin(_NO_BENEFIT)
@@ -466,9 +478,18 @@ class Extractor:
                 t = obs.treatments[concept] = _Treatment(concept)
             t.spans.append(self._span(original, base, a, b))
         low = self._low
-        relief = _RELIEF_WORDS_T.search(text, low, s, e) is not None
+        # The sentence's words (ASCII blocks): patterns none of whose leading words it has
+        # are not searched.
+        words = (self._tokens.words[bisect_left(self._tokens.starts, s):
+                                    bisect_left(self._tokens.starts, e)]
+                 if low is not None and self._tokens is not None else None)
+        relief = (words is None or _RELIEF_LEADS.any_in(words)) and _RELIEF_WORDS_T.search(
+            text, low, s, e) is not None
         if relief:
-            for m in _PERCENT_T.finditer(text, low, s, e):
+            # Every percent holds a "%" or the word "percent".
+            percents = (_PERCENT_T.finditer(text, low, s, e) if low is None
+                        or low.find("%", s, e) >= 0 or low.find("percent", s, e) >= 0 else ())
+            for m in percents:
                 owner = treated[max(0, bisect_right(starts, m.start()) - 1)][0]
                 value = float(m.group("a"))
                 t = obs.treatments[owner]
@@ -489,13 +510,16 @@ class Extractor:
                 t.relief_weeks = weeks if t.relief_weeks is None else min(t.relief_weeks, weeks)
                 t.spans.append(self._span(original, base, m.start(), m.end()))
         # What the sentence says of every treatment it names: read once.
-        no_benefit = _NO_BENEFIT_T.search(text, low, s, e) is not None
-        red = _MED_REDUCTION_T.search(text, low, s, e)
+        no_benefit = (words is None or _NO_BENEFIT_LEADS.any_in(words)) and _NO_BENEFIT_T.search(
+            text, low, s, e) is not None
+        red = (_MED_REDUCTION_T.search(text, low, s, e)
+               if words is None or _MED_REDUCTION_LEADS.any_in(words) else None)
         reduction = None
         if red:
             st = self._statuses(text, s, e, [(red.start(), red.end())])[0][0]
             reduction = "absent" if st == "absent" else "present"
-        count = _COUNT_WORDS_T.search(text, low, s, e)
+        count = (_COUNT_WORDS_T.search(text, low, s, e)
+                 if words is None or _COUNT_LEADS.any_in(words) else None)
         counted = None
         if count:
             word = count.group("w").lower()

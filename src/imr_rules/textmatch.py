@@ -161,6 +161,24 @@ class WordTable(dict[str, _T]):
         return self
 
 
+class LeadWords:
+    """The words a pattern's matches can start with: exact words, word beginnings, or short
+    numbers. A text none of whose words is one cannot hold a match, so the pattern need not
+    be searched there (for a pattern whose every match starts a word)."""
+
+    def __init__(self, words: Iterable[str], prefixes: tuple[str, ...] = (),
+                 digits: int = 0) -> None:
+        """`digits`: numbers of at most that many digits lead too."""
+        exact = frozenset(words)
+        self._table: WordTable[bool] = WordTable(
+            lambda w: w in exact or w.startswith(prefixes) or (
+                0 < len(w) <= digits and w.isdigit()))
+
+    def any_in(self, words: list[str]) -> bool:
+        """Whether one of `words` (`Tokens` words) can start a match."""
+        return any(map(self._table.bounded().__getitem__, words))
+
+
 # A phrase of a `PhraseIndex`: (group, number of words, value, exact text or None, the words
 # joined by single spaces, the words).
 _Entry = tuple[int, int, str, str | None, str, tuple[str, ...]]
