@@ -900,7 +900,7 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
     """The request with what the case says of it: is the drug or treatment already in use,
     since when, for how many days, and is that use long-term."""
     update: dict[str, object] = {}
-    evidence = dict(request.evidence)
+    evidence: dict[str, list[Span]] = {}  # evidence of what the case adds
     if request.kind == "medication" and request.generic:
         wanted = _components(request.generic)
         for med in case.medication:
@@ -928,7 +928,7 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
             evidence["continues_current"] = [s for t in prior for s in t.evidence]
     if not update:
         return request
-    update["evidence"] = evidence
+    update["evidence"] = {**request.evidence, **evidence}
     return request.model_copy(update=update)
 
 
