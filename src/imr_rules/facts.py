@@ -295,6 +295,7 @@ class Extractor:
         buckets: list[list[tuple[str, str, int, int]]] = [[] for _ in sentences]
         families = self._families_with_subject if subject is not None else self._families
         tokens = Tokens(text, low)
+        self._tokens = None
         if self._low is not None:
             self._words = tokens.word_starts()
             self._tokens = tokens
@@ -480,9 +481,9 @@ class Extractor:
         low = self._low
         # The sentence's words (ASCII blocks): patterns none of whose leading words it has
         # are not searched.
-        words = (self._tokens.words[bisect_left(self._tokens.starts, s):
-                                    bisect_left(self._tokens.starts, e)]
-                 if low is not None and self._tokens is not None else None)
+        tokens = self._tokens
+        words = (tokens.words[bisect_left(tokens.starts, s):bisect_left(tokens.starts, e)]
+                 if tokens is not None else None)
         relief = (words is None or _RELIEF_LEADS.any_in(words)) and _RELIEF_WORDS_T.search(
             text, low, s, e) is not None
         if relief:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
-from itertools import compress
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -287,6 +287,7 @@ class MultiMatcher:
 
     def __init__(self, matchers: Sequence[tuple[str, PhraseMatcher]]) -> None:
         self.names = [name for name, _m in matchers]
+        self._labels = [(name,) for name in self.names]
         self._index = PhraseIndex()
         for _name, m in matchers:
             self._index.add_group(m.phrases)
@@ -308,8 +309,11 @@ class MultiMatcher:
                 if more:
                     per_group[g] = _without_overlaps(sorted(per_group[g] + more,
                                                             key=lambda f: (f[1], -f[2])))
-        return [(self.names[g], c, a, b) for g, found in enumerate(per_group)
-                for c, a, b in found]
+        mentions: list[tuple[str, str, int, int]] = []
+        for label, found in zip(self._labels, per_group, strict=True):
+            if found:
+                mentions += map(add, repeat(label), found)  # (name,) + (concept, start, end)
+        return mentions
 
 
 def _without_overlaps(found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
