@@ -20,6 +20,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Literal, TypeVar
 
@@ -883,8 +884,10 @@ def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
 
 # -- linking a request to the case -------------------------------------------------------------
 
-def _components(generic: str | None) -> set[str]:
-    return {p.strip() for p in (generic or "").split("/") if p.strip()}
+@lru_cache(maxsize=4096)  # generic names come from the lexicons: a small vocabulary
+def _components(generic: str | None) -> frozenset[str]:
+    """The generic names of a drug's ingredients ("hydrocodone/acetaminophen": two)."""
+    return frozenset(p.strip() for p in (generic or "").split("/") if p.strip())
 
 
 _PROCEDURE_TREATMENTS = {
