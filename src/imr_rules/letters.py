@@ -13,7 +13,6 @@ lines, blank lines, double spaces, CRLF), and every span points into the origina
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -82,17 +81,11 @@ class _Anchor:
                 return lead.start()
         return start
 
-    def findall(self, low: str, lo: int) -> list[tuple[int, int]]:
-        """(start, end) of every match from `lo` on, in order."""
-        # Over the whole text `re` skips ahead about as fast, without a call per candidate.
-        found = sorted(m.span() for pattern, _ in self.forward for m in pattern.finditer(low, lo))
-        return [(self._start(low, a), b) for a, b in found]
-
     def search(self, low: str, lo: int, hi: int) -> tuple[int, int] | None:
         """(start, end) of the first match in `low[lo:hi]`, or None."""
         first = None
         for pattern, word in self.forward:
-            m = next(_word_matches(pattern, word, low, lo, hi), None)
+            m = _first_word_match(pattern, word, low, lo, hi)
             if m is not None and (first is None or m.start() < first.start()):
                 first = m  # the first wording's on a tie, as in `|`
         return None if first is None else (self._start(low, first.start()), first.end())
@@ -105,16 +98,17 @@ def _first_word(pattern: str) -> str:
     return word.group()
 
 
-def _word_matches(pattern: re.Pattern[str], word: str, low: str, lo: int, hi: int,
-                  ) -> Iterator[re.Match[str]]:
-    """`pattern.finditer(low, lo, hi)` for a pattern that begins with the literal `word` and
+def _first_word_match(pattern: re.Pattern[str], word: str, low: str, lo: int, hi: int,
+                      ) -> re.Match[str] | None:
+    """`pattern.search(low, lo, hi)` for a pattern that begins with the literal `word` and
     has no look-behind: tried only where `word` stands."""
     at = low.find(word, lo, hi)
     while at >= 0:
         m = pattern.match(low, at, hi)
         if m is not None:
-            yield m
-        at = low.find(word, m.end() if m is not None else at + 1, hi)
+            return m
+        at = low.find(word, at + 1, hi)
+    return None
 
 
 CA_ANCHOR = _Anchor((r"claims\s+administrator\s+(?:guideline\s*:|based\s+its\s+decision\s+on)",),
@@ -296,15 +290,25 @@ def _decision_word(word: str) -> Decision | None:
     return UPHELD_WORDS.get(word.strip().lower())  # type: ignore[return-value]
 
 
+def _wraps_onto(text: str, line: _Line, lo: int) -> bool:
+    """Whether a request may continue from `line` onto the next: it does not end a sentence
+    and lies after `lo`."""
+    prev = line.text(text).rstrip()
+    return bool(prev) and prev[-1] not in SENTENCE_END and line.end > lo
+
+
 def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Header:
     """The decision line that ends the segment `text[lo:hi]` (the last non-blank line(s))."""
-    lines = _last_content_lines(text, lo, hi, 4)  # a wrapped header has at most 4
+    # A wrapped header has at most 4 lines, but most headers need only the last two: more are
+    # read only when the request wraps onto the line above, or for the early format.
+    lines = _last_content_lines(text, lo, hi, 2)
     if not lines:
         raise LetterError(f"item {item_no}: no decision line before its guideline and rationale",
                           file=source, line=line_of(text, hi),
                           hint="each item needs a line '<request>: Upheld' or '...: Overturned'")
     last = lines[-1]
-    alone = DECISION_WORD_LINE.match(last.text(text))
+    last_text = last.text(text)
+    alone = DECISION_WORD_LINE.match(last_text)
     if alone and len(lines) > 1 and lines[-2].text(text).rstrip().endswith(":"):
         above = lines[-2]
         colon = text.rindex(":", above.start, above.end)
@@ -314,7 +318,7 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
         return _Header((req_start, req_end), decision_word,
                        (last.start + alone.start("word"), last.start + alone.end("word")),
                        req_start)
-    m = DECISION_LINE.match(last.text(text))
+    m = DECISION_LINE.match(last_text)
     if m:
         decision = _decision_word(m.group("word"))
         if decision is None:
@@ -327,10 +331,10 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
         req_end = last.start + m.end("req")
         # A long request may wrap: earlier lines that do not end a sentence belong to it.
         first = len(lines) - 1
-        while first > 0 and len(lines) - first <= 3:
-            prev = lines[first - 1].text(text).rstrip()
-            if not prev or prev[-1] in SENTENCE_END or lines[first - 1].end <= lo:
-                break
+        if first == 1 and _wraps_onto(text, lines[0], lo):
+            lines = _last_content_lines(text, lo, hi, 4)
+            first = len(lines) - 1
+        while first > 0 and len(lines) - first <= 3 and _wraps_onto(text, lines[first - 1], lo):
             first -= 1
         if first < len(lines) - 1:
             req_start = lines[first].start
@@ -340,6 +344,8 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
                        req_start)
     # The early format: "1. Norco 10/325mg #120 is not medically necessary and appropriate."
     # The header may wrap: it starts at the latest line that is numbered or follows a sentence.
+    if len(lines) == 2:
+        lines = _last_content_lines(text, lo, hi, 4)
     for k in range(len(lines) - 1, max(-1, len(lines) - 4), -1):
         early = EARLY_DECISION.match(text, lines[k].start, lines[-1].end)
         if not early:
@@ -353,7 +359,7 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
         return _Header((req_start, req_end), early_decision,
                        _trimmed(text, early.end("req"), early.end()), req_start)
     raise LetterError(
-        f"item {item_no}: '{last.text(text).strip()[:60]}' is not a decision line",
+        f"item {item_no}: '{last_text.strip()[:60]}' is not a decision line",
         file=source, line=line_of(text, last.start),
         hint="expected '<request>: Upheld' or '<request>: Overturned'",
     )
@@ -361,7 +367,21 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
 
 def _item_anchors(low: str, lo: int) -> list[tuple[int, int]]:
     """(start, end) of every rationale anchor from `lo` on (in the lower-cased text)."""
-    return RATIONALE_ANCHOR.findall(low, lo)
+    # Both wordings hold the word "rationale" once, and it is rarer than "decision": they are
+    # tried only where `str.find` finds it ("decision rationale:" from the "decision" that
+    # ends right before the whitespace in front of it), which also finds them in order.
+    (by_decision, _), (by_rationale, _) = RATIONALE_ANCHOR.forward
+    found: list[tuple[int, int]] = []
+    at = low.find("rationale", lo)
+    while at >= 0:
+        m = by_rationale.match(low, at)
+        if m is None:
+            before = lo + len(low[lo:at].rstrip()) - len("decision")
+            m = by_decision.match(low, before) if before >= lo else None
+        if m is not None:
+            found.append((RATIONALE_ANCHOR._start(low, m.start()), m.end()))
+        at = low.find("rationale", at + 1)
+    return found
 
 
 # --- citations ----------------------------------------------------------------------------------
@@ -624,8 +644,11 @@ def _date_after(text: str, pattern: re.Pattern[str], lo: int, hi: int,
     return None
 
 
+_STATE_SEPARATOR = re.compile(r"\s*(?:,|;|\band\b)\s*")
+
+
 def _states(raw: str) -> list[str]:
-    parts = re.split(r"\s*(?:,|;|\band\b)\s*", raw.strip(" .;"))
+    parts = _STATE_SEPARATOR.split(raw.strip(" .;"))
     return [" ".join(p.split()) for p in parts if p.strip()]
 
 
