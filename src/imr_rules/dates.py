@@ -197,11 +197,6 @@ def first_date(text: str, start: int = 0, end: int | None = None) -> DateMatch |
     # Each kind comes in order; the first of all is the first of one of them (on a tie the
     # numeric one, which `find_dates` sorts first).
     numeric = next(_numeric_dates(text, start, stop, seg.isascii()), None)
-    # A numeric date at the first character that is not whitespace comes first: a written
-    # date starts at a digit or a letter of its own, never at the digits of a numeric one
-    # (after those comes a separator or another digit, not whitespace).
-    if numeric is not None and numeric.start == stop - len(seg.lstrip()):
-        return numeric
     written = next(_written_dates(text, start, stop, seg), None)
     if written is None or (numeric is not None and _first_key(numeric) <= _first_key(written)):
         return numeric

@@ -81,6 +81,13 @@ class _Anchor:
                 return lead.start()
         return start
 
+    def findall(self, low: str, lo: int) -> list[tuple[int, int]]:
+        """(start, end) of every match from `lo` on, in order."""
+        # Over the whole text `re` skips ahead to each wording's first word about as fast as
+        # `str.find`, without a call per candidate.
+        found = sorted(m.span() for pattern, _ in self.forward for m in pattern.finditer(low, lo))
+        return [(self._start(low, a), b) for a, b in found]
+
     def search(self, low: str, lo: int, hi: int) -> tuple[int, int] | None:
         """(start, end) of the first match in `low[lo:hi]`, or None."""
         first = None
@@ -299,9 +306,7 @@ def _wraps_onto(text: str, line: _Line, lo: int) -> bool:
 
 def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Header:
     """The decision line that ends the segment `text[lo:hi]` (the last non-blank line(s))."""
-    # A wrapped header has at most 4 lines, but most headers need only the last two: more are
-    # read only when the request wraps onto the line above, or for the early format.
-    lines = _last_content_lines(text, lo, hi, 2)
+    lines = _last_content_lines(text, lo, hi, 4)  # a wrapped header has at most 4
     if not lines:
         raise LetterError(f"item {item_no}: no decision line before its guideline and rationale",
                           file=source, line=line_of(text, hi),
@@ -331,9 +336,6 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
         req_end = last.start + m.end("req")
         # A long request may wrap: earlier lines that do not end a sentence belong to it.
         first = len(lines) - 1
-        if first == 1 and _wraps_onto(text, lines[0], lo):
-            lines = _last_content_lines(text, lo, hi, 4)
-            first = len(lines) - 1
         while first > 0 and len(lines) - first <= 3 and _wraps_onto(text, lines[first - 1], lo):
             first -= 1
         if first < len(lines) - 1:
@@ -344,8 +346,6 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
                        req_start)
     # The early format: "1. Norco 10/325mg #120 is not medically necessary and appropriate."
     # The header may wrap: it starts at the latest line that is numbered or follows a sentence.
-    if len(lines) == 2:
-        lines = _last_content_lines(text, lo, hi, 4)
     for k in range(len(lines) - 1, max(-1, len(lines) - 4), -1):
         early = EARLY_DECISION.match(text, lines[k].start, lines[-1].end)
         if not early:
@@ -367,21 +367,7 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
 
 def _item_anchors(low: str, lo: int) -> list[tuple[int, int]]:
     """(start, end) of every rationale anchor from `lo` on (in the lower-cased text)."""
-    # Both wordings hold the word "rationale" once, and it is rarer than "decision": they are
-    # tried only where `str.find` finds it ("decision rationale:" from the "decision" that
-    # ends right before the whitespace in front of it), which also finds them in order.
-    (by_decision, _), (by_rationale, _) = RATIONALE_ANCHOR.forward
-    found: list[tuple[int, int]] = []
-    at = low.find("rationale", lo)
-    while at >= 0:
-        m = by_rationale.match(low, at)
-        if m is None:
-            before = lo + len(low[lo:at].rstrip()) - len("decision")
-            m = by_decision.match(low, before) if before >= lo else None
-        if m is not None:
-            found.append((RATIONALE_ANCHOR._start(low, m.start()), m.end()))
-        at = low.find("rationale", at + 1)
-    return found
+    return RATIONALE_ANCHOR.findall(low, lo)
 
 
 # --- citations ----------------------------------------------------------------------------------
@@ -805,15 +791,13 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     items: list[Item] = []
     for n, ((a_start, a_end), header, (ca, imr)) in enumerate(
             zip(anchors, headers, guideline_labels, strict=True)):
-        word_start, word_end = header.decision_span
         item_end = headers[n + 1].start if n + 1 < len(headers) else len(text)
         ca_block = None
         if ca:
             ca_block = _block(text, ca[1], imr[0] if imr and imr[0] > ca[1] else a_start)
         if imr:
-            g_start, g_end = _trimmed(text, imr[1], a_start)
-            cited = text[g_start:g_end]
-            citation = parse_citation(cited, make_span(g_start, g_end, cited))
+            g = _block(text, imr[1], a_start)
+            citation = parse_citation(g.text, g.span)
         else:
             citation = make_model(Citation, source="none", mtus_based=False)
         items.append(make_model(
@@ -821,7 +805,7 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
             index=n + 1,
             request=_text_block(text, *header.request),
             decision=header.decision,
-            decision_span=make_span(word_start, word_end, text[word_start:word_end]),
+            decision_span=Span.of(text, *header.decision_span),
             claims_administrator_guideline=ca_block,
             guideline=citation,
             rationale=_block(text, a_end, item_end),
