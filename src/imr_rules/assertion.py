@@ -230,7 +230,7 @@ def _line_break_ends_sentence(text: str, i: int, gap_end: int, lo: int) -> bool:
     return _ALLCAPS.fullmatch(line) is not None
 
 
-def _candidates(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+def _boundary_candidates(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
     """The candidate boundaries of `text[lo:hi]`, in order: `(p, q)` for terminal punctuation
     `text[p:q]`, `(p, -1)` for a line break at `p`."""
     term = _TERM_CANDIDATE if "!" in text or "?" in text else _PERIOD_CANDIDATE
@@ -260,7 +260,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     if lo >= hi:
         return spans
     cur = _skip_gap(text, lo, hi)
-    candidates = _candidates(text, lo, hi)
+    candidates = _boundary_candidates(text, lo, hi)
     for p, q in candidates:
         if p < cur:
             continue

@@ -163,9 +163,9 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
     def note(s: int, e: int, *attrs: str) -> None:
         if base is not None:
             # One span serves every attribute the words gave (spans are immutable).
-            words = make_span(base + s, base + e, text[s:e])
+            said = make_span(base + s, base + e, text[s:e])
             for attr in attrs:
-                evidence.setdefault(attr, []).append(words)
+                evidence.setdefault(attr, []).append(said)
 
     fields: dict[str, object] = {"text": text}
     words = words or request_words(text, lexicon)
@@ -174,8 +174,8 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
     low = tokens.lowered if text.isascii() else None
     n = len(text)
     # The first mention of each, as the matcher's own `search` gives it.
-    consult, drug, device, procedure = (found[0] if found else None
-                                        for found in mentions.values())
+    consult, drug, device, procedure = (mentions[kind][0] if mentions[kind] else None
+                                        for kind in ("consult", "drug", "device", "procedure"))
 
     if consult and (not drug or consult[1] < drug[1]) and (
             not procedure or consult[1] < procedure[1]) and (not device or consult[1] < device[1]):

@@ -485,8 +485,7 @@ class Extractor:
         tokens = self._tokens
         words = (tokens.words[bisect_left(tokens.starts, s):bisect_left(tokens.starts, e)]
                  if tokens is not None else None)
-        relief = (words is None or _RELIEF_LEADS.any_in(words)) and _RELIEF_WORDS_T.search(
-            text, low, s, e) is not None
+        relief = _led_search(_RELIEF_WORDS_T, _RELIEF_LEADS, words, text, low, s, e) is not None
         if relief:
             # Every percent holds a "%" or the word "percent".
             percents = (_PERCENT_T.finditer(text, low, s, e) if low is None
@@ -512,16 +511,14 @@ class Extractor:
                 t.relief_weeks = weeks if t.relief_weeks is None else min(t.relief_weeks, weeks)
                 t.spans.append(self._span(original, base, m.start(), m.end()))
         # What the sentence says of every treatment it names: read once.
-        no_benefit = (words is None or _NO_BENEFIT_LEADS.any_in(words)) and _NO_BENEFIT_T.search(
-            text, low, s, e) is not None
-        red = (_MED_REDUCTION_T.search(text, low, s, e)
-               if words is None or _MED_REDUCTION_LEADS.any_in(words) else None)
+        no_benefit = _led_search(_NO_BENEFIT_T, _NO_BENEFIT_LEADS, words, text, low, s,
+                                 e) is not None
+        red = _led_search(_MED_REDUCTION_T, _MED_REDUCTION_LEADS, words, text, low, s, e)
         reduction = None
         if red:
             st = self._statuses(text, s, e, [(red.start(), red.end())])[0][0]
             reduction = "absent" if st == "absent" else "present"
-        count = (_COUNT_WORDS_T.search(text, low, s, e)
-                 if words is None or _COUNT_LEADS.any_in(words) else None)
+        count = _led_search(_COUNT_WORDS_T, _COUNT_LEADS, words, text, low, s, e)
         counted = None
         if count:
             word = count.group("w").lower()
@@ -751,53 +748,26 @@ def _merge_blocks(blocks: list[Observations], reference: date | None, lexicon: L
                   medications: dict[str, MedicationFact],
                   ) -> tuple[dict[str, DiagnosisFact], dict[tuple[str, str], FindingFact],
                              dict[str, PriorTreatmentFact], dict[str, MedicationFact]]:
-    """Merge the list facts of `blocks`, in order, into the four dicts given; returns them."""
+    """Merge the list facts of `blocks`, in order, into the four dicts given; returns them.
+    (`build_case` keeps the first block's merge for every view: each fact here is made once.)"""
     for obs in blocks:
-        # A fact made of one block alone is built once per block (the summary's serve every
-        # view of the letter); `built` is looked up before anything is made.
-        built = obs.built
         for name, (status, region, spans, said) in obs.diagnoses.items():
             old = diagnoses.get(name)
             if old is None or _FINDING_RANK[status] > _FINDING_RANK.get(old.status, 0):
-                key: tuple[Any, ...] = ("diagnosis", name, lexicon)
-                diagnosis = built.get(key)
-                if not isinstance(diagnosis, DiagnosisFact):
-                    diagnosis = built[key] = _built(
-                        DiagnosisFact, name=name, text=said, status=status,
-                        category=lexicon.diagnosis_category.get(name, "other"),
-                        region=region, evidence=spans)
-                diagnoses[name] = diagnosis
+                diagnoses[name] = _built(
+                    DiagnosisFact, name=name, text=said, status=status,
+                    category=lexicon.diagnosis_category.get(name, "other"),
+                    region=region, evidence=spans)
         for fkey, (status, level, spans, said) in obs.findings.items():
             old_f = findings.get(fkey)
             if old_f is None or _FINDING_RANK[status] > _FINDING_RANK.get(old_f.status, 0):
-                key = ("finding", *fkey)
-                finding = built.get(key)
-                if not isinstance(finding, FindingFact):
-                    finding = built[key] = _built(FindingFact, kind=fkey[0], name=fkey[1],
-                                                  text=said, status=status, level=level,
-                                                  evidence=spans)
-                findings[fkey] = finding
+                findings[fkey] = _built(FindingFact, kind=fkey[0], name=fkey[1], text=said,
+                                        status=status, level=level, evidence=spans)
         for kind, t in obs.treatments.items():
-            old_t = treatments.get(kind)
-            if old_t is None:
-                key = ("treatment", kind)
-                treatment = built.get(key)
-                if not isinstance(treatment, PriorTreatmentFact):
-                    treatment = built[key] = _merge_treatment(None, t)
-                treatments[kind] = treatment
-            else:
-                treatments[kind] = _merge_treatment(old_t, t)
+            treatments[kind] = _merge_treatment(treatments.get(kind), t)
         for generic, m in obs.medications.items():
-            old_m = medications.get(generic)
-            if old_m is None:
-                key = ("medication", generic, reference, lexicon)
-                medication = built.get(key)
-                if not isinstance(medication, MedicationFact):
-                    medication = built[key] = _merge_medication(None, m, generic, reference,
-                                                                lexicon)
-                medications[generic] = medication
-            else:
-                medications[generic] = _merge_medication(old_m, m, generic, reference, lexicon)
+            medications[generic] = _merge_medication(medications.get(generic), m, generic,
+                                                     reference, lexicon)
     return diagnoses, findings, treatments, medications
 
 
@@ -934,6 +904,15 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
         return request
     update["evidence"] = {**request.evidence, **evidence}
     return request.model_copy(update=update)
+
+
+def _led_search(pattern: _Twin, leads: LeadWords, words: list[str] | None, text: str,
+                low: str | None, s: int, e: int) -> re.Match[str] | None:
+    """`pattern.search` in `text[s:e]`, skipped when none of the span's `words` (None: not
+    known) is one of the pattern's `leads`."""
+    if words is not None and not leads.any_in(words):
+        return None
+    return pattern.search(text, low, s, e)
 
 
 # -- numbers in words ----------------------------------------------------------------------------

@@ -69,15 +69,16 @@ def make_span(start: int, end: int, text: str) -> Span:
 
 def make_model(cls: type[_M], **values: Any) -> _M:
     """`cls(**values)` without running the validator, for values the caller has made valid:
-    each of its field's type exactly (a `str`, not a subclass), within the field's
-    constraints, and given in the order `cls` declares its fields. Fields left out take their
-    defaults, as validation gives them. (The parser builds a few dozen models per letter.)"""
+    each of its field's type exactly (a `str`, not a subclass) and within the field's
+    constraints. Fields left out take their defaults, as validation gives them; the fields
+    stand in the order `cls` declares them. (The parser builds a few dozen models per
+    letter.)"""
     fields = cls.__pydantic_fields__
-    if len(values) < len(fields):
-        return _made(cls, {name: values[name] if name in values
-                           else info.get_default(call_default_factory=True)
-                           for name, info in fields.items()}, set(values))
-    return _made(cls, values, set(values))
+    if not values.keys() <= fields.keys():  # as `extra="forbid"` would refuse them
+        raise TypeError(f"{cls.__name__} has no field {sorted(values.keys() - fields.keys())}")
+    return _made(cls, {name: values[name] if name in values
+                       else info.get_default(call_default_factory=True)
+                       for name, info in fields.items()}, set(values))
 
 
 class TextBlock(Model):
