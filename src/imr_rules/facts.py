@@ -33,7 +33,15 @@ from imr_rules.classify import RequestWords, classify_request, request_words
 from imr_rules.dates import DateMatch, find_dates
 from imr_rules.letters import blank_furniture
 from imr_rules.lexicon import Lexicon, MultiMatcher, PhraseMatcher
-from imr_rules.models import Determination, KeyDates, Patient, Span, TextBlock, make_span
+from imr_rules.models import (
+    Determination,
+    KeyDates,
+    Patient,
+    Span,
+    TextBlock,
+    make_model,
+    make_span,
+)
 from imr_rules.packs import RulePack
 from imr_rules.textmatch import LeadWords, Tokens, lower
 from imr_rules.textmatch import Twin as _Twin
@@ -655,9 +663,11 @@ _F = TypeVar("_F", bound=BaseModel)
 
 
 def _built(model: type[_F], **values: Any) -> _F:
-    """An instance of `model` (validated: in pydantic v2 that is faster than constructing
-    without validation)."""
-    return model.model_validate(values)
+    """An instance of `model` holding `values`, built without re-running the validator: the
+    callers below give every value its field's exact type (tests/test_facts_properties.py
+    re-validates every fact of a corpus). Lists handed in must be the fact's own (copied from
+    the working observations), as validation would have copied them."""
+    return make_model(model, **values)
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -703,7 +713,7 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
         doc_status = _later_wins(blocks, "doc")
         return _built(DocumentationFact,
             **{k: v.status for k, v in doc_status.items()},
-            evidence={k: v.spans for k, v in doc_status.items()},
+            evidence={k: list(v.spans) for k, v in doc_status.items()},
         )
 
     if blocks and not any(obs.doc for obs in blocks[1:]):
@@ -757,12 +767,12 @@ def _merge_blocks(blocks: list[Observations], reference: date | None, lexicon: L
                 diagnoses[name] = _built(
                     DiagnosisFact, name=name, text=said, status=status,
                     category=lexicon.diagnosis_category.get(name, "other"),
-                    region=region, evidence=spans)
+                    region=region, evidence=list(spans))
         for fkey, (status, level, spans, said) in obs.findings.items():
             old_f = findings.get(fkey)
             if old_f is None or _FINDING_RANK[status] > _FINDING_RANK.get(old_f.status, 0):
                 findings[fkey] = _built(FindingFact, kind=fkey[0], name=fkey[1], text=said,
-                                        status=status, level=level, evidence=spans)
+                                        status=status, level=level, evidence=list(spans))
         for kind, t in obs.treatments.items():
             treatments[kind] = _merge_treatment(treatments.get(kind), t)
         for generic, m in obs.medications.items():
@@ -780,7 +790,7 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
     case_status = _present_wins(blocks, "case")
     case_fields: dict[str, object] = {k: v.status for k, v in case_status.items()
                                       if k in ("acute_flare", "chronic_pain")}
-    case_evidence: dict[str, list[Span]] = {k: v.spans for k, v in case_status.items()
+    case_evidence: dict[str, list[Span]] = {k: list(v.spans) for k, v in case_status.items()
                                             if k in case_fields}
     if patient.date_of_injury and reference:
         years = (reference - patient.date_of_injury).days / 365.25
@@ -815,7 +825,7 @@ def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTrea
             kind=t.kind, text=t.spans[0].text, on_date=t.on_date,
             relief_percent=t.relief_percent, relief_weeks=t.relief_weeks,
             medication_reduction=t.medication_reduction,
-            outcome=t.outcome, count=t.count, evidence=t.spans)
+            outcome=t.outcome, count=t.count, evidence=list(t.spans))
     return old.model_copy(update={
         "relief_percent": low(old.relief_percent, t.relief_percent),
         "relief_weeks": low(old.relief_weeks, t.relief_weeks),

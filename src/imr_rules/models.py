@@ -7,6 +7,7 @@ Every span is a half-open `[start, end)` character range into the original lette
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -69,16 +70,43 @@ def make_span(start: int, end: int, text: str) -> Span:
 
 def make_model(cls: type[_M], **values: Any) -> _M:
     """`cls(**values)` without running the validator, for values the caller has made valid:
-    each of its field's type exactly (a `str`, not a subclass) and within the field's
-    constraints. Fields left out take their defaults, as validation gives them; the fields
-    stand in the order `cls` declares them. (The parser builds a few dozen models per
-    letter.)"""
-    fields = cls.__pydantic_fields__
-    if not values.keys() <= fields.keys():  # as `extra="forbid"` would refuse them
-        raise TypeError(f"{cls.__name__} has no field {sorted(values.keys() - fields.keys())}")
-    return _made(cls, {name: values[name] if name in values
-                       else info.get_default(call_default_factory=True)
-                       for name, info in fields.items()}, set(values))
+    each of its field's type exactly (a `str`, not a subclass; a `float`, not an `int`) and
+    within the field's constraints. Fields left out take their defaults, as validation gives
+    them; the fields stand in the order `cls` declares them. (The parser builds a few dozen
+    models per letter, extraction a few dozen facts.)"""
+    template, fresh = _defaults(cls)
+    if not values.keys() <= template.keys():  # as `extra="forbid"` would refuse them
+        raise TypeError(f"{cls.__name__} has no field {sorted(values.keys() - template.keys())}")
+    fields = template.copy()  # every field, in declared order; `update` keeps that order
+    for name in fresh:
+        if name not in values:
+            info = cls.__pydantic_fields__[name]
+            if info.is_required():  # as validation would refuse the model
+                raise TypeError(f"{cls.__name__} needs field {name!r}")
+            fields[name] = info.get_default(call_default_factory=True)
+    fields.update(values)
+    return _made(cls, fields, set(values))
+
+
+# Defaults validation hands out as they are (pydantic copies only other defaults).
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, date, tuple, frozenset)
+
+
+@cache  # one entry per model class
+def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """`cls`'s fields (in declared order) with their defaults where a default can be shared,
+    and the names of the fields whose default must be made afresh for every model (a list,
+    a dict, a model: what `FieldInfo.get_default` copies) or that are required."""
+    template: dict[str, Any] = {}
+    fresh: list[str] = []
+    for name, info in cls.__pydantic_fields__.items():
+        if info.default_factory is None and isinstance(info.default, _IMMUTABLE) and (
+                not isinstance(info.default, tuple | frozenset) or not info.default):
+            template[name] = info.default
+        else:
+            template[name] = None  # a placeholder, replaced by the value or a fresh default
+            fresh.append(name)
+    return template, tuple(fresh)
 
 
 class TextBlock(Model):
