@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imr_rules.classify import classify_request
 from imr_rules.lexicon import Lexicon
+from imr_rules.models import make_span
+from imr_rules.vocabulary import RequestFact
 
 LEXICON = Lexicon.default()
 
@@ -53,3 +57,49 @@ CASES: list[tuple[str, dict[str, Any]]] = [
 def test_request_is_classified(text: str, expected: dict[str, Any]) -> None:
     request = classify_request(text, LEXICON)
     assert {k: getattr(request, k) for k in expected} == expected
+
+
+@pytest.mark.parametrize(("text", "approach", "side"), [
+    ("Left L5 tranſforaminal epidural steroid injection", "transforaminal", "left"),
+    ("Rıght L4 transforaminal ESI", "transforaminal", "right"),
+    ("BILATERALLY L4-5 interlaminar ESI", "interlaminar", "bilateral"),
+])
+def test_letters_re_folds_read_as_the_word_they_match(text: str, approach: str,
+                                                      side: str) -> None:
+    """`re` matches "ſ" as "s" and "ı" as "i" (PDF text has them): the request is still read,
+    not refused for an approach or side outside the vocabulary."""
+    request = classify_request(text, LEXICON)
+    assert (request.approach, request.side) == (approach, side)
+
+
+# -- the fact is built without the validator (`classify._request_fact`) ------------------------
+
+_WORDS = sorted({phrase for matcher in (LEXICON.drugs, LEXICON.devices, LEXICON.procedure,
+                                        LEXICON.consult, LEXICON.specialty, LEXICON.treatment)
+                 for phrase, _concept, _exact in matcher.phrases}
+                | {"10/325mg", "7.5 mg", "#90", "QTY 30.00", "x 12", "2x6", "no refills",
+                   "30 day supply", "L4-L5", "bilateral", "Left", "transforaminal", "caudal",
+                   "series of two", "cream", "patch", "unit", "purchase", "rental", "4 leads",
+                   "MRI", "EMG", "lumbar", "knees", "surgery", "brace", "tranſforaminal",
+                   "\u212aNEE", "é", "20%", "tablets"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=8),
+       seps=st.lists(st.sampled_from([" ", "  ", ", ", "\t", "/", ": ", " (", ""]),
+                     min_size=8, max_size=8),
+       start=st.integers(0, 10_000), with_span=st.booleans())
+def test_a_classified_request_is_what_validation_gives(words: list[str], seps: list[str],
+                                                        start: int, with_span: bool) -> None:
+    """Validating the fact again, from its fields or through its JSON, gives it back (the
+    same values of the same types, the same fields set)."""
+    text = "".join(w + s for w, s in zip(words, seps, strict=False)).strip()
+    span = make_span(start, start + len(text), text) if with_span else None
+    request = classify_request(text, LEXICON, span)  # never fails, whatever the letters
+    again = RequestFact.model_validate({k: getattr(request, k) for k in request.model_fields_set})
+    assert again == request
+    assert again.model_fields_set == request.model_fields_set
+    assert list(again.__dict__) == list(request.__dict__)
+    assert all(type(again.__dict__[k]) is type(v) for k, v in request.__dict__.items())
+    json = request.model_dump_json()
+    assert RequestFact.model_validate_json(json).model_dump_json() == json

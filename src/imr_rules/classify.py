@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from types import NoneType, UnionType
+from typing import Any, Literal, NamedTuple, Union, get_args, get_origin
 
-from imr_rules.lexicon import Lexicon, MultiMatcher
-from imr_rules.models import Span, make_span
-from imr_rules.textmatch import Tokens, Twin
+from imr_rules.lexicon import Lexicon, MultiMatcher, compile_regexes
+from imr_rules.models import Span, make_model, make_span
+from imr_rules.textmatch import PhraseIndex, Tokens, Twin
 from imr_rules.vocabulary import RequestFact
 
 # Patterns that start with a word run as `Twin`s: over an ASCII request's lower-cased text,
@@ -28,6 +30,12 @@ _QUANTITY = re.compile(
     r"|(?P<n2>\d+)\s+(?:tablets|tabs|capsules|caps|patches|pills)\b",
     re.IGNORECASE,
 )
+# `_QUANTITY` for lower-cased ASCII text, without IGNORECASE and the word boundaries before
+# "qty", "quantity" and "x" (checked by `_quantity`), which make `re` try each branch at every
+# position.
+_QUANTITY_LOW = re.compile(
+    r"(?:#\s*|qty\s*:?\s*|quantity\s*(?:of\s*)?:?\s*|x\s*)(?P<n>\d+)(?:\.0+)?\b"
+    r"|(?P<n2>\d+)\s+(?:tablets|tabs|capsules|caps|patches|pills)\b")
 _REFILLS = re.compile(
     r"\b(?P<none>no)\s+refills?\b|\b(?P<n>\d+)\s+refills?\b|\brefills?\s*(?:x|:)?\s*(?P<m>\d+)\b",
     re.IGNORECASE,
@@ -101,6 +109,37 @@ def _strength(text: str, start: int) -> tuple[float, int, int] | None:
     return float(m.group("a")), m.start(), m.end()
 
 
+def _quantity(text: str, low: str | None) -> re.Match[str] | None:
+    """`_QUANTITY.search(text)`; `low`: the text lower-cased, when it is ASCII."""
+    if low is None:
+        return _QUANTITY.search(text)
+    m = _QUANTITY_LOW.search(low)
+    # Only the branches that lost their word boundary start with a letter: a match of one
+    # inside a word ("max 30") is no match there, and none of the other branches can start
+    # at a letter.
+    while m is not None and low[m.start()].isalpha() and not _starts_word(low, m.start()):
+        m = _QUANTITY_LOW.search(low, m.start() + 1)
+    return m
+
+
+def _starts_word(low: str, at: int) -> bool:
+    """Whether `at` is where a word starts in ASCII text: `\\b` before a word character."""
+    return at == 0 or not (low[at - 1].isalnum() or low[at - 1] == "_")
+
+
+_APPROACHES = ("transforaminal", "interlaminar", "caudal")
+_SIDES = {"bilateral": "bilateral", "bilaterally": "bilateral", "left": "left", "right": "right"}
+
+
+def _word_of(said: str, words: tuple[str, ...]) -> str:
+    """Which of `words` the text `said` is, matched case-insensitively as `re` matched it:
+    `re` folds "ſ" to "s" and "ı" to "i", `str.lower` does not ("Tranſforaminal")."""
+    low = said.lower()
+    if low in words:
+        return low
+    return next(w for w in words if re.fullmatch(re.escape(w), said, re.IGNORECASE))
+
+
 def _levels(text: str) -> list[str]:
     levels: list[str] = []
     for m in _LEVEL.finditer(text):
@@ -120,16 +159,37 @@ def _level_count(levels: list[str]) -> int | None:
     return len(dict.fromkeys(levels))
 
 
-@lru_cache(maxsize=8)
-def _kind_matcher(lexicon: Lexicon) -> MultiMatcher:
-    """The lexicons that decide a request's kind, read together in one pass over its words
-    (built once per lexicon)."""
-    return MultiMatcher([("consult", lexicon.consult), ("drug", lexicon.drugs),
-                         ("device", lexicon.devices), ("procedure", lexicon.procedure)])
+# The lexicons that decide a request's kind, in the order `request_words` reads them.
+_KINDS = ("consult", "drug", "device", "procedure")
+_NO_MENTION = (None,)  # the first of no mentions
 
 
 @dataclass(frozen=True)
-class RequestWords:
+class _KindMatchers:
+    """The lexicons that decide a request's kind, read together in one pass over its words:
+    `full` with their regex phrases, `plain` their literal phrases only (as `full` indexes
+    them), and the letters each match of a regex starts with (None when some regex has no
+    such lead)."""
+
+    full: MultiMatcher
+    plain: PhraseIndex
+    leads: tuple[str, ...] | None
+
+
+@lru_cache(maxsize=8)
+def _kind_matchers(lexicon: Lexicon) -> _KindMatchers:
+    """The kind matchers of `lexicon` (built once per lexicon)."""
+    matchers = [lexicon.consult, lexicon.drugs, lexicon.devices, lexicon.procedure]
+    plain = PhraseIndex()
+    for matcher in matchers:
+        plain.add_group(matcher.phrases)
+    regexes = compile_regexes([m.regexes for m in matchers])
+    leads = tuple(prefix for _p, _a, prefix, _g, _c in regexes.entries) if regexes else ()
+    return _KindMatchers(MultiMatcher(list(zip(_KINDS, matchers, strict=True))), plain,
+                         None if "" in leads else leads)
+
+
+class RequestWords(NamedTuple):
     """A request text's words and the mentions of the lexicons that decide its kind."""
 
     tokens: Tokens
@@ -146,9 +206,13 @@ class RequestWords:
 def request_words(text: str, lexicon: Lexicon) -> RequestWords:
     """Read a request's words once, for its classification and for the rationale's subject."""
     tokens = Tokens(text)
-    mentions: dict[str, list[tuple[str, int, int]]] = {
-        "consult": [], "drug": [], "device": [], "procedure": []}
-    for name, concept, s, e in _kind_matcher(lexicon).find_tokens(tokens):
+    matchers = _kind_matchers(lexicon)
+    if matchers.leads is not None and not any(map(tokens.lowered.__contains__, matchers.leads)):
+        # The text holds no regex phrase's lead ("transforaminal ..."), as most requests do:
+        # the literal phrases give every mention, without the regex pass.
+        return RequestWords(tokens, dict(zip(_KINDS, matchers.plain.find(tokens), strict=True)))
+    mentions: dict[str, list[tuple[str, int, int]]] = {kind: [] for kind in _KINDS}
+    for name, concept, s, e in matchers.full.find_tokens(tokens):
         mentions[name].append((concept, s, e))
     return RequestWords(tokens, mentions)
 
@@ -173,9 +237,11 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
     # The patterns' twins read the lower-cased text; they match as IGNORECASE does on ASCII.
     low = tokens.lowered if text.isascii() else None
     n = len(text)
-    # The first mention of each, as the matcher's own `search` gives it.
-    consult, drug, device, procedure = (mentions[kind][0] if mentions[kind] else None
-                                        for kind in ("consult", "drug", "device", "procedure"))
+    # The first mention of each (None: none), as the matcher's own `search` gives it.
+    consult = (mentions["consult"] or _NO_MENTION)[0]
+    drug = (mentions["drug"] or _NO_MENTION)[0]
+    device = (mentions["device"] or _NO_MENTION)[0]
+    procedure = (mentions["procedure"] or _NO_MENTION)[0]
 
     if consult and (not drug or consult[1] < drug[1]) and (
             not procedure or consult[1] < procedure[1]) and (not device or consult[1] < device[1]):
@@ -197,14 +263,13 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         note(procedure[1], procedure[2], "procedure")
         approach = _APPROACH.search(text, low, 0, n)
         if approach:
-            fields["approach"] = approach.group("a").lower()
+            fields["approach"] = _word_of(approach.group("a"), _APPROACHES)
         levels = _levels(text)
         fields["levels"] = levels
         fields["level_count"] = _level_count(levels)
         side = _SIDE.search(text, low, 0, n)
         if side:
-            fields["side"] = "bilateral" if side.group("side").lower().startswith(
-                "bilateral") else side.group("side").lower()
+            fields["side"] = _SIDES[_word_of(side.group("side"), tuple(_SIDES))]
         count = _COUNT.search(text, low, 0, n)
         if count:
             fields["injection_count"] = int(count.group("n") or _WORDS.get(
@@ -236,9 +301,8 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
             f = _FORMULATION.search(text, low, drug[2], n)
             formulation = _normal_formulation(f.group("f")) if f else None
         fields["formulation"] = formulation
-        ingredients = list(entry.ingredients)
         if entry.drug_class == "topical":
-            ingredients = ingredients or _ingredients(tokens, lexicon, mentions["drug"])
+            ingredients = list(entry.ingredients) or _ingredients(tokens, lexicon, mentions["drug"])
             if not ingredients and "/" not in entry.generic:
                 ingredients = [entry.generic.replace(" ", "_")]
             fields["ingredients"] = ingredients
@@ -300,7 +364,7 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
     if fields.get("kind") in ("therapy", "diagnostic"):
         fields["visits"] = _visits(text)
     if fields.get("kind") == "medication":
-        q = _QUANTITY.search(text)
+        q = _quantity(text, low)
         if q:
             fields["quantity"] = int(q.group("n") or q.group("n2"))
             note(q.start(), q.end(), "quantity")
@@ -321,8 +385,46 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         fields["region"] = REGION_NAMES.get(word, word)
         note(region.start(), region.end(), "region")
     fields["evidence"] = evidence
-    return RequestFact.model_validate(fields)
+    return _request_fact(fields)
 
+
+# -- the fact, built ---------------------------------------------------------------------------
+
+def _literal_values(annotation: Any) -> frozenset[object] | None:
+    """The values a field typed `annotation` (a Literal of strings, or one or None) allows;
+    None when it is not such a field."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin in (Union, UnionType) and NoneType in args and len(args) == 2:
+        values = _literal_values(next(a for a in args if a is not NoneType))
+        return None if values is None else values | {None}
+    if origin is Literal and all(type(a) is str for a in args):
+        return frozenset(args)
+    return None
+
+
+# The Literal fields, with their values.
+_LITERALS = {name: values for name, info in RequestFact.model_fields.items()
+             if (values := _literal_values(info.annotation)) is not None}
+# The fields whose values the classifier takes as they are: the caller's text, and names of
+# concepts (the keys of a lexicon's YAML, whatever their type).
+_TAKEN = {"text": str, "specialty": str, "purpose_topic": str}
+
+
+def _request_fact(fields: dict[str, object]) -> RequestFact:
+    """`RequestFact.model_validate(fields)`. Validation costs as much as the rest of a short
+    request's classification (it copies the defaults of some 35 fields): the fact is built
+    directly when validation would keep every value as it is, else validated (and refused)
+    as ever. The classifier makes its numbers, flags, lists and spans of their fields' types
+    (tests re-validate its facts); what it reads from the text or a lexicon may be out of a
+    Literal's values (a pack's procedure, "tranſforaminal" read as "transforaminal"), and
+    the caller's text or a concept's name of another type: those are checked."""
+    for name in fields.keys() & _LITERALS.keys():
+        if fields[name] not in _LITERALS[name]:
+            return RequestFact.model_validate(fields)
+    for name in fields.keys() & _TAKEN.keys():
+        if type(fields[name]) is not _TAKEN[name]:
+            return RequestFact.model_validate(fields)
+    return make_model(RequestFact, **fields)
 
 
 _VISITS = re.compile(
@@ -372,14 +474,16 @@ def _compounded(text: str, low: str | None, drug_class: str) -> bool:
                                                                  "transdermal", "solution")
 
 
+_FORMULATIONS = {"tab": "tablet", "tabs": "tablet", "tablets": "tablet", "cap": "capsule",
+                 "caps": "capsule", "capsules": "capsule", "patches": "patch",
+                 "compound": "cream", "compounded": "cream", "topical": "cream",
+                 "transdermal": "patch", "liniment": "lotion", "er": "extended_release",
+                 "xr": "extended_release", "sr": "extended_release", "cr": "extended_release"}
+
+
 def _normal_formulation(word: str) -> str:
     w = word.lower()
-    table = {"tab": "tablet", "tabs": "tablet", "tablets": "tablet", "cap": "capsule",
-             "caps": "capsule", "capsules": "capsule", "patches": "patch",
-             "compound": "cream", "compounded": "cream", "topical": "cream",
-             "transdermal": "patch", "liniment": "lotion", "er": "extended_release",
-             "xr": "extended_release", "sr": "extended_release", "cr": "extended_release"}
-    return table.get(w, w)
+    return _FORMULATIONS.get(w, w)
 
 
 def _ingredients(tokens: Tokens, lexicon: Lexicon, drugs: list[tuple[str, int, int]],

@@ -39,6 +39,7 @@ from imr_rules.models import (
     Patient,
     Span,
     TextBlock,
+    copy_model,
     make_model,
     make_span,
 )
@@ -639,11 +640,11 @@ class Extractor:
 
     def request(self, determination: Determination, item: int, case: CaseFacts) -> RequestFact:
         """The request of item `item` (1-based), classified and linked to the case."""
-        block = determination.items[item - 1].request
         # Each view of an item links the same classification.
-        words = self._request_words(determination, item)
-        classified = self._classified.get(item)
+        classified = self._classified.get(item) if self._letter is determination else None
         if classified is None:
+            words = self._request_words(determination, item)  # (a new letter clears the cache)
+            block = determination.items[item - 1].request
             classified = self._classified[item] = classify_request(
                 block.text, self.lexicon, block.span, words)
         return link_request(classified, case)
@@ -888,7 +889,7 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
     if request.kind == "medication" and request.generic:
         wanted = _components(request.generic)
         for med in case.medication:
-            if wanted & _components(med.generic) and med.current:
+            if med.current and not wanted.isdisjoint(_components(med.generic)):
                 if med.new_prescription and not med.days_used and not med.long_term:
                     # "Cyclobenzaprine is prescribed for a short course": a new start.
                     update["continues_current"] = False
@@ -913,7 +914,7 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
     if not update:
         return request
     update["evidence"] = {**request.evidence, **evidence}
-    return request.model_copy(update=update)
+    return copy_model(request, update)  # `model_copy`, without `copy.copy`'s generic work
 
 
 def _led_search(pattern: _Twin, leads: LeadWords, words: list[str] | None, text: str,

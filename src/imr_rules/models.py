@@ -6,8 +6,9 @@ Every span is a half-open `[start, end)` character range into the original lette
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,39 +75,53 @@ def make_model(cls: type[_M], **values: Any) -> _M:
     within the field's constraints. Fields left out take their defaults, as validation gives
     them; the fields stand in the order `cls` declares them. (The parser builds a few dozen
     models per letter, extraction a few dozen facts.)"""
-    template, fresh = _defaults(cls)
-    if not values.keys() <= template.keys():  # as `extra="forbid"` would refuse them
-        raise TypeError(f"{cls.__name__} has no field {sorted(values.keys() - template.keys())}")
-    fields = template.copy()  # every field, in declared order; `update` keeps that order
-    for name in fresh:
+    shared, fresh = _defaults(cls)
+    made = shared.copy()  # every field, in declared order; `update` keeps that order
+    made.update(values)
+    if len(made) != len(shared):  # as `extra="forbid"` would refuse them
+        raise TypeError(f"{cls.__name__} has no field {sorted(values.keys() - shared.keys())}")
+    for name, default in fresh.items():
         if name not in values:
-            info = cls.__pydantic_fields__[name]
-            if info.is_required():  # as validation would refuse the model
-                raise TypeError(f"{cls.__name__} needs field {name!r}")
-            fields[name] = info.get_default(call_default_factory=True)
-    fields.update(values)
-    return _made(cls, fields, set(values))
+            made[name] = default()
+    return _made(cls, made, set(values))
 
 
-# Defaults validation hands out as they are (pydantic copies only other defaults).
-_IMMUTABLE = (type(None), bool, int, float, str, bytes, date, tuple, frozenset)
+# Defaults validation hands out as they are (`FieldInfo.get_default` copies only others).
+_IMMUTABLE = frozenset({type(None), bool, int, float, str, bytes, date})
 
 
 @cache  # one entry per model class
-def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """`cls`'s fields (in declared order) with their defaults where a default can be shared,
-    and the names of the fields whose default must be made afresh for every model (a list,
-    a dict, a model: what `FieldInfo.get_default` copies) or that are required."""
-    template: dict[str, Any] = {}
-    fresh: list[str] = []
+def _defaults(cls: type[BaseModel]) -> tuple[dict[str, Any], dict[str, Callable[[], Any]]]:
+    """`cls`'s fields in declared order, each with its default where every model may share
+    it; and for the other fields, what makes each model its own default (a new empty list or
+    dict; anything else as `get_default` gives it) or refuses a required field left out."""
+    shared: dict[str, Any] = {}
+    fresh: dict[str, Callable[[], Any]] = {}
     for name, info in cls.__pydantic_fields__.items():
-        if info.default_factory is None and isinstance(info.default, _IMMUTABLE) and (
-                not isinstance(info.default, tuple | frozenset) or not info.default):
-            template[name] = info.default
+        default = info.default
+        if info.default_factory is None and type(default) in _IMMUTABLE:
+            shared[name] = default
+            continue
+        shared[name] = None  # its place in the declared order, filled for each model
+        if info.is_required():
+            fresh[name] = partial(_missing, cls.__name__, name)
+        elif info.default_factory is None and type(default) in (list, dict) and not default:
+            fresh[name] = type(default)
         else:
-            template[name] = None  # a placeholder, replaced by the value or a fresh default
-            fresh.append(name)
-    return template, tuple(fresh)
+            fresh[name] = partial(info.get_default, call_default_factory=True)
+    return shared, fresh
+
+
+def _missing(model: str, field: str) -> Any:
+    raise TypeError(f"{model} needs field {field!r}")  # as validation would refuse the model
+
+
+def copy_model(model: _M, update: dict[str, Any]) -> _M:
+    """`model.model_copy(update=update)` (the same fields, fields set and field order), for a
+    model with no extra fields and no private attributes, built directly: pydantic's copy
+    goes through `copy.copy` for each of the model's slots."""
+    return _made(type(model), {**model.__dict__, **update},
+                 {*model.__pydantic_fields_set__, *update})
 
 
 class TextBlock(Model):
