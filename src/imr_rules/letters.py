@@ -32,7 +32,7 @@ from imr_rules.models import (
     Span,
     TextBlock,
     make_model,
-    make_span,
+    make_text_block,
 )
 from imr_rules.textmatch import Twin, lower
 
@@ -223,8 +223,7 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _text_block(text: str, start: int, end: int) -> TextBlock:
     """The `TextBlock` of `text[start:end]` (no validation: its values are valid as made)."""
-    part = text[start:end]
-    return make_model(TextBlock, text=part, span=make_span(start, end, part))
+    return make_text_block(text[start:end], start, end)
 
 
 def _block(text: str, start: int, end: int) -> TextBlock:
@@ -404,6 +403,9 @@ _LEAD = re.compile(
 _PART_OF_MTUS = re.compile(r",?\s*which\s+(?:is|are)\s+(?:a\s+)?part\s+of\s+the\s+MTUS.*$", _I)
 _LEADING_YEAR = re.compile(r"^\s*(?:\(\s*(?:19|20)\d{2}\s*\)|(?:19|20)\d{2})")
 _LIST_SEPARATOR = re.compile(r"\s*[;,]\s*")
+# `\b2009\b` with the leading boundary checked behind the year: a pattern that starts with
+# the literal lets `re` skip ahead to it (`\b` first, it is tried at every position).
+_YEAR_2009 = re.compile(r"2009(?<!\w2009)\b")
 # Fast twins (lower-cased ASCII text) of the patterns read from a citation.
 _PAGES_T = Twin(_PAGES)
 _SECTIONS_T = Twin(_SECTIONS)
@@ -428,7 +430,10 @@ def _split_sections(listing: str) -> list[str]:
     Titles contain commas, so pieces are merged back: a piece that starts in lower case
     continues the title before it, and known titles (lexicons/sections.yaml) are kept whole.
     """
-    pieces = [p.strip() for p in _LIST_SEPARATOR.split(" ".join(listing.split())) if p.strip()]
+    flat = " ".join(listing.split())
+    if "," not in flat and ";" not in flat:  # one piece: the title itself
+        return [flat] if flat else []
+    pieces = [p.strip() for p in _LIST_SEPARATOR.split(flat) if p.strip()]
     known = _section_titles()
     titles: list[str] = []
     i = 0
@@ -451,6 +456,8 @@ def _split_sections(listing: str) -> list[str]:
 def _pages(text: str, low: str | None) -> tuple[list[str], tuple[int, int] | None]:
     pages: list[str] = []
     where = None
+    if low is not None and "page" not in low:
+        return pages, where
     for m in _PAGES_T.finditer(text, low, 0, len(text)):
         where = where or (m.start(), m.end())
         # From `text`, not the lower-cased copy: "to" joins a range, "TO" does not.
@@ -500,9 +507,12 @@ def parse_citation(text: str, span: Span | None) -> Citation:
     if ed:
         edition = f"{ed.group(1)}{_ordinal(int(ed.group(1)))} Edition" + (
             f" ({ed.group(2)})" if ed.group(2) else "")
-    elif "2009" in flat and re.search(r"\b2009\b", flat):  # (`\b` first: tried everywhere)
+    elif "2009" in flat and _YEAR_2009.search(flat):
         edition = "2009"
-    chapter_match = _CHAPTER_T.search(flat, low, 0, n)
+    # Every match of `_CHAPTER` holds a "chapter" or a "ch.", every match of `_PAGES` a "page",
+    # every match of `_SECTIONS` a "section".
+    chapter_match = (_CHAPTER_T.search(flat, low, 0, n)
+                     if low is None or "chapter" in low or "ch." in low else None)
     chapter = chapter_match.group(1) if chapter_match else None
     pages, pages_at = _pages(flat, low)
     sections = _citation_sections(flat, low, pages_at, chapter_match, name_match)
@@ -518,7 +528,8 @@ def _ordinal(n: int) -> str:
 def _citation_sections(flat: str, low: str | None, pages_at: tuple[int, int] | None,
                        chapter: re.Match[str] | None, name: re.Match[str] | None) -> list[str]:
     """The sections `flat` cites; `name`: the guideline's name found in the whole of it."""
-    explicit = _SECTIONS_T.search(flat, low, 0, len(flat))
+    explicit = (_SECTIONS_T.search(flat, low, 0, len(flat))
+                if low is None or "section" in low else None)
     if explicit:
         listing = flat[explicit.start("list"):explicit.end("list")]
         listing = _PAGES.split(listing)[0] if _PAGES.search(listing) else listing
@@ -765,7 +776,7 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     for n, (a_start, a_end) in enumerate(anchors, start=1):
         ca = CA_ANCHOR.search(low, lo, a_start)
         imr = IMR_ANCHOR.search(low, lo, a_start)
-        first_anchor = min([a_start] + [found[0] for found in (ca, imr) if found])
+        first_anchor = min(ca[0] if ca else a_start, imr[0] if imr else a_start, a_start)
         headers.append(_find_header(text, lo, first_anchor, n, source))
         guideline_labels.append((ca, imr))
         lo = a_end

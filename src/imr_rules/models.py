@@ -69,6 +69,15 @@ def make_span(start: int, end: int, text: str) -> Span:
     return Span(start=start, end=end, text=text)
 
 
+def make_text_block(text: str, start: int, end: int) -> TextBlock:
+    """`TextBlock(text=text, span=Span(start=start, end=end, text=text))`, built as `make_span`
+    builds a span (the parser makes a dozen blocks per letter)."""
+    span = make_span(start, end, text)
+    if type(text) is str:
+        return _made(TextBlock, {"text": text, "span": span}, {"text", "span"})
+    return TextBlock(text=text, span=span)
+
+
 def make_model(cls: type[_M], **values: Any) -> _M:
     """`cls(**values)` without running the validator, for values the caller has made valid:
     each of its field's type exactly (a `str`, not a subclass; a `float`, not an `int`) and
@@ -76,6 +85,10 @@ def make_model(cls: type[_M], **values: Any) -> _M:
     them; the fields stand in the order `cls` declares them. (The parser builds a few dozen
     models per letter, extraction a few dozen facts.)"""
     shared, fresh = _defaults(cls)
+    if len(values) == len(shared) and list(values) == list(shared):
+        # Every field, in declared order (as the parser gives them): this call's own keyword
+        # dict is the model's dict as validation makes it.
+        return _made(cls, values, set(values))
     made = shared.copy()  # every field, in declared order; `update` keeps that order
     made.update(values)
     if len(made) != len(shared):  # as `extra="forbid"` would refuse them
