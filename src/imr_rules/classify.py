@@ -16,7 +16,7 @@ from typing import Any, Literal, NamedTuple, Union, get_args, get_origin
 
 from imr_rules.lexicon import Lexicon, MultiMatcher, compile_regexes
 from imr_rules.models import Span, make_model, make_span
-from imr_rules.textmatch import PhraseIndex, Tokens, Twin
+from imr_rules.textmatch import PhraseIndex, Tokens, Twin, starts_word
 from imr_rules.vocabulary import RequestFact
 
 # Patterns that start with a word run as `Twin`s: over an ASCII request's lower-cased text,
@@ -117,18 +117,14 @@ def _quantity(text: str, low: str | None) -> re.Match[str] | None:
     # Only the branches that lost their word boundary start with a letter: a match of one
     # inside a word ("max 30") is no match there, and none of the other branches can start
     # at a letter.
-    while m is not None and low[m.start()].isalpha() and not _starts_word(low, m.start()):
+    while m is not None and low[m.start()].isalpha() and not starts_word(low, m.start()):
         m = _QUANTITY_LOW.search(low, m.start() + 1)
     return m
 
 
-def _starts_word(low: str, at: int) -> bool:
-    """Whether `at` is where a word starts in ASCII text: `\\b` before a word character."""
-    return at == 0 or not (low[at - 1].isalnum() or low[at - 1] == "_")
-
-
 _APPROACHES = ("transforaminal", "interlaminar", "caudal")
 _SIDES = {"bilateral": "bilateral", "bilaterally": "bilateral", "left": "left", "right": "right"}
+_SIDE_WORDS = tuple(_SIDES)
 
 
 def _word_of(said: str, words: tuple[str, ...]) -> str:
@@ -269,7 +265,7 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         fields["level_count"] = _level_count(levels)
         side = _SIDE.search(text, low, 0, n)
         if side:
-            fields["side"] = _SIDES[_word_of(side.group("side"), tuple(_SIDES))]
+            fields["side"] = _SIDES[_word_of(side.group("side"), _SIDE_WORDS)]
         count = _COUNT.search(text, low, 0, n)
         if count:
             fields["injection_count"] = int(count.group("n") or _WORDS.get(

@@ -827,7 +827,7 @@ def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTrea
             relief_percent=t.relief_percent, relief_weeks=t.relief_weeks,
             medication_reduction=t.medication_reduction,
             outcome=t.outcome, count=t.count, evidence=list(t.spans))
-    return old.model_copy(update={
+    return copy_model(old, {
         "relief_percent": low(old.relief_percent, t.relief_percent),
         "relief_weeks": low(old.relief_weeks, t.relief_weeks),
         "medication_reduction": t.medication_reduction if t.medication_reduction != "unknown"

@@ -25,6 +25,7 @@ from imr_rules.textmatch import (
     Tokens,
     WordTable,
     lower,
+    starts_word,
     top_level_alternatives,
 )
 
@@ -156,7 +157,7 @@ class RegexGroups:
                 if m is not None:
                     b = m.end()
                     resume[k] = b if b > at else at + 1
-                    if _starts_word(low, at):
+                    if starts_word(low, at):
                         found.append((k, at, b))
         return found
 
@@ -199,7 +200,7 @@ class RegexGroups:
                 # The left word boundary is checked here, not in the pattern: a leading
                 # look-behind would stop `re` from skipping ahead to the pattern's first
                 # word.
-                if _starts_word(low, m.start()):
+                if starts_word(low, m.start()):
                     yield group, concept, m.start(), m.end()
             return
         # Every match starts with the prefix: try the pattern only where it occurs (what
@@ -211,14 +212,9 @@ class RegexGroups:
                 a = low.find(prefix, a + 1, stop)
                 continue
             b = hit.end()
-            if _starts_word(low, a):
+            if starts_word(low, a):
                 yield group, concept, a, b
             a = low.find(prefix, b if b > a else a + 1, stop)
-
-
-def _starts_word(low: str, at: int) -> bool:
-    """Whether offset `at` of the text is not inside a word (the regexes' left boundary)."""
-    return not (at and (low[at - 1].isalnum() or low[at - 1] == "_"))
 
 
 # A pattern whose first element is one digit (`\d`, not `\d*` or `\d?`).

@@ -294,6 +294,12 @@ def matches_at(pattern: re.Pattern[str], text: str, offsets: list[int], start: i
             resume = m.end() if m.end() > at else at + 1
 
 
+def starts_word(low: str, at: int) -> bool:
+    """Whether offset `at` of a text is not inside a word: what a leading `\\b` checks before
+    a word character (patterns that drop it for speed check it here)."""
+    return not (at and (low[at - 1].isalnum() or low[at - 1] == "_"))
+
+
 # --- case-insensitive patterns, fast on ASCII text ------------------------------------------
 
 def top_level_alternatives(pattern: str) -> list[str]:
@@ -356,7 +362,7 @@ class Twin:
         if self.bounded:
             while m is not None:
                 a = m.start()
-                if a == 0 or not (low[a - 1].isalnum() or low[a - 1] == "_"):
+                if starts_word(low, a):
                     break
                 m = self.fast.search(low, a + 1, endpos)
         return m
