@@ -220,3 +220,26 @@ def test_letters_missing_a_heading_still_parse(remove: list[str]) -> None:
     assert _flat(d.summary.text).startswith("The injured worker was a 49 year old female")
     assert _flat(d.summary.text).endswith("a prescription for Norco #90.")
     assert d.reviewer.specialty == "Family Practice"
+
+
+def test_furniture_initials_are_every_character_furniture_can_start_with() -> None:
+    """`_is_furniture` turns a line away by its first character: the set must hold every
+    character the pattern's first letters match (with IGNORECASE, in any script)."""
+    import re
+    import sys
+
+    from imr_rules.letters import _FURNITURE_INITIALS
+
+    first = re.compile(r"[pfic]", re.IGNORECASE)
+    assert {chr(c) for c in range(sys.maxunicode + 1) if first.match(chr(c))} \
+        == _FURNITURE_INITIALS
+
+
+@pytest.mark.parametrize("text", ["2009", "in 2009.", "x2009", "2009x", "_2009", "(2009)",
+                                  "20099", "12009 2009b", "é2009", "2009é", "Treatment 2009,"])
+def test_year_2009_is_found_as_a_whole_word(text: str) -> None:
+    import re
+
+    from imr_rules.letters import _YEAR_2009
+
+    assert bool(_YEAR_2009.search(text)) == bool(re.search(r"\b2009\b", text))

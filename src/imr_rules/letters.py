@@ -161,19 +161,13 @@ UPHELD_WORDS = {"upheld": "upheld", "uphold": "upheld", "overturned": "overturne
                 "overturn": "overturned"}
 
 
-class _Line(NamedTuple):
-    start: int
-    end: int  # end of the line's content, excluding the newline
-
-    def text(self, source: str) -> str:
-        return source[self.start:self.end]
-
-
-def _last_content_lines(text: str, start: int, end: int, count: int) -> list[_Line]:
+def _last_content_lines(text: str, start: int, end: int, count: int) -> list[slice]:
     """The last `count` lines of `text[start:end]` that are neither blank nor page furniture
-    (all of them when there are fewer), in order. Read from the end: the segment before a
-    decision line can hold a whole rationale, of which only the last lines matter."""
-    found: list[_Line] = []
+    (all of them when there are fewer), in order, each as the slice of `text` it spans (its
+    content, without the newline: `text[line]` is the line). Read from the end: the segment
+    before a decision line can hold a whole rationale, of which only the last lines matter."""
+    # (A `slice`, made in C, costs a fraction of a named tuple's Python-level constructor.)
+    found: list[slice] = []
     stop = end
     while len(found) < count:
         # Blank lines are passed over at once: the last one with content holds the last
@@ -185,8 +179,8 @@ def _last_content_lines(text: str, start: int, end: int, count: int) -> list[_Li
         line_start = start if nl < 0 else nl + 1
         line_end = text.find("\n", last, stop)
         line_end = stop if line_end < 0 else line_end
-        if not _is_furniture(text[line_start:line_end]):
-            found.append(_Line(line_start, line_end))
+        if not _is_furniture(text, line_start, line_end):
+            found.append(slice(line_start, line_end))
         if nl < 0:
             break
         stop = nl
@@ -194,10 +188,21 @@ def _last_content_lines(text: str, start: int, end: int, count: int) -> list[_Li
     return found
 
 
-def _is_furniture(line: str) -> bool:
-    """Whether a line that is not blank is page furniture ("Page 2 of 5", a running footer)."""
-    # Such a line names a page or a case number ("CM15-..."): most lines are told apart
-    # without running the pattern.
+# The letters furniture starts with ("Page", "Final", "IMR", "CM"), as `FURNITURE_LINE` matches
+# them (IGNORECASE also folds the Turkish dotted and dotless i to an i).
+_FURNITURE_INITIALS = frozenset("CFIPcfip\u0130\u0131")
+
+
+def _is_furniture(text: str, start: int, end: int) -> bool:
+    """Whether the line `text[start:end]`, which is not blank, is page furniture ("Page 2 of
+    5", a running footer)."""
+    # Such a line starts with one of the initials (after any whitespace) and names a page or a
+    # case number ("CM15-..."): most lines are told apart without running the pattern, and
+    # without copying the line when its first character rules it out.
+    first = text[start]
+    if first not in _FURNITURE_INITIALS and not first.isspace():
+        return False
+    line = text[start:end]
     low = line.lower()
     return ("page" in low or "cm" in low) and FURNITURE_LINE.match(line) is not None
 
@@ -208,14 +213,14 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
         start = end - len(text[start:end].lstrip())
         line_end = text.find("\n", start, end)
         line_end = end if line_end == -1 else line_end
-        if line_end < end and _is_furniture(text[start:line_end]):
+        if line_end < end and _is_furniture(text, start, line_end):
             start = line_end
             continue
         break
     while True:
         end = start + len(text[start:end].rstrip())
         line_start = text.rfind("\n", start, end) + 1
-        if line_start > start and _is_furniture(text[line_start:end]):
+        if line_start > start and _is_furniture(text, line_start, end):
             end = line_start
             continue
         return start, end
@@ -236,8 +241,13 @@ def blank_furniture(text: str) -> str:
     The length and every offset stay the same, so spans found in the result point into the
     original text; extraction reads this so that a footer never splits a sentence.
     """
+    return _blanked(text, _furniture_spans(text))
+
+
+def _furniture_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` has page furniture lines, in order (what `blank_furniture` blanks)."""
     if "Page" not in text and "CM" not in text and "\f" not in text:
-        return text
+        return []
     # As `_FURNITURE_ANYWHERE.sub` would find them: the first line, then every line after a
     # newline from where the last match ended (a match never ends with a newline).
     spans: list[tuple[int, int]] = []
@@ -246,6 +256,12 @@ def blank_furniture(text: str) -> str:
         spans.append(first.span())
     spans += [m.span(1) for m in _FURNITURE_AFTER_NEWLINE.finditer(text, first.end() if first
                                                                     else 0)]
+    return spans
+
+
+def _blanked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the characters of `spans` (in order, not overlapping) turned into spaces;
+    `text` itself when there are none."""
     if not spans:
         return text
     parts: list[str] = []
@@ -296,11 +312,11 @@ def _decision_word(word: str) -> Decision | None:
     return UPHELD_WORDS.get(word.strip().lower())  # type: ignore[return-value]
 
 
-def _wraps_onto(text: str, line: _Line, lo: int) -> bool:
+def _wraps_onto(text: str, line: slice, lo: int) -> bool:
     """Whether a request may continue from `line` onto the next: it does not end a sentence
     and lies after `lo`."""
-    prev = line.text(text).rstrip()
-    return bool(prev) and prev[-1] not in SENTENCE_END and line.end > lo
+    prev = text[line].rstrip()
+    return bool(prev) and prev[-1] not in SENTENCE_END and line.stop > lo
 
 
 def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Header:
@@ -311,11 +327,11 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
                           file=source, line=line_of(text, hi),
                           hint="each item needs a line '<request>: Upheld' or '...: Overturned'")
     last = lines[-1]
-    last_text = last.text(text)
+    last_text = text[last]
     alone = DECISION_WORD_LINE.match(last_text)
-    if alone and len(lines) > 1 and lines[-2].text(text).rstrip().endswith(":"):
+    if alone and len(lines) > 1 and text[lines[-2]].rstrip().endswith(":"):
         above = lines[-2]
-        colon = text.rindex(":", above.start, above.end)
+        colon = text.rindex(":", above.start, above.stop)
         req_start, req_end = _trimmed(text, above.start, colon)
         decision_word = _decision_word(alone.group("word"))
         assert decision_word is not None
@@ -346,11 +362,11 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
     # The early format: "1. Norco 10/325mg #120 is not medically necessary and appropriate."
     # The header may wrap: it starts at the latest line that is numbered or follows a sentence.
     for k in range(len(lines) - 1, max(-1, len(lines) - 4), -1):
-        early = EARLY_DECISION.match(text, lines[k].start, lines[-1].end)
+        early = EARLY_DECISION.match(text, lines[k].start, lines[-1].stop)
         if not early:
             continue
-        prev = lines[k - 1].text(text).rstrip() if k > 0 else ""
-        numbered = re.match(r"\s*\d{1,2}\s*[.)]", lines[k].text(text)) is not None
+        prev = text[lines[k - 1]].rstrip() if k > 0 else ""
+        numbered = re.match(r"\s*\d{1,2}\s*[.)]", text[lines[k]]) is not None
         if not (numbered or not prev or prev[-1] in SENTENCE_END):
             continue
         req_start, req_end = _trimmed(text, early.start("req"), early.end("req"))
@@ -750,9 +766,12 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
                           "and rationale", file=source, line=line_of(text, where),
                           hint="check that the letter text is complete")
     first_rationale = anchors[0][0]
-    clean = blank_furniture(text)  # footers may fall inside a preamble or a date
-    clean_low = (fast_low if clean is text  # no furniture: the same text
-                 else clean.lower() if clean.isascii() else None)
+    furniture = _furniture_spans(text)
+    clean = _blanked(text, furniture)  # footers may fall inside a preamble or a date
+    if fast_low is not None:  # ASCII: lower-casing moves no character, and spaces stay spaces
+        clean_low: str | None = _blanked(fast_low, furniture)
+    else:  # blanking may have taken out the text's only non-ASCII characters
+        clean_low = clean.lower() if furniture and clean.isascii() else None
     # Where the items begin: after the items heading, else after the items preamble ("The
     # Final Determination was based on decisions ..."), else after the summary.
     region_start = items_heading.end() if items_heading else 0
