@@ -211,6 +211,11 @@ def test_every_evidence_span_slices_the_letter(prefix: str, data: st.DataObject)
     assert spans
     for span in spans:
         assert text[span.start:span.end] == span.text
+        # A quote is whole words: it neither starts nor ends inside a word of the letter.
+        assert not (span.start > 0 and text[span.start - 1].isalnum()
+                    and text[span.start].isalnum()), span
+        assert not (span.end < len(text) and text[span.end].isalnum()
+                    and text[span.end - 1].isalnum()), span
 
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
@@ -222,16 +227,21 @@ def test_findings_view_keeps_what_the_summary_showed(prefix: str) -> None:
 
 # --- how long a drug has been taken, in the words summaries use ------------------------------
 
-@pytest.mark.parametrize(("sentence", "days", "long_term", "first"), [
-    ("He has been on Norco for over 2 years.", 730, False, None),
-    ("She has been prescribed Soma since at least 2013.", 152, False, date(2013, 12, 31)),
-    ("Norco was started on 1/15/2014.", 137, False, date(2014, 1, 15)),
-    ("The patient has been taking Zanaflex for the past 8 months.", 240, False, None),
-    ("He has used cyclobenzaprine chronically.", None, True, None),
-    ("He continues to take Flexeril.", None, False, None),
+@pytest.mark.parametrize(("sentence", "days", "long_term", "first", "quote"), [
+    ("He has been on Norco for over 2 years.", 730, False, None, None),
+    ("She has been prescribed Soma since at least 2013.", 152, False, date(2013, 12, 31),
+     "since at least 2013"),
+    ("Norco was started on 1/15/2014.", 137, False, date(2014, 1, 15), "was started on 1/15/2014"),
+    ("He has taken Norco since at least April 13, 2015, trigger point injections and yoga.",
+     None, False, date(2015, 4, 13), "since at least April 13, 2015"),
+    ("He has taken Zanaflex since at least April, 2015, far exceeding the guidelines.", None,
+     False, date(2015, 4, 30), "since at least April, 2015"),
+    ("The patient has been taking Zanaflex for the past 8 months.", 240, False, None, None),
+    ("He has used cyclobenzaprine chronically.", None, True, None, None),
+    ("He continues to take Flexeril.", None, False, None, None),
 ])
 def test_days_of_use(sentence: str, days: int | None, long_term: bool,
-                     first: date | None) -> None:
+                     first: date | None, quote: str | None) -> None:
     from imr_rules.facts import build_case
     from imr_rules.models import KeyDates, Patient, TextBlock
 
@@ -240,6 +250,8 @@ def test_days_of_use(sentence: str, days: int | None, long_term: bool,
                       KeyDates(request_for_authorization=date(2014, 6, 1)), [obs], "form")
     (med,) = case.medication
     assert (med.days_used, med.long_term, med.first_documented) == (days, long_term, first)
+    # The start date's evidence quotes the words that give it, to the date's last character.
+    assert quote is None or med.evidence[-1].text == quote
 
 
 def test_modified_duty_is_not_a_sentence_about_the_request() -> None:

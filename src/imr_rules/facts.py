@@ -582,11 +582,11 @@ class Extractor:
                 med.dose_text = " ".join(strength.group().split()) or None
             since = _SINCE_T.search(text, self._low, b, own_end)
             if since:
-                first = _since_date(text, since.end(), own_end)
-                if first and (med.first_documented is None or first < med.first_documented):
-                    med.first_documented = first
-                    med.spans.append(self._span(original, base, since.start(),
-                                                min(own_end, since.end() + 20)))
+                dated = _since_date(text, since.end(), own_end)
+                if dated and (med.first_documented is None or dated[0] < med.first_documented):
+                    med.first_documented = dated[0]
+                    # The evidence is the words "since at least April 13, 2015", to the date's end.
+                    med.spans.append(self._span(original, base, since.start(), dated[1]))
             own_duration = _use_duration(text, b, own_end, self._low)
             if own_duration is None and i == len(drugs) - 1:
                 own_duration = _use_duration(text, s, e, self._low)
@@ -960,17 +960,18 @@ def _use_duration(text: str, s: int, e: int, low: str | None = None) -> int | No
     return int(n * _UNIT_DAYS[m.group("unit").lower()[0]])
 
 
-def _since_date(text: str, start: int, end: int) -> date | None:
-    """The date after 'since (at least)': a day, or the end of a month or a year named."""
+def _since_date(text: str, start: int, end: int) -> tuple[date, int] | None:
+    """The date after 'since (at least)' (a day, or the end of a month or a year named) and
+    where its words end in `text`."""
     window_end = min(end, start + 30)
     for d in find_dates(text, start, window_end):
         if d.start - start > 3:
             break
         if d.precision == "day":
-            return d.value
+            return d.value, d.end
         nxt = (d.value.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return nxt - timedelta(days=1)
+        return nxt - timedelta(days=1), d.end
     y = _YEAR.match(text, start)
     if y:
-        return date(int(y.group("y")), 12, 31)
+        return date(int(y.group("y")), 12, 31), y.end()
     return None
