@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 LETTER = ROOT / "examples" / "letters" / "003_3416dbc1d8e3e873.txt"
 
@@ -67,3 +69,12 @@ def test_malformed_pack_is_one_line_with_file_and_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "pack.yaml:" in lines[0] and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("n", "unit", "said"), [
+    (1, "week", "1 week"), (2, "week", "2 weeks"), (1.5, "week", "1.5 weeks"),
+    (149, "day", "149 days"), (0, "day", "0 days")])
+def test_the_facts_table_counts_in_words(n: float, unit: str, said: str) -> None:
+    from imr_rules.report import _amount
+
+    assert _amount(n, unit) == said

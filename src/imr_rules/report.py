@@ -211,8 +211,8 @@ def _facts_table(title: str, case: CaseFacts) -> Table:
                 continue
             table.add_row(f"{name}.{attr}", str(value), _quote(single.evidence.get(attr, [])))
     for m in case.medication:
-        detail = f"{m.generic} ({m.drug_class})" + (f", {m.days_used} days" if m.days_used
-                                                     is not None else "")
+        detail = f"{m.generic} ({m.drug_class})" + (f", {_amount(m.days_used, 'day')}"
+                                                     if m.days_used is not None else "")
         detail += ", long-term" if m.long_term else ""
         table.add_row("medication", detail, _quote(m.evidence))
     for d in case.diagnosis:
@@ -226,9 +226,14 @@ def _facts_table(title: str, case: CaseFacts) -> Table:
         if t.relief_percent is not None:
             parts.append(f"{t.relief_percent:g}% relief")
         if t.relief_weeks is not None:
-            parts.append(f"{t.relief_weeks:g} weeks")
+            parts.append(_amount(t.relief_weeks, "week"))
         table.add_row("prior_treatment", ", ".join(parts), _quote(t.evidence))
     return table
+
+
+def _amount(n: float, unit: str) -> str:
+    """'1 week', '2 weeks', '1.5 weeks'."""
+    return f"{n:g} {unit}" + ("" if n == 1 else "s")
 
 
 def _request_line(r: RequestFact) -> str:
