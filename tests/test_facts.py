@@ -263,3 +263,66 @@ def test_modified_duty_is_not_a_sentence_about_the_request() -> None:
     case = build_case(Patient(), KeyDates(), [obs], "form")
     assert [m.generic for m in case.medication] == ["hydrocodone/acetaminophen"]
     assert case.case.work_status == "modified_duty"
+
+
+# --- the result of a drug test, and aberrant behaviour found ----------------------------------
+
+def _doc_of(text: str) -> dict[str, str]:
+    from imr_rules.facts import build_case
+    from imr_rules.models import KeyDates, Patient, TextBlock
+
+    obs = EXTRACTOR.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
+    case = build_case(Patient(), KeyDates(), [obs], "form")
+    return case.doc.model_dump(exclude={"evidence"})
+
+
+@pytest.mark.parametrize(("text", "consistent"), [
+    ("A urine drug screen dated 03/04/2014 was consistent with prescribed medications.",
+     "present"),
+    ("A UDS was performed on 3/4/14. The results were consistent with his prescribed "
+     "medications.", "present"),
+    ("There were no inconsistent urine drug screens.", "present"),
+    ("Urine drug screen was inconsistent, positive for marijuana.", "absent"),
+    ("The most recent UDS was positive for cocaine.", "absent"),
+    ("Urine drug screen on 2/2/14 was negative for the prescribed hydrocodone.", "absent"),
+    ("UDS 1/2/14: negative for prescribed opioids.", "absent"),
+    # not a result: unstated, a guideline, uncertain, or another test's "consistent with"
+    ("There is no documentation that the urine drug screen was consistent with prescribed "
+     "medications.", "unknown"),
+    ("Guidelines state that urine drug screens should be consistent with prescribed "
+     "medications.", "unknown"),
+    ("The MRI was consistent with a disc herniation.", "unknown"),
+    ("The patient had a UDS in May. MRI findings were consistent with radiculopathy.",
+     "unknown"),
+    ("A UDS was done in May. He works full time. The results were consistent.", "unknown"),
+])
+def test_drug_test_result(text: str, consistent: str) -> None:
+    assert _doc_of(text)["urine_drug_test_consistent"] == consistent
+
+
+@pytest.mark.parametrize(("text", "checked", "found"), [
+    ("The patient has a history of early refills and lost prescriptions.", "unknown",
+     "present"),
+    ("The patient has exhibited drug-seeking behavior.", "unknown", "present"),
+    ("The patient denies aberrant behavior.", "present", "absent"),
+    ("There is no evidence of aberrant drug-seeking behavior.", "absent", "absent"),
+    ("There is no documentation of aberrant behavior or early refills.", "absent", "absent"),
+    ("Monitoring for aberrant behavior is documented.", "present", "unknown"),
+])
+def test_aberrant_behaviour_checked_and_found(text: str, checked: str, found: str) -> None:
+    doc = _doc_of(text)
+    assert (doc["aberrant_behavior"], doc["aberrant_behavior_found"]) == (checked, found)
+
+
+@pytest.mark.parametrize(("concepts", "said"), [
+    ({"documentation": {"adl": {"phrases": ["walks daily"], "absent_also": ["walking"]}}},
+     "absent_also 'walking'"),
+    ({"drug_test_result": {"maybe": ["equivocal"]}}, "drug_test_result 'maybe'"),
+])
+def test_lexicon_additions_outside_the_vocabulary_are_refused(concepts: dict[str, object],
+                                                              said: str) -> None:
+    from imr_rules.errors import ImrError
+    from imr_rules.lexicon import Lexicon
+
+    with pytest.raises(ImrError, match=said):
+        Lexicon.default().extended({"concepts": concepts})

@@ -254,6 +254,9 @@ class Extractor:
         self._scan: tuple[int, int, list[Any]] | None = None  # the last sentence's triggers
         self._tokens: Tokens | None = None  # the block's words (ASCII blocks)
         self._candidates: list[int] | None = None  # where the block's triggers may start
+        # The block's sentence starts and each sentence's mentions.
+        self._sentence_starts: list[int] = []
+        self._buckets: list[list[tuple[str, str, int, int]]] = []
         # The letter being read, and per item its request's words and classification.
         self._letter: Determination | None = None
         self._words_of: dict[int, RequestWords] = {}
@@ -265,7 +268,8 @@ class Extractor:
             *((f"finding.{kind}", m) for kind, m in lx.findings.items()),
             ("imaging_context", lx.imaging_context),
             ("electrodiagnostic_context", lx.electro_context),
-            ("doc", lx.documentation), ("case", lx.case), ("work", lx.work),
+            ("doc", lx.documentation), ("drug_test_result", lx.drug_test_result),
+            ("case", lx.case), ("work", lx.work),
             ("treatment", lx.treatment), ("drug", lx.drugs), ("context", lx.context),
         ]
         self._families = MultiMatcher(families)
@@ -318,6 +322,8 @@ class Extractor:
             k = bisect_right(starts, mention[2]) - 1
             if k >= 0 and mention[3] <= ends[k]:
                 buckets[k].append(mention)
+        # A drug test's result may be told in the sentence after the test's.
+        self._sentence_starts, self._buckets = starts, buckets
         pending_duration: tuple[int | None, bool, Span] | None = None
         for k, (s, e) in enumerate(sentences):
             if buckets[k]:
@@ -416,6 +422,9 @@ class Extractor:
             elif family.startswith("finding."):
                 self._finding(text, a, e, family[8:], concept, status,
                               self._span(original, base, a, b), obs)
+            elif family == "drug_test_result":
+                self._drug_test_result(found, s, concept, status, by_record,
+                                       self._span(original, base, a, b), obs)
             else:
                 if status == "absent" and not by_record:
                     by_record = _RECORD_VERB_AFTER_T.search(text, self._low, b, e) is not None
@@ -472,12 +481,32 @@ class Extractor:
     def _documentation(self, concept: str, status: str, by_record: bool, span: Span,
                        obs: Observations) -> None:
         record_negation = status == "absent" and by_record
+        if status == "absent":
+            for other in self.lexicon.absent_also.get(concept, ()):
+                # "no aberrant behavior", and "no documentation of aberrant behavior" as the
+                # reviewers read it: none was found.
+                obs.doc.setdefault(other, _Status()).see("absent", _SOURCE_RANK["absent"], span)
         if status == "absent" and not record_negation and concept in self.lexicon.monitoring:
             # "denies side effects", "no aberrant behavior": the check is documented.
             status = "present"
         rank = _SOURCE_RANK["absent_record" if record_negation else status]
         obs.doc.setdefault(concept, _Status()).see(
             "absent" if status == "absent" else "present", rank, span)
+
+    def _drug_test_result(self, found: list[tuple[str, str, int, int]], s: int, result: str,
+                          status: str, by_record: bool, span: Span, obs: Observations) -> None:
+        """doc.urine_drug_test_consistent from a result phrase of the sentence starting at
+        `s` (whose mentions are `found`), when it or the sentence before names a drug test."""
+        if status not in ("present", "absent") or by_record:
+            # Uncertain, or "no documentation that the screen was consistent": not a result.
+            return
+        if not _names_drug_test(found):
+            k = bisect_right(self._sentence_starts, s) - 1
+            if k < 1 or not _names_drug_test(self._buckets[k - 1]):
+                return  # "consistent with" about something else
+        matched = (result == "consistent") == (status == "present")
+        obs.doc.setdefault("urine_drug_test_consistent", _Status()).see(
+            "present" if matched else "absent", _SOURCE_RANK[status], span)
 
     def _treatments(self, original: str, text: str, base: int, s: int, e: int,
                     treated: list[tuple[str, int, int]], obs: Observations) -> None:
@@ -648,6 +677,10 @@ class Extractor:
             classified = self._classified[item] = classify_request(
                 block.text, self.lexicon, block.span, words)
         return link_request(classified, case)
+
+
+def _names_drug_test(mentions: list[tuple[str, str, int, int]]) -> bool:
+    return any(f == "doc" and c == "urine_drug_test" for f, c, _a, _b in mentions)
 
 
 def extractor_for(pack: RulePack) -> Extractor:

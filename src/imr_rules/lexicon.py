@@ -351,6 +351,10 @@ class Lexicon:
         docs = concepts.get("documentation", {})
         self.documentation = PhraseMatcher({k: v["phrases"] for k, v in docs.items()})
         self.monitoring = frozenset(k for k, v in docs.items() if v.get("monitoring"))
+        # item -> the items a negated mention of it says are absent too
+        self.absent_also: dict[str, tuple[str, ...]] = {
+            k: tuple(v["absent_also"]) for k, v in docs.items() if v.get("absent_also")}
+        self.drug_test_result = PhraseMatcher(concepts.get("drug_test_result", {}))
         self.case = PhraseMatcher(concepts.get("case", {}))
         self.work = PhraseMatcher(concepts.get("work", {}))
         self.specialty = PhraseMatcher(concepts.get("specialty", {}))
@@ -439,6 +443,12 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
     for item in concepts.get("documentation", {}):
         if item not in v.DocumentationFact.model_fields:
             problems.append(f"documentation item '{item}'")
+    for item, others in lexicon.absent_also.items():
+        problems += [f"documentation item {item}: absent_also '{other}'" for other in others
+                     if other not in v.DocumentationFact.model_fields]
+    for result in concepts.get("drug_test_result", {}):
+        if result not in ("consistent", "inconsistent"):
+            problems.append(f"drug_test_result '{result}' (consistent or inconsistent)")
     for entry in lexicon.drug_entries.values():
         if entry.drug_class not in allowed(v.MedicationFact, "drug_class"):
             problems.append(f"drug {entry.name}: class '{entry.drug_class}'")
