@@ -326,3 +326,18 @@ def test_lexicon_additions_outside_the_vocabulary_are_refused(concepts: dict[str
 
     with pytest.raises(ImrError, match=said):
         Lexicon.default().extended({"concepts": concepts})
+
+
+@pytest.mark.parametrize(("text", "recent"), [
+    ("She has significant post-operative pain that limits her physical therapy.", "present"),
+    ("He is 6 weeks post-op from a right knee arthroscopy.", "present"),
+    ("There is no postoperative pain.", "absent"),
+    ("The patient is status post lumbar fusion in 2009.", "unknown"),
+    ("He underwent surgery 3 weeks after the injury in 2005.", "unknown"),
+])
+def test_post_operative_pain_or_recent_surgery(text: str, recent: str) -> None:
+    from imr_rules.facts import build_case
+    from imr_rules.models import KeyDates, Patient, TextBlock
+
+    obs = EXTRACTOR.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
+    assert build_case(Patient(), KeyDates(), [obs], "form").case.surgery_recent == recent

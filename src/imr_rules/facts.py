@@ -126,6 +126,8 @@ _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 # therapy, relief belongs to that treatment (prior_treatment), not to the medication.
 _MEDICATION_EFFECTS = frozenset({"analgesia", "medication_efficacy", "pain_scores_with_without"})
 _SOURCE_RANK = {"absent_record": 3, "present": 2, "possible": 1, "absent": 0}
+# The case facts read from the words of the case family (its `long_term` goes to the drugs).
+_CASE_STATUSES = frozenset(("acute_flare", "chronic_pain", "surgery_recent"))
 _NONE: frozenset[str] = frozenset()
 
 # The words every match of the patterns read once per treatment sentence starts with: a
@@ -823,7 +825,7 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
     # "has not failed a trial ... for this exacerbation", does not undo the summary's flare).
     case_status = _present_wins(blocks, "case")
     case_fields: dict[str, object] = {k: v.status for k, v in case_status.items()
-                                      if k in ("acute_flare", "chronic_pain")}
+                                      if k in _CASE_STATUSES}
     case_evidence: dict[str, list[Span]] = {k: list(v.spans) for k, v in case_status.items()
                                             if k in case_fields}
     if patient.date_of_injury and reference:
