@@ -341,3 +341,20 @@ def test_post_operative_pain_or_recent_surgery(text: str, recent: str) -> None:
 
     obs = EXTRACTOR.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
     assert build_case(Patient(), KeyDates(), [obs], "form").case.surgery_recent == recent
+
+
+@pytest.mark.parametrize(("text", "status", "returned"), [
+    ("The patient has not returned to work.", "not_working", "absent"),
+    ("He has not worked since the injury.", "not_working", "absent"),
+    ("The injured worker is not currently working.", "not_working", "absent"),
+    ("The patient is temporarily totally disabled.", "temporarily_disabled", "absent"),
+    ("He returned to work on modified duty.", "modified_duty", "present"),
+    ("She is working full duty.", "full_duty", "present"),
+])
+def test_work_status(text: str, status: str, returned: str) -> None:
+    from imr_rules.facts import build_case
+    from imr_rules.models import KeyDates, Patient, TextBlock
+
+    obs = EXTRACTOR.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
+    case = build_case(Patient(), KeyDates(), [obs], "form").case
+    assert (case.work_status, case.returned_to_work) == (status, returned)

@@ -835,12 +835,12 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
             case_fields["chronic_pain"] = "present"
     work = [w for obs in blocks for w in obs.work]
     if work:
-        order = ["full_duty", "modified_duty", "temporarily_disabled", "retired"]
+        order = ["full_duty", "modified_duty", "temporarily_disabled", "not_working", "retired"]
         statuses = [c for c, _s in work if c in order]
         if statuses:
             case_fields["work_status"] = min(statuses, key=order.index)
         returned = any(c in ("returned_to_work", "full_duty", "modified_duty") for c, _ in work)
-        off = any(c in ("temporarily_disabled", "retired") for c, _ in work)
+        off = any(c in ("temporarily_disabled", "not_working", "retired") for c, _ in work)
         if returned or off:
             case_fields["returned_to_work"] = "present" if returned else "absent"
             case_evidence["returned_to_work"] = [s for _c, s in work]
