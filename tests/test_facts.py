@@ -267,13 +267,17 @@ def test_modified_duty_is_not_a_sentence_about_the_request() -> None:
 
 # --- the result of a drug test, and aberrant behaviour found ----------------------------------
 
-def _doc_of(text: str) -> dict[str, str]:
+def _case_of(text: str) -> CaseFacts:
+    """The facts of `text` read as one block, as a form's text is."""
     from imr_rules.facts import build_case
     from imr_rules.models import KeyDates, Patient, TextBlock
 
     obs = EXTRACTOR.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
-    case = build_case(Patient(), KeyDates(), [obs], "form")
-    return case.doc.model_dump(exclude={"evidence"})
+    return build_case(Patient(), KeyDates(), [obs], "form")
+
+
+def _doc_of(text: str) -> dict[str, str]:
+    return _case_of(text).doc.model_dump(exclude={"evidence"})
 
 
 @pytest.mark.parametrize(("text", "consistent"), [
@@ -336,11 +340,7 @@ def test_lexicon_additions_outside_the_vocabulary_are_refused(concepts: dict[str
     ("He underwent surgery 3 weeks after the injury in 2005.", "unknown"),
 ])
 def test_post_operative_pain_or_recent_surgery(text: str, recent: str) -> None:
-    from imr_rules.facts import build_case
-    from imr_rules.models import KeyDates, Patient, TextBlock
-
-    obs = EXTRACTOR.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
-    assert build_case(Patient(), KeyDates(), [obs], "form").case.surgery_recent == recent
+    assert _case_of(text).case.surgery_recent == recent
 
 
 @pytest.mark.parametrize(("text", "status", "returned"), [
@@ -352,9 +352,5 @@ def test_post_operative_pain_or_recent_surgery(text: str, recent: str) -> None:
     ("She is working full duty.", "full_duty", "present"),
 ])
 def test_work_status(text: str, status: str, returned: str) -> None:
-    from imr_rules.facts import build_case
-    from imr_rules.models import KeyDates, Patient, TextBlock
-
-    obs = EXTRACTOR.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
-    case = build_case(Patient(), KeyDates(), [obs], "form").case
+    case = _case_of(text).case
     assert (case.work_status, case.returned_to_work) == (status, returned)
