@@ -305,9 +305,11 @@ def test_drug_test_result(text: str, consistent: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "checked", "found"), [
-    ("The patient has a history of early refills and lost prescriptions.", "unknown",
+    # behaviour told of documents the check too
+    ("The patient has a history of early refills and lost prescriptions.", "present",
      "present"),
-    ("The patient has exhibited drug-seeking behavior.", "unknown", "present"),
+    ("The patient has exhibited drug-seeking behavior.", "present", "present"),
+    ("The patient did not exhibit aberrant behavior.", "present", "absent"),
     ("The patient denies aberrant behavior.", "present", "absent"),
     ("There is no evidence of aberrant drug-seeking behavior.", "absent", "absent"),
     ("There is no documentation of aberrant behavior or early refills.", "absent", "absent"),
@@ -354,3 +356,31 @@ def test_post_operative_pain_or_recent_surgery(text: str, recent: str) -> None:
 def test_work_status(text: str, status: str, returned: str) -> None:
     case = _case_of(text).case
     assert (case.work_status, case.returned_to_work) == (status, returned)
+
+
+@pytest.mark.parametrize(("text", "checked"), [
+    ("The patient denies side effects.", "present"),  # the check is documented
+    ("There is no mention of side effects.", "absent"),  # the records are silent
+    ("There was no mention of side effects in the progress notes.", "absent"),
+    ("There was no discussion of side effects.", "absent"),
+    ("The progress report does not document side effects.", "absent"),
+    ("The provider failed to document any side effects.", "absent"),
+    ("The records have not addressed adverse effects.", "absent"),
+    ("The patient does not have side effects from Norco.", "present"),
+])
+def test_side_effect_check_denied_or_not_documented(text: str, checked: str) -> None:
+    assert _doc_of(text)["adverse_effects"] == checked
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    ("The provider failed to clearly document the 4 A's for ongoing opioid management.",
+     "absent"),
+    ("The 4 A's of opioid management were not addressed.", "absent"),
+    ("The 4 A's have been documented at each visit.", "present"),
+    ("Guidelines require documentation of the 4 A's for ongoing opioid management.",
+     "unknown"),
+])
+def test_the_four_as_speak_of_each_a(text: str, status: str) -> None:
+    doc = _doc_of(text)
+    assert [doc[a] for a in ("analgesia", "adl", "adverse_effects", "aberrant_behavior")] \
+        == [status] * 4

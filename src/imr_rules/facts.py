@@ -482,6 +482,11 @@ class Extractor:
 
     def _documentation(self, concept: str, status: str, by_record: bool, span: Span,
                        obs: Observations) -> None:
+        lexicon = self.lexicon
+        for other in lexicon.doc_also.get(concept, ()):
+            self._documentation(other, status, by_record, span, obs)
+        if concept in lexicon.doc_groups:
+            return  # "the 4 A's": said of its items only
         record_negation = status == "absent" and by_record
         if status == "absent":
             for other in self.lexicon.absent_also.get(concept, ()):

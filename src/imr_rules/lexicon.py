@@ -350,6 +350,13 @@ class Lexicon:
         self.procedure = PhraseMatcher(concepts.get("procedure", {}))
         docs = concepts.get("documentation", {})
         self.documentation = PhraseMatcher({k: v["phrases"] for k, v in docs.items()})
+        # item -> the items a mention of it speaks of too (with the same status); the entries
+        # that are not doc items themselves stand for theirs ("the 4 A's")
+        self.doc_also: dict[str, tuple[str, ...]] = {
+            k: tuple(v["also"]) for k, v in docs.items() if v.get("also")}
+        from imr_rules.vocabulary import DocumentationFact
+        self.doc_groups = frozenset(k for k in self.doc_also
+                                    if k not in DocumentationFact.model_fields)
         self.monitoring = frozenset(k for k, v in docs.items() if v.get("monitoring"))
         # item -> the items a negated mention of it says are absent too
         self.absent_also: dict[str, tuple[str, ...]] = {
@@ -440,12 +447,17 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
     for kind in concepts.get("treatment", {}):
         if kind not in allowed(v.PriorTreatmentFact, "kind"):
             problems.append(f"treatment '{kind}'")
+    items = v.DocumentationFact.model_fields
     for item in concepts.get("documentation", {}):
-        if item not in v.DocumentationFact.model_fields:
+        if item not in items and item not in lexicon.doc_groups:
             problems.append(f"documentation item '{item}'")
-    for item, others in lexicon.absent_also.items():
-        problems += [f"documentation item {item}: absent_also '{other}'" for other in others
-                     if other not in v.DocumentationFact.model_fields]
+    for key, mapping in (("absent_also", lexicon.absent_also), ("also", lexicon.doc_also)):
+        for item, others in mapping.items():
+            problems += [f"documentation item {item}: {key} '{other}'" for other in others
+                         if other not in items or other == item]
+    problems += [f"documentation item {item}: also '{other}', which has an `also` of its own"
+                 for item, others in lexicon.doc_also.items() for other in others
+                 if other in lexicon.doc_also]
     for result in concepts.get("drug_test_result", {}):
         if result not in ("consistent", "inconsistent"):
             problems.append(f"drug_test_result '{result}' (consistent or inconsistent)")
