@@ -106,6 +106,8 @@ def _strength(text: str, start: int) -> tuple[float, int, int] | None:
     if not (m.group("u") or m.group("u1") or m.group("b")) and text[start:m.start()].strip():
         # A bare number is a strength only right after the name ("Norco 10").
         return None
+    if "%" in (m.group("u"), m.group("u1")) or text[m.end():m.end() + 3].lstrip().startswith("%"):
+        return None  # "Lidoderm 5% patch": a concentration, not an amount in mg
     return float(m.group("a")), m.start(), m.end()
 
 
@@ -423,11 +425,13 @@ def _request_fact(fields: dict[str, object]) -> RequestFact:
     return make_model(RequestFact, **fields)
 
 
-_VISITS = re.compile(
-    # 2 x week x 6 weeks, 3 times a week for 4 weeks
+# 2 x week x 6 weeks, 3 times a week for 4 weeks: searched first, as a count written before it
+# ("treatment 2 times a week ...") would otherwise be taken for the number of visits.
+_VISITS_PER_WEEK = re.compile(
     r"\b(?P<w1>\d{1,2})\s*(?:x|times)\s*(?:a\s+|per\s+|/\s*)?(?:week|wk)s?\s*(?:x|for)\s*"
-    r"(?P<w2>\d{1,2})\s*(?:weeks?|wks?)\b"
-    r"|\b(?P<a>\d{1,2})\s*(?:x|times)\s*(?P<b>\d{1,2})\b"          # 2x6, 3 x 4
+    r"(?P<w2>\d{1,2})\s*(?:weeks?|wks?)\b", re.IGNORECASE)
+_VISITS = re.compile(
+    r"\b(?P<a>\d{1,2})\s*(?:x|times)\s*(?P<b>\d{1,2})\b"          # 2x6, 3 x 4
     r"|\bx\s*(?P<c>\d{1,2})\b"                                     # x 12
     r"|\b(?P<d>\d{1,2})\s+(?:additional\s+|more\s+)?(?:sessions?|visits?|treatments?)\b"
     r"|\b(?:sessions?|visits?|treatments?)\s*(?:#|:)?\s*(?P<e>\d{1,2})\b"
@@ -436,11 +440,12 @@ _VISITS = re.compile(
 
 def _visits(text: str) -> int | None:
     """Sessions a therapy request asks for: '2x6' is 12, 'x 8' and '8 sessions' are 8."""
+    m = _VISITS_PER_WEEK.search(text)
+    if m:
+        return int(m.group("w1")) * int(m.group("w2"))
     m = _VISITS.search(text)
     if not m:
         return None
-    if m.group("w1"):
-        return int(m.group("w1")) * int(m.group("w2"))
     if m.group("a"):
         return int(m.group("a")) * int(m.group("b"))
     return int(next(g for g in (m.group("c"), m.group("d"), m.group("e"), m.group("f")) if g))
