@@ -237,6 +237,9 @@ def test_findings_view_keeps_what_the_summary_showed(prefix: str) -> None:
     ("He has taken Zanaflex since at least April, 2015, far exceeding the guidelines.", None,
      False, date(2015, 4, 30), "since at least April, 2015"),
     ("The patient has been taking Zanaflex for the past 8 months.", 240, False, None, None),
+    # the relief's duration, not the drug's
+    ("The last epidural injection provided 70% relief for four months with a reduction in "
+     "Norco use.", None, False, None, None),
     ("He has used cyclobenzaprine chronically.", None, True, None, None),
     ("He continues to take Flexeril.", None, False, None, None),
 ])
@@ -384,3 +387,19 @@ def test_the_four_as_speak_of_each_a(text: str, status: str) -> None:
     doc = _doc_of(text)
     assert [doc[a] for a in ("analgesia", "adl", "adverse_effects", "aberrant_behavior")] \
         == [status] * 4
+
+
+@pytest.mark.parametrize(("text", "relief", "weeks", "reduction"), [
+    ("The last epidural injection provided 70% relief for four months with a reduction in "
+     "Norco use.", 70, 17.14, "present"),
+    ("Following the previous ESI, the patient reported 30% improvement lasting 2 weeks.", 30,
+     2, "unknown"),
+    ("He reports that the ESI gave 60% relief for 3 months and he decreased his medication "
+     "intake.", 60, 12.86, "present"),
+])
+def test_prior_injection_relief(text: str, relief: float, weeks: float,
+                                reduction: str) -> None:
+    (esi,) = [t for t in _case_of(text).prior_treatment
+              if t.kind == "epidural_steroid_injection"]
+    assert (esi.relief_percent, esi.relief_weeks, esi.medication_reduction) \
+        == (relief, weeks, reduction)

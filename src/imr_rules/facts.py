@@ -108,9 +108,12 @@ _NO_BENEFIT = re.compile(
     + r"|\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b", re.IGNORECASE)
 _REDUCED_WHAT = r"\s+(?:\w+\s+){0,3}(?:medication|pain\s+medication|opioid|narcotic|analgesic)s?\b"
 _WHAT_REDUCED = r"s?\s+(?:use\s+)?(?:was\s+|were\s+)?(?:reduced|decreased)\b"
+# "a reduction in Norco use", "decreased medication intake": the drug named by its name.
+_REDUCED_USE = r"\s+(?:in\s+)?(?:\w+\s+){0,2}(?:use|usage|intake|consumption|requirements?)\b"
 _MED_REDUCTION = re.compile(
-    "|".join([*(rf"\b{word}{_REDUCED_WHAT}"
-                for word in (r"reduc\w*", r"decreas\w*", "less", "lower")),
+    "|".join([*(rf"\b{word}{what}"
+                for word in (r"reduc\w*", r"decreas\w*", "less", "lower")
+                for what in (_REDUCED_WHAT, _REDUCED_USE)),
               *(rf"\b{word}{_WHAT_REDUCED}" for word in ("medication", "opioid", "narcotic"))]),
     re.IGNORECASE)
 # "10/325 mg" right after a drug's name (no anchors: matching at the name's end within the
@@ -603,6 +606,7 @@ class Extractor:
                 return (duration, has_long_term, span)
             return None
         bounds = [a for _k, a, _b in drugs] + [e]
+        procedure = any(kind != "medication" for kind, _a, _b in treated)
         for i, (key, a, b) in enumerate(drugs):
             entry = lx.drug(key)
             med = obs.medications.get(entry.generic)
@@ -624,7 +628,9 @@ class Extractor:
                     # The evidence is the words "since at least April 13, 2015", to the date's end.
                     med.spans.append(self._span(original, base, since.start(), dated[1]))
             own_duration = _use_duration(text, b, own_end, self._low)
-            if own_duration is None and i == len(drugs) - 1:
+            if own_duration is None and i == len(drugs) - 1 and not procedure:
+                # "Norco for 6 months": the sentence's duration is the last drug's, unless the
+                # sentence tells of a procedure ("an ESI gave 70% relief for four months").
                 own_duration = _use_duration(text, s, e, self._low)
             if own_duration is not None:
                 med.duration_days = max(med.duration_days or 0, own_duration)
