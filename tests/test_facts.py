@@ -237,6 +237,8 @@ def test_findings_view_keeps_what_the_summary_showed(prefix: str) -> None:
     ("He has taken Zanaflex since at least April, 2015, far exceeding the guidelines.", None,
      False, date(2015, 4, 30), "since at least April, 2015"),
     ("The patient has been taking Zanaflex for the past 8 months.", 240, False, None, None),
+    ("He has used Zanaflex for longer than the recommended 2-3 weeks.", 22, False, None, None),
+    ("He has been on Norco for more than 6 months.", 181, False, None, None),
     # the relief's duration, not the drug's
     ("The last epidural injection provided 70% relief for four months with a reduction in "
      "Norco use.", None, False, None, None),

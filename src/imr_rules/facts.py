@@ -83,8 +83,10 @@ _DURATION = re.compile(
 # no first character to skip ahead to) or of every "for", "over" and "in".
 _DURATION_UNIT = re.compile(r"day|week|wk|month|year|yr")
 _USE_DURATION = re.compile(
-    rf"\b(?:for|over|in)\s+(?:at\s+least\s+|approximately\s+|about\s+|more\s+than\s+|over\s+)?"
-    rf"(?:as\s+far\s+back\s+as\s+)?(?:the\s+)?(?:last|past|prior)?\s*(?P<n>{_NUM})?\s*"
+    rf"\b(?:for|over|in)\s+(?:at\s+least\s+|approximately\s+|about\s+|"
+    rf"(?P<more>(?:more|longer)\s+than)\s+(?:the\s+)?(?:recommended\s+)?|over\s+)?"
+    rf"(?:as\s+far\s+back\s+as\s+)?(?:the\s+)?(?:last|past|prior)?\s*(?P<n>{_NUM})?"
+    rf"(?:\s*(?:-|to|\u2013)\s*(?P<n2>{_NUM}))?\s*"
     r"(?P<unit>days?|weeks?|months?|years?)\b", re.IGNORECASE)
 # "since (at least) April 2015", "started on 1/15/2014": the date a drug was first taken. Every
 # alternative starts with a literal word ("was started on" spelt out before "started on", as an
@@ -1000,10 +1002,13 @@ def _use_duration(text: str, s: int, e: int, low: str | None = None) -> int | No
     m = _USE_DURATION_T.search(text, low, s, e)
     if not m:
         return None
-    n = _count(m.group("n")) if m.group("n") else 1.0
+    # A range gives its upper end ("for longer than the recommended 2-3 weeks": 3 weeks).
+    n = _count(m.group("n2") or m.group("n")) if m.group("n") else 1.0
     if n is None:
         return None
-    return int(n * _UNIT_DAYS[m.group("unit").lower()[0]])
+    days = int(n * _UNIT_DAYS[m.group("unit").lower()[0]])
+    # "more than six months" is at least a day more than six months.
+    return days + 1 if m.group("more") else days
 
 
 def _since_date(text: str, start: int, end: int) -> tuple[date, int] | None:
