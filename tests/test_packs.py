@@ -55,6 +55,8 @@ BROKEN_CASES = [
     ("unknown_key", "topics/t.yaml", 9, "unknown key 'met_whne'"),
     ("malformed_yaml", "topics/t.yaml", 7, "malformed YAML"),
     ("missing_topic_file", "pack.yaml", 7, "does not exist"),
+    ("bad_lexicon", "pack.yaml", 13, "lexicon additions do not fit"),
+    ("bad_triggers", "pack.yaml", 13, "family 'rumoured' needs a status"),
 ]
 
 
@@ -170,3 +172,25 @@ def test_coverage_counts_only_statuses_a_criterion_can_have() -> None:
     both = Criterion(id="b", statement="s", met_when="request.quantity <= 1",
                      unmet_when="request.quantity > 1")
     assert reachable_statuses(topic, both) == ["met", "unmet", "unknown"]
+
+
+def test_a_pack_extends_the_concepts_and_the_triggers(tmp_path: Path) -> None:
+    from imr_rules.facts import build_case, extractor_for
+    from imr_rules.models import KeyDates, Patient, Span, TextBlock
+
+    assert runner.invoke(pack_app, ["new", "ext", "--dir", str(tmp_path)]).exit_code == 0
+    pack_yaml = tmp_path / "ext" / "pack.yaml"
+    pack_yaml.write_text(pack_yaml.read_text() + (
+        "lexicon:\n"
+        "  concepts:\n"
+        "    diagnosis:\n"
+        "      piriformis_syndrome: {category: other, phrases: [piriformis syndrome]}\n"
+        "  triggers:\n"
+        "    families:\n"
+        "      rumour: {status: possible, pre: [it is rumoured that]}\n"))
+    assert lint_pack(tmp_path / "ext") == []
+    text = "It is rumoured that the patient has piriformis syndrome."
+    extractor = extractor_for(load_pack(tmp_path / "ext"))
+    obs = extractor.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
+    (diagnosis,) = build_case(Patient(), KeyDates(), [obs], "form", extractor.lexicon).diagnosis
+    assert (diagnosis.name, diagnosis.status) == ("piriformis_syndrome", "possible")

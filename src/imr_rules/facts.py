@@ -15,6 +15,7 @@ spans of the words it came from.
 
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -43,6 +44,7 @@ from imr_rules.models import (
     make_model,
     make_span,
 )
+from imr_rules.packs import Lexicon as PackLexicon
 from imr_rules.packs import RulePack
 from imr_rules.textmatch import LeadWords, Tokens, lower
 from imr_rules.textmatch import Twin as _Twin
@@ -699,11 +701,30 @@ def _names_drug_test(mentions: list[tuple[str, str, int, int]]) -> bool:
 
 
 def extractor_for(pack: RulePack) -> Extractor:
-    """An extractor whose lexicon includes the drugs a pack adds (`lexicon: drugs:`)."""
-    drugs = [{"name": d.name, "generic": d.generic or d.name.lower(),
-              "class": d.drug_class or "other", "ingredients": d.ingredients}
-             for d in pack.lexicon.drugs]
-    return Extractor(lexicon=Lexicon.default().extended({"drugs": drugs}) if drugs else None)
+    """An extractor whose lexicons include what a pack adds (`lexicon:` drugs, concept
+    phrases and assertion triggers)."""
+    lexicon, scope = pack_lexicon(pack.lexicon)
+    return Extractor(lexicon=lexicon, scope=scope)
+
+
+def pack_lexicon(extension: PackLexicon) -> tuple[Lexicon, AssertionScope]:
+    """The built-in lexicon and assertion scope with a pack's `lexicon:` additions; raises
+    ImrError when they do not fit. Built once per distinct extension (a pack is loaded, then
+    its extractor made)."""
+    return _pack_lexicon(json.dumps(extension.model_dump(by_alias=True), sort_keys=True))
+
+
+@lru_cache(maxsize=8)
+def _pack_lexicon(extension: str) -> tuple[Lexicon, AssertionScope]:
+    extra = json.loads(extension)
+    drugs = [{"name": d["name"], "generic": d["generic"] or d["name"].lower(),
+              "class": d["class"] or "other", "ingredients": d["ingredients"]}
+             for d in extra["drugs"]]
+    lexicon = Lexicon.default().extended({"drugs": drugs, "concepts": extra["concepts"]})
+    scope = AssertionScope.default()
+    if extra["triggers"]:
+        scope = scope.extend(extra["triggers"])
+    return lexicon, scope
 
 
 # -- merging -------------------------------------------------------------------------------------

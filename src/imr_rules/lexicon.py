@@ -418,14 +418,26 @@ class Lexicon:
         """The built-in lexicons (compiled once per process)."""
         return _default_lexicon()
 
-    def extended(self, extra: Mapping[str, Any] | None) -> Lexicon:
-        """A new lexicon with a pack's `lexicon:` additions (drugs, devices, concept phrases)."""
+    def extended(self, extra: Mapping[str, Any] | None, source: str = "pack lexicon"
+                 ) -> Lexicon:
+        """A new lexicon with a pack's `lexicon:` additions (drugs, devices, concept phrases);
+        raises ImrError, naming `source`, when they do not fit the lexicons' shape."""
         if not extra:
             return self
-        concepts = _merge(self._raw["concepts"], extra.get("concepts", {}))
-        drugs = [*self._raw["drugs"], *extra.get("drugs", [])]
-        devices = [*self._raw["devices"], *extra.get("devices", [])]
-        return Lexicon(concepts, drugs, devices, source="pack lexicon")
+        try:
+            concepts = _merge(self._raw["concepts"], extra.get("concepts") or {})
+            drugs = [*self._raw["drugs"], *(extra.get("drugs") or [])]
+            devices = [*self._raw["devices"], *(extra.get("devices") or [])]
+            return Lexicon(concepts, drugs, devices, source=source)
+        except ImrError:
+            raise
+        except (KeyError, TypeError, AttributeError, ValueError, re.error) as exc:
+            # A phrase list where a mapping belongs, a concept without `phrases`, a bad regex.
+            raise ImrError("lexicon additions do not fit the shape of the built-in "
+                           "lexicons/concepts.yaml (family -> concept -> phrases; a diagnosis "
+                           f"is {{category, phrases}}): {type(exc).__name__}: {exc}",
+                           file=source, hint="compare with src/imr_rules/lexicons/concepts.yaml"
+                           ) from None
 
 
 def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from imr_rules import conditions as cl
 from imr_rules import vocabulary
-from imr_rules.errors import PackError
+from imr_rules.errors import ImrError, PackError
 
 # ----------------------------------------------------------------------------------- models
 
@@ -74,6 +74,12 @@ class LexiconDrug(PackModel):
 
 class Lexicon(PackModel):
     drugs: list[LexiconDrug] = []
+    concepts: dict[str, Any] = Field(
+        {}, description="phrases added to the extractor's concepts, in the shape of its "
+        "lexicons/concepts.yaml (family -> concept -> phrases); lists are appended to")
+    triggers: dict[str, Any] = Field(
+        {}, description="assertion triggers added, in the shape of lexicons/context.yaml "
+        "(termination, families -> name -> pre/post/...)")
 
 
 class PackFile(PackModel):
@@ -366,6 +372,14 @@ def _load(path: Path | str) -> tuple[RulePack | None, list[LintMessage]]:
         _lint_topic(linter, topic, tdisplay, tlines, tables,
                     {name: t.data() for name, t in pack_file.tables.items()})
         topics.append(topic)
+
+    lexicon = pack_file.lexicon
+    if lexicon.concepts or lexicon.triggers or lexicon.drugs:
+        from imr_rules.facts import pack_lexicon  # (facts reads packs: imported when needed)
+        try:
+            pack_lexicon(lexicon)
+        except ImrError as exc:
+            linter.add(display, line_of(lines, ("lexicon",)), exc.message)
 
     if any(m.severity == "error" for m in linter.messages):
         return None, linter.messages
