@@ -122,6 +122,20 @@ def test_the_early_letter_format_is_read() -> None:
     assert d.patient.sex == "male" and str(d.patient.date_of_injury) == "2011-03-14"
 
 
+def test_the_early_format_survives_a_lost_space_before_medically() -> None:
+    """PDF extraction glues words ("is notmedically necessary"): still an upheld decision."""
+    text = (
+        "CLINICAL CASE SUMMARY\n\nThe patient is a 44 year old female who was injured on "
+        "8/28/2001.\n\nIMR ISSUES, DECISIONS AND RATIONALES\n\n"
+        "1. Functional restoration program x 28 days is notmedically necessary and appropriate."
+        "\n\nThe Physician Reviewer based his/her decision on the MTUS Chronic Pain Medical "
+        "Treatment Guidelines, Chronic pain programs, pages 30-32.\n\nRationale for the "
+        "Decision:\nNo baseline functional testing is documented.\n")
+    (item,) = parse_letter(text, "glued.txt").items
+    assert (item.request.text, item.decision) == ("Functional restoration program x 28 days",
+                                                  "upheld")
+
+
 @pytest.mark.parametrize(("raw", "pages", "sections"), [
     ("Decision based on MTUS Chronic Pain Treatment Guidelines Page(s): 74-94.", ["74-94"], []),
     ("Decision based on MTUS Chronic Pain Treatment Guidelines Topical\nanalgesics Page(s): 60,"

@@ -133,7 +133,7 @@ DECISION_LINE = re.compile(
 DECISION_WORD_LINE = re.compile(r"^\s*(?P<word>upheld|overturned)\s*\.?\s*$", re.IGNORECASE)
 EARLY_DECISION = re.compile(
     r"[ \t]*(?:\d{1,2}\s*[.)]\s*)?(?P<req>\S.*?)\s+(?:is|are|was|were)\s+"
-    r"(?P<neg>not\s+)?medically\s+necessary(?:\s+(?:and|or)\s+appropriate)?\s*\.?\s*\Z",
+    r"(?P<neg>not\s*)?medically\s+necessary(?:\s+(?:and|or)\s+appropriate)?\s*\.?\s*\Z",
     re.IGNORECASE | re.DOTALL,
 )
 FURNITURE_LINE = re.compile(
