@@ -87,8 +87,8 @@ _DURATION_UNIT = re.compile(r"day|week|wk|month|year|yr")
 _USE_DURATION = re.compile(
     rf"\b(?:for|over|in)\s+(?:at\s+least\s+|approximately\s+|about\s+|"
     rf"(?P<more>(?:more|longer)\s+than)\s+(?:the\s+)?(?:recommended\s+)?|over\s+)?"
-    rf"(?:as\s+far\s+back\s+as\s+)?(?:the\s+)?(?:last|past|prior)?\s*(?P<n>{_NUM})?"
-    rf"(?:\s*(?:-|to|\u2013)\s*(?P<n2>{_NUM}))?\s*"
+    rf"(?:as\s+far\s+back\s+as\s+)?(?:the\s+)?(?:last|past|prior)?\s*"
+    rf"(?:(?P<n>{_NUM})(?:\s*(?:-|to|\u2013)\s*(?P<n2>{_NUM}))?)?\s*"
     r"(?P<unit>days?|weeks?|months?|years?)\b", re.IGNORECASE)
 # "since (at least) April 2015", "started on 1/15/2014": the date a drug was first taken. Every
 # alternative starts with a literal word ("was started on" spelt out before "started on", as an
@@ -115,9 +115,8 @@ _WHAT_REDUCED = r"s?\s+(?:use\s+)?(?:was\s+|were\s+)?(?:reduced|decreased)\b"
 # "a reduction in Norco use", "decreased medication intake": the drug named by its name.
 _REDUCED_USE = r"\s+(?:in\s+)?(?:\w+\s+){0,2}(?:use|usage|intake|consumption|requirements?)\b"
 _MED_REDUCTION = re.compile(
-    "|".join([*(rf"\b{word}{what}"
-                for word in (r"reduc\w*", r"decreas\w*", "less", "lower")
-                for what in (_REDUCED_WHAT, _REDUCED_USE)),
+    "|".join([*(rf"\b{word}(?:{_REDUCED_WHAT}|{_REDUCED_USE})"
+                for word in (r"reduc\w*", r"decreas\w*", "less", "lower")),
               *(rf"\b{word}{_WHAT_REDUCED}" for word in ("medication", "opioid", "narcotic"))]),
     re.IGNORECASE)
 # "10/325 mg" right after a drug's name (no anchors: matching at the name's end within the
