@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from imr_rules.assertion import AssertionScope, split_sentences
 from imr_rules.errors import ImrError
+from imr_rules.textmatch import Tokens
 
 CASES_FILE = Path(__file__).parent / "assertion" / "sentences.yaml"
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))["cases"]
@@ -290,3 +291,25 @@ def test_triggers_reports_matches() -> None:
     found = [t for _, _, t in SCOPE.triggers(text, (0, len(text)))]
     assert found[0] == "There is no evidence of"
     assert "which" in found
+
+
+def _scans_agree(scope: AssertionScope, text: str) -> None:
+    """`scan_lowered` finds the same triggers trying each candidate word's own part of the
+    pattern as trying the whole pattern everywhere."""
+    low = text.lower()
+    starts = scope.candidates(Tokens(text, low))
+    assert starts is not None
+    for s, e in [*split_sentences(text), (0, len(text))]:
+        assert scope.scan_lowered(low, s, e, starts) == scope.scan_lowered(low, s, e)
+
+
+def test_word_patterns_find_what_the_whole_pattern_finds() -> None:
+    texts = [c["text"] for c in CASES if c["text"].isascii()]
+    assert len(texts) > 150
+    for text in texts:
+        _scans_agree(SCOPE, text)
+    # Regex triggers that share a leading word with phrases, and a punctuation trigger.
+    scope = SCOPE.extend({"families": {"negation": {"pre": [
+        r"re:was\s+never\s+(?:seen|tried)", r"re:(?:is|are)\s+absent", "was never"]}}})
+    _scans_agree(scope, "The brace was never tried; it is absent here. Was never seen? "
+                        "The test was never done, is absent_ly and no_pain.")

@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -80,7 +80,6 @@ from imr_rules.textmatch import (
     ASCII_LOWER,
     Tokens,
     WordTable,
-    matches_at,
     phrase_words,
     top_level_alternatives,
     trie_regex,
@@ -332,6 +331,15 @@ class _Entry:
     backward: tuple[tuple[str, int, AssertionStatus], ...] = ()
 
 
+# `re.Pattern.match` of a pattern: (text, start, end) -> match or None.
+Matcher = Callable[[str, int, int], "re.Match[str] | None"]
+# What a word that may start a trigger says: whether it always does (True) or which next words
+# it needs, and the pattern to try where it starts.
+_Starter = tuple[bool | frozenset[str], Matcher]
+# `AssertionScope.candidates`: where triggers may start, in order, and the pattern to try at each.
+TriggerStarts = tuple[list[int], list[Matcher]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Family:
     name: str
@@ -475,33 +483,66 @@ class AssertionScope:
         self._literal: dict[str, _Entry] = {k: entries[k] for k in literal}
         # Where a trigger can start: at a word that is a phrase's first word or begins with a
         # regex trigger's leading word, or at a punctuation trigger. `candidates` lists those
-        # places once per text, so a sentence's scan tries the pattern there only (the regex
+        # places once per text, so a sentence's scan tries a pattern there only (the regex
         # engine would try every character). Unknown when a regex's first word is not known.
         # A word may start a trigger always (a one-word phrase, a regex's leading word) or only
         # before certain next words (the second words of the phrases it begins).
         singles: set[str] = set()
         seconds: dict[str, set[str]] = {}
+        self._phrases_after: dict[str, list[str]] = {}  # the word phrases, by first word
         for phrase in word_start:
             tokens = phrase_words(phrase)
+            self._phrases_after.setdefault(tokens[0], []).append(phrase)
             if len(tokens) == 1:
                 singles.add(tokens[0])
             else:
                 seconds.setdefault(tokens[0], set()).add(tokens[1])
         lead_words = [w for lead in leads for w in (lead or [""])]
         lead_prefixes = tuple(_word_lead(w) for w in lead_words)
+        # Each regex trigger with the word beginnings its matches start with, in lexicon order.
+        self._regex_alternatives = [
+            (f"(?P<r{i}>{key[3:]})", tuple(_word_lead(w) for w in lead or [""]), lead or [])
+            for i, (key, lead) in enumerate(zip(patterns, leads, strict=True))]
+        self._word_patterns: dict[tuple[tuple[int, ...], str], Matcher] = {}
 
-        def starts_trigger(word: str) -> bool | frozenset[str]:
+        def starts_trigger(word: str) -> _Starter | None:
             if word in singles or word.startswith(lead_prefixes):
-                return True
-            return frozenset(seconds.get(word, ()))
+                return True, self._word_matcher(word)
+            if word in seconds:
+                return frozenset(seconds[word]), self._word_matcher(word)
+            return None
 
         known = all(lead_prefixes) and all(_word_lead(p) for p in word_start)
-        self._starts_trigger: WordTable[bool | frozenset[str]] | None = (
+        self._starts_trigger: WordTable[_Starter | None] | None = (
             WordTable(starts_trigger) if known else None)
         self._punctuation_starts = sorted({p[0] for p in other_start})
+        self._punctuation_match: Matcher = re.compile(
+            "(?P<o>" + trie_regex(other_start) + ")" if other_start else r"(?!x)x").match
         self._last: tuple[str, list[tuple[int, int, _Entry]], list[int]] | None = None
 
     # -- construction ------------------------------------------------------------------------
+
+    def _word_matcher(self, word: str) -> Matcher:
+        """`match` of the part of the whole pattern that can match where the word `word`
+        starts: the regex triggers whose leading words it may begin and the phrases whose
+        first word it is, in the whole pattern's order (so the same match, tried faster)."""
+        chosen = tuple(i for i, (_alt, prefixes, _lead) in enumerate(self._regex_alternatives)
+                       if word.startswith(prefixes))
+        phrases = self._phrases_after.get(word)
+        key = (chosen, word if phrases else "")
+        found = self._word_patterns.get(key)
+        if found is None:
+            alts = []
+            if chosen:
+                words = sorted({w for i in chosen for w in self._regex_alternatives[i][2]},
+                               key=lambda w: (-len(w), w))
+                alts.append("(?=" + "|".join(re.escape(w) for w in words) + ")(?:"
+                            + "|".join(self._regex_alternatives[i][0] for i in chosen) + ")")
+            if phrases:
+                alts.append("(?P<w>" + trie_regex(phrases) + ")")
+            found = self._word_patterns[key] = re.compile(
+                r"(?<![\w])(?:" + "|".join(alts) + ")").match
+        return found
 
     @classmethod
     def default(cls) -> AssertionScope:
@@ -578,9 +619,10 @@ class AssertionScope:
             out.append(self.decide(matches, words, cs - s, ce - s))
         return out
 
-    def candidates(self, tokens: Tokens) -> list[int] | None:
-        """The offsets of a text (given its `Tokens`) where a trigger may start, in order, for
-        `scan_lowered`; None when not known (then every position is tried)."""
+    def candidates(self, tokens: Tokens) -> TriggerStarts | None:
+        """The offsets of a text (given its `Tokens`) where a trigger may start, in order, each
+        with the pattern to try there, for `scan_lowered`; None when not known (then the whole
+        pattern is tried at every position)."""
         table = self._starts_trigger
         if table is None:
             return None
@@ -589,11 +631,13 @@ class AssertionScope:
         # What the table says of every word, in one C-level pass; Python reads only the words
         # that may start a trigger.
         says = list(map(table.bounded().__getitem__, words))
-        found = []
+        offsets: list[int] = []
+        matchers: list[Matcher] = []
         for i in compress(range(len(words)), says):
-            then = says[i]
+            then, match = says[i]  # type: ignore[misc]
             if then is True or (i < last and words[i + 1] in then):  # type: ignore[operator]
-                found.append(starts[i])
+                offsets.append(starts[i])
+                matchers.append(match)
         low = tokens.lowered
         more = []
         for char in self._punctuation_starts:
@@ -602,10 +646,15 @@ class AssertionScope:
                 more.append(at)
                 at = low.find(char, at + 1)
         if more:
-            found = sorted(found + more)
-        return found
+            # A punctuation trigger never starts where a word does: offsets are distinct.
+            both = sorted([*zip(offsets, matchers, strict=True),
+                           *zip(more, repeat(self._punctuation_match))])
+            offsets = [at for at, _m in both]
+            matchers = [m for _at, m in both]
+        return offsets, matchers
 
-    def scan_lowered(self, low: str, start: int, end: int, candidates: list[int] | None = None,
+    def scan_lowered(self, low: str, start: int, end: int,
+                     candidates: TriggerStarts | None = None,
                      ) -> list[tuple[int, int, _Entry]]:
         """The trigger matches of the sentence `[start, end)` of an ASCII text whose lower-cased
         copy is `low`, with offsets into it (no copy of the sentence is made). The character
@@ -615,19 +664,43 @@ class AssertionScope:
         literal = self._literal
         groups = self._group_entry
         matches: list[tuple[int, int, _Entry]] = []
-        found = (self._regex.finditer(low, start, end) if candidates is None
-                 else matches_at(self._regex, low, candidates, start, end))
-        for m in found:
-            g = m.lastgroup
+        if candidates is None:
+            for m in self._regex.finditer(low, start, end):
+                g = m.lastgroup
+                if g == "w" or g == "o":
+                    said = m.group()
+                    en = literal.get(said) or literal.get(_norm(said))
+                    if en is None:  # cannot happen: the trie only holds lexicon phrases
+                        continue
+                else:
+                    en = groups[g]  # type: ignore[index]
+                matches.append((m.start(), m.end(), en))
+            return matches
+        # What `finditer` gives, trying at each candidate its own part of the pattern: a
+        # match is never followed by one that overlaps it.
+        offsets, matchers = candidates
+        resume = start
+        for i in range(bisect_left(offsets, start), len(offsets)):
+            at = offsets[i]
+            if at >= end:
+                break
+            if at < resume:
+                continue
+            hit = matchers[i](low, at, end)
+            if hit is None:
+                continue
+            ts, te = hit.span()
+            resume = te if te > at else at + 1
+            g = hit.lastgroup
             if g == "w" or g == "o":
-                said = m.group()
+                said = low[ts:te]
                 # Most matches are written as in the lexicon (one space between words).
                 en = literal.get(said) or literal.get(_norm(said))
                 if en is None:  # cannot happen: the trie only holds lexicon phrases
                     continue
             else:
                 en = groups[g]  # type: ignore[index]
-            matches.append((m.start(), m.end(), en))
+            matches.append((ts, te, en))
         return matches
 
     def decide(self, matches: list[tuple[int, int, _Entry]], words: list[int], cs: int,

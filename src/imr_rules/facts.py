@@ -27,7 +27,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
-from imr_rules.assertion import AssertionScope, split_sentences, word_starts
+from imr_rules.assertion import AssertionScope, TriggerStarts, split_sentences, word_starts
 from imr_rules.classify import REGION_NAMES as _REGION_NAMES
 from imr_rules.classify import REGION_T as _REGION_T
 from imr_rules.classify import RequestWords, classify_request, request_words
@@ -261,7 +261,7 @@ class Extractor:
         self._words: list[int] | None = None  # its word starts, when first needed
         self._scan: tuple[int, int, list[Any]] | None = None  # the last sentence's triggers
         self._tokens: Tokens | None = None  # the block's words (ASCII blocks)
-        self._candidates: list[int] | None = None  # where the block's triggers may start
+        self._candidates: TriggerStarts | None = None  # where the block's triggers may start
         # The block's sentence starts and each sentence's mentions.
         self._sentence_starts: list[int] = []
         self._buckets: list[list[tuple[str, str, int, int]]] = []
