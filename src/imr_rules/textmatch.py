@@ -275,25 +275,6 @@ def _linked(tokens: Tokens, i: int, pwords: tuple[str, ...]) -> bool:
             and all(map(tokens.joined, range(i, i + len(pwords) - 1))))
 
 
-def matches_at(pattern: re.Pattern[str], text: str, offsets: list[int], start: int, end: int,
-               ) -> Iterator[re.Match[str]]:
-    """The matches `pattern.finditer(text, start, end)` gives, for a pattern that can only
-    match at one of the sorted `offsets` (the words that can start it): tried there alone,
-    instead of at every character. A match is never followed by one that overlaps it."""
-    match = pattern.match
-    resume = start
-    for i in range(bisect_left(offsets, start), len(offsets)):
-        at = offsets[i]
-        if at >= end:
-            return
-        if at < resume:
-            continue
-        m = match(text, at, end)
-        if m is not None:
-            yield m
-            resume = m.end() if m.end() > at else at + 1
-
-
 def starts_word(low: str, at: int) -> bool:
     """Whether offset `at` of a text is not inside a word: what a leading `\\b` checks before
     a word character (patterns that drop it for speed check it here)."""
