@@ -257,3 +257,17 @@ def test_year_2009_is_found_as_a_whole_word(text: str) -> None:
     from imr_rules.letters import _YEAR_2009
 
     assert bool(_YEAR_2009.search(text)) == bool(re.search(r"\b2009\b", text))
+
+
+@pytest.mark.parametrize(("sentence", "ur"), [
+    ("On 5/20/2014, utilization review denied the request.", "2014-05-20"),
+    ("On May 20, 2014 the utilization review non-certified the request.", "2014-05-20"),
+    ("The utilization review dated 5/20/2014 non-certified the request.", "2014-05-20"),
+    ("An MRI was done on 5/1/2014. Utilization review denied the request.", "None"),
+])
+def test_the_ur_date_before_or_after_its_words(sentence: str, ur: str) -> None:
+    text = (LETTERS / "000_e7842380b86787dc.txt").read_text()
+    opening = "Patient is a 67 year-old female with date of injury 08/04/2012."
+    assert opening in text
+    det = parse_letter(text.replace(opening, f"{opening} {sentence}"), "000.txt")
+    assert str(det.dates.utilization_review) == ur

@@ -19,7 +19,7 @@ from typing import Literal, NamedTuple
 
 import yaml
 
-from imr_rules.dates import DateMatch, first_date
+from imr_rules.dates import DateMatch, find_dates, first_date
 from imr_rules.errors import LetterError
 from imr_rules.models import (
     Citation,
@@ -651,9 +651,22 @@ def _date_after(text: str, pattern: re.Pattern[str], lo: int, hi: int,
         end = _sentence_end(text, m.end(), hi)
         if end - m.end() > window:  # `window` non-space characters span at least `window`
             end = min(end, _after_chars(text, m.end(), window, hi))
-        found = first_date(text, m.end(), end)
+        found = first_date(text, m.end(), end) or _date_just_before(text, m.start(), lo)
         if found:
             return found
+    return None
+
+
+# What may stand between a date and the words it dates: "On 5/20/2014, utilization review".
+_DATE_LEAD_GAP = re.compile(r"\s*,?\s*(?:(?:the|a|an)\s+)?\Z", _I)
+
+
+def _date_just_before(text: str, at: int, lo: int) -> DateMatch | None:
+    """A date that ends right before `at`, nothing but a comma or an article between."""
+    start = max(lo, at - 40)
+    dates = find_dates(text, start, at) if any(c.isdigit() for c in text[start:at]) else []
+    if dates and _DATE_LEAD_GAP.match(text, dates[-1].end, at):
+        return dates[-1]
     return None
 
 
