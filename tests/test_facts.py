@@ -239,6 +239,11 @@ def test_findings_view_keeps_what_the_summary_showed(prefix: str) -> None:
     ("The patient has been taking Zanaflex for the past 8 months.", 240, False, None, None),
     ("He has used Zanaflex for longer than the recommended 2-3 weeks.", 22, False, None, None),
     ("He has been on Norco for more than 6 months.", 181, False, None, None),
+    ("She was started on tramadol 50 mg on 2/3/2014.", 118, False, date(2014, 2, 3),
+     "started on tramadol 50 mg on 2/3/2014"),
+    ("He was prescribed Norco 10/325 in January 2014 for pain.", 121, False,
+     date(2014, 1, 31), "prescribed Norco 10/325 in January 2014"),
+    ("The physician prescribed Cymbalta 30 mg at this visit.", None, False, None, None),
     # the relief's duration, not the drug's
     ("The last epidural injection provided 70% relief for four months with a reduction in "
      "Norco use.", None, False, None, None),

@@ -624,12 +624,18 @@ class Extractor:
                 med.strength_mg = float(strength.group("a"))
                 med.dose_text = " ".join(strength.group().split()) or None
             since = _SINCE_T.search(text, self._low, b, own_end)
+            dated = None
             if since:
                 dated = _since_date(text, since.end(), own_end)
-                if dated and (med.first_documented is None or dated[0] < med.first_documented):
-                    med.first_documented = dated[0]
-                    # The evidence is the words "since at least April 13, 2015", to the date's end.
-                    med.spans.append(self._span(original, base, since.start(), dated[1]))
+                said_from = since.start()  # "since at least April 13, 2015"
+            elif started := _STARTED_BEFORE.search(text, max(s, a - 40), a):
+                # "was started on tramadol 50 mg on 2/3/2015": the date after the drug.
+                dated = _dated_after(text, b, own_end)
+                said_from = started.start()
+            if dated and (med.first_documented is None or dated[0] < med.first_documented):
+                med.first_documented = dated[0]
+                # The evidence runs to the date's end.
+                med.spans.append(self._span(original, base, said_from, dated[1]))
             own_duration = _use_duration(text, b, own_end, self._low)
             if own_duration is None and i == len(drugs) - 1 and not procedure:
                 # "Norco for 6 months": the sentence's duration is the last drug's, unless the
@@ -1031,6 +1037,32 @@ def _use_duration(text: str, s: int, e: int, low: str | None = None) -> int | No
     return days + 1 if m.group("more") else days
 
 
+# A drug named right after the words that start it: "was started on", "he was prescribed".
+_STARTED_BEFORE = re.compile(
+    r"\b(?:started|initiated|began|begun|restarted|prescribed)\s+(?:\w+\s+){0,2}\Z",
+    re.IGNORECASE)
+# The words right before the date a drug was started: "tramadol 50 mg on 2/3/2015".
+_ON_DATE_BEFORE = re.compile(r"\b(?:on|in|dated)\s+\Z", re.IGNORECASE)
+
+
+def _dated_after(text: str, start: int, end: int) -> tuple[date, int] | None:
+    """The first date of `text[start:end]` that follows 'on', 'in' or 'dated' (a month named
+    gives its last day), and where its words end."""
+    for d in find_dates(text, start, end):
+        if _ON_DATE_BEFORE.search(text, max(start, d.start - 8), d.start):
+            return _day_of(d), d.end
+        return None
+    return None
+
+
+def _day_of(d: DateMatch) -> date:
+    """The day a date names; a month named gives its last day."""
+    if d.precision == "day":
+        return d.value
+    nxt = (d.value.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return nxt - timedelta(days=1)
+
+
 def _since_date(text: str, start: int, end: int) -> tuple[date, int] | None:
     """The date after 'since (at least)' (a day, or the end of a month or a year named) and
     where its words end in `text`."""
@@ -1038,10 +1070,7 @@ def _since_date(text: str, start: int, end: int) -> tuple[date, int] | None:
     for d in find_dates(text, start, window_end):
         if d.start - start > 3:
             break
-        if d.precision == "day":
-            return d.value, d.end
-        nxt = (d.value.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return nxt - timedelta(days=1), d.end
+        return _day_of(d), d.end
     y = _YEAR.match(text, start)
     if y:
         return date(int(y.group("y")), 12, 31), y.end()
