@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from imr_rules.facts import Extractor
 
 
@@ -23,3 +25,17 @@ def test_few_regex_phrases_start_with_a_digit() -> None:
     assert regexes is not None
     assert len(regexes._digit_led) <= 1, [regexes.entries[k][0].pattern for k in
                                            regexes._digit_led]
+
+
+@pytest.mark.parametrize(("concepts", "said"), [
+    ({"documentation": {"adl": {"phrases": ["walks daily"], "absent_also": ["walking"]}}},
+     "absent_also 'walking'"),
+    ({"drug_test_result": {"maybe": ["equivocal"]}}, "drug_test_result 'maybe'"),
+])
+def test_lexicon_additions_outside_the_vocabulary_are_refused(concepts: dict[str, object],
+                                                              said: str) -> None:
+    from imr_rules.errors import ImrError
+    from imr_rules.lexicon import Lexicon
+
+    with pytest.raises(ImrError, match=said):
+        Lexicon.default().extended({"concepts": concepts})

@@ -31,7 +31,7 @@ from imr_rules.assertion import AssertionScope, TriggerStarts, split_sentences, 
 from imr_rules.classify import REGION_NAMES as _REGION_NAMES
 from imr_rules.classify import REGION_T as _REGION_T
 from imr_rules.classify import RequestWords, classify_request, request_words
-from imr_rules.dates import DateMatch, find_dates
+from imr_rules.dates import DateMatch, find_dates, first_date
 from imr_rules.letters import blank_furniture
 from imr_rules.lexicon import Lexicon, MultiMatcher, PhraseMatcher
 from imr_rules.models import (
@@ -495,11 +495,11 @@ class Extractor:
             return  # "the 4 A's": said of its items only
         record_negation = status == "absent" and by_record
         if status == "absent":
-            for other in self.lexicon.absent_also.get(concept, ()):
+            for other in lexicon.absent_also.get(concept, ()):
                 # "no aberrant behavior", and "no documentation of aberrant behavior" as the
                 # reviewers read it: none was found.
                 obs.doc.setdefault(other, _Status()).see("absent", _SOURCE_RANK["absent"], span)
-        if status == "absent" and not record_negation and concept in self.lexicon.monitoring:
+        if status == "absent" and not record_negation and concept in lexicon.monitoring:
             # "denies side effects", "no aberrant behavior": the check is documented.
             status = "present"
         rank = _SOURCE_RANK["absent_record" if record_negation else status]
@@ -1048,11 +1048,10 @@ _ON_DATE_BEFORE = re.compile(r"\b(?:on|in|dated)\s+\Z", re.IGNORECASE)
 def _dated_after(text: str, start: int, end: int) -> tuple[date, int] | None:
     """The first date of `text[start:end]` that follows 'on', 'in' or 'dated' (a month named
     gives its last day), and where its words end."""
-    for d in find_dates(text, start, end):
-        if _ON_DATE_BEFORE.search(text, max(start, d.start - 8), d.start):
-            return _day_of(d), d.end
+    d = first_date(text, start, end)
+    if d is None or not _ON_DATE_BEFORE.search(text, max(start, d.start - 8), d.start):
         return None
-    return None
+    return _day_of(d), d.end
 
 
 def _day_of(d: DateMatch) -> date:
@@ -1066,10 +1065,8 @@ def _day_of(d: DateMatch) -> date:
 def _since_date(text: str, start: int, end: int) -> tuple[date, int] | None:
     """The date after 'since (at least)' (a day, or the end of a month or a year named) and
     where its words end in `text`."""
-    window_end = min(end, start + 30)
-    for d in find_dates(text, start, window_end):
-        if d.start - start > 3:
-            break
+    d = first_date(text, start, min(end, start + 30))
+    if d is not None and d.start - start <= 3:
         return _day_of(d), d.end
     y = _YEAR.match(text, start)
     if y:
