@@ -1,16 +1,22 @@
-"""The batch edge of the audit: read letters, audit them in one or more processes, in order.
+"""The batch edge of the audit: read letters, audit them in worker processes, in order.
 
 Each worker process loads the pack and compiles its rulesets once (durable_rules keeps them
 per process), then parses and audits the letters it is sent. A letter that cannot be read,
-parsed or audited comes back as an error for that letter; the batch goes on.
+parsed or audited comes back as an error for that letter; the batch goes on. That holds even
+when a letter crashes its worker process (durable_rules is C code): the letters that were in
+flight are audited again one at a time, and the one that crashes again comes back as an error.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
-import threading
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 from pathlib import Path
+from typing import Any, TypeVar
 
 from imr_rules.audit import AuditError, AuditItem, Auditor
 from imr_rules.errors import ImrError
@@ -19,8 +25,13 @@ from imr_rules.letters import parse_letter
 from imr_rules.packs import load_pack
 
 Result = tuple[str, list[AuditItem] | AuditError]
+Job = tuple[str, str | ImrError]
 
 _AUDITOR: Auditor | None = None
+# Letters sent to a worker at a time (fewer round trips), and chunks in flight per worker
+# (memory stays flat however many millions of letters the batch holds).
+CHUNK = 4
+CHUNKS_IN_FLIGHT = 8
 
 
 def _init_worker(pack_root: str) -> None:
@@ -47,43 +58,84 @@ def audit_text(auditor: Auditor, name: str, text: str | ImrError) -> Result:
         return name, _error(name, exc)
 
 
-def _work(job: tuple[str, str | ImrError]) -> Result:
+def _work(jobs: list[Job]) -> list[Result]:
     assert _AUDITOR is not None
-    return audit_text(_AUDITOR, *job)
+    return [audit_text(_AUDITOR, *job) for job in jobs]
 
 
-def _jobs(items: Iterable[str | Path]) -> Iterator[tuple[str, str | ImrError]]:
+def _crashed(job: Job) -> Result:
+    name = job[0]
+    return name, AuditError(file=name, message="the audit of this letter crashed its worker "
+                            "process (a fault in the rule engine's C code); the other letters "
+                            "were audited; please report it with this letter")
+
+
+def _jobs(items: Iterable[str | Path]) -> Iterator[Job]:
     for item in items:
         yield read_input(item)
 
 
 def audit_inputs(items: Iterable[str | Path], pack_root: str | Path, workers: int = 1,
-                 auditor: Auditor | None = None) -> Iterator[Result]:
-    """(letter, items or error) for every input, in input order."""
-    if workers <= 1:
-        local = auditor or Auditor(load_pack(pack_root))
-        for name, text in _jobs(items):
-            yield audit_text(local, name, text)
-        return
-    # spawn: each worker builds its own durable_rules state from scratch.
-    ctx = mp.get_context("spawn")
-    # Pool.imap reads its input as fast as it can: bound the letters in flight so memory
-    # stays flat however many millions of letters the batch holds.
-    in_flight = threading.Semaphore(workers * 32)
-    stopped = threading.Event()  # the consumer is gone: stop feeding (no hang on Ctrl-C)
+                 ) -> Iterator[Result]:
+    """(letter, items or error) for every input, in input order, audited in `workers` worker
+    processes (at least one: a crash in durable_rules' C code then loses one letter, not the
+    run; reading and writing go on in this process meanwhile)."""
+    yield from map_isolated(_work, _jobs(items), max(1, workers), _init_worker,
+                            (str(pack_root),), _crashed)
 
-    def bounded(jobs: Iterator[tuple[str, str | ImrError]],
-                ) -> Iterator[tuple[str, str | ImrError]]:
-        for job in jobs:
-            while not in_flight.acquire(timeout=0.2):
-                if stopped.is_set():
-                    return
-            yield job
 
+_J = TypeVar("_J")
+_R = TypeVar("_R")
+
+
+def map_isolated(work: Callable[[list[_J]], list[_R]], jobs: Iterable[_J], workers: int,
+                 initializer: Callable[..., None], initargs: Sequence[Any],
+                 crashed: Callable[[_J], _R]) -> Iterator[_R]:
+    """`work` over `jobs` in `workers` spawned processes, one result per job, in job order.
+
+    `work` takes a chunk of jobs and returns their results (module-level, so a spawned process
+    can import it). A job whose process dies (a segfault in C code, an abort) gives
+    `crashed(job)`, and every other job its result: when a process dies, the jobs in flight are
+    run again one at a time in a fresh pool, and only the one that kills it again is lost.
+    """
+    ctx = mp.get_context("spawn")  # each worker builds its own durable_rules state
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(workers, mp_context=ctx, initializer=initializer,
+                                   initargs=tuple(initargs))
+
+    pool = new_pool()
+    in_flight: deque[tuple[list[_J], Future[list[_R]]]] = deque()
+    source = iter(jobs)
     try:
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(str(pack_root),)) as pool:
-            for result in pool.imap(_work, bounded(_jobs(items)), chunksize=4):
-                in_flight.release()
-                yield result
+        while True:
+            while len(in_flight) < workers * CHUNKS_IN_FLIGHT:
+                chunk = list(islice(source, CHUNK))
+                if not chunk:
+                    break
+                in_flight.append((chunk, pool.submit(work, chunk)))
+            if not in_flight:
+                return
+            chunk, future = in_flight[0]
+            try:
+                results = future.result()
+            except BrokenProcessPool:
+                # Some chunk in flight killed a process; which one is unknown, and the pool
+                # is gone: rerun every job in flight alone, in order, in fresh pools.
+                pool.shutdown(wait=True, cancel_futures=True)
+                pending = [job for chunk, _ in in_flight for job in chunk]
+                in_flight.clear()
+                pool = new_pool()
+                for job in pending:
+                    try:
+                        (result,) = pool.submit(work, [job]).result()
+                    except BrokenProcessPool:
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        pool = new_pool()
+                        result = crashed(job)
+                    yield result
+                continue
+            in_flight.popleft()
+            yield from results
     finally:
-        stopped.set()
+        pool.shutdown(wait=False, cancel_futures=True)
