@@ -64,6 +64,7 @@ HEADINGS: tuple[str, ...] = (
     "HOW THE IMR FINAL DETERMINATION WAS MADE",
     "CLINICAL CASE SUMMARY",
     "IMR ISSUES, DECISIONS AND RATIONALES",
+    "INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE",  # the 2013 layout
 )
 
 # Lines that start a paragraph of their own in every letter layout: item labels and the
@@ -77,6 +78,17 @@ LABELS: tuple[str, ...] = (
     "State(s) of Licensure:",
     "Certification(s)/Specialty:",
     "The Final Determination was based on",
+    # The 2013 layout: its headings, an item's labels, and its numbered lines (the decision
+    # list, the items' headers).
+    "Medical Qualifications of the Expert Reviewer:",
+    "Case Summary:",
+    "Documents Reviewed for Determination:",
+    "Medical Treatment Guideline or Medical Evidence Used:",
+    "The Claims Administrator based its decision on",
+    "The Physician Reviewer based his/her decision on",
+    "Rationale for the Decision:",
+    *(f"{n}) {label}" for n in range(1, 10) for label in (
+        "MAXIMUS Federal Services, Inc. has determined", "Regarding the request for")),
 )
 _LABEL_WORDS: tuple[tuple[str, ...], ...] = tuple(tuple(p.split()) for p in LABELS + HEADINGS)
 _DECISION_LINE_RE = re.compile(r"^\s*\S.*:\s*(?:Upheld|Overturned)\s*$", re.IGNORECASE)

@@ -271,3 +271,204 @@ def test_the_ur_date_before_or_after_its_words(sentence: str, ur: str) -> None:
     assert opening in text
     det = parse_letter(text.replace(opening, f"{opening} {sentence}"), "000.txt")
     assert str(det.dates.utilization_review) == ur
+
+
+# --- the 2013 layout ----------------------------------------------------------------------------
+# A letter written for the tests in the layout of the earliest letters: the decisions listed
+# twice ("1) MAXIMUS Federal Services, Inc. has determined the request for ..."), then per item
+# "1) Regarding the request for ...:", a label line ending in "Used:", the two guidelines and
+# "Rationale for the Decision:". PDF damage: wrapped lines, a glued "notmedically", page
+# furniture between the lines of a decision and of a guideline.
+
+LETTER_2013 = ROOT / "tests" / "fixtures" / "letters" / "written_2013_layout.txt"
+AQUATIC = "aquatic therapy program, 2 times a week for 6 weeks"
+NAPROXEN = "Naproxen sodium 550mg #60"
+# The list's two entries, as the letter writes them (both lists).
+LISTED_1 = ("1) MAXIMUS Federal Services, Inc. has determined the request for an aquatic therapy\n"
+            "program, 2 times a week for 6 weeks is notmedically necessary and appropriate.\n")
+LISTED_2_TOP = ("2) MAXIMUS Federal Services, Inc. has determined the request for Naproxen sodium\n"
+                "550mg #60 is medically necessary and appropriate.\n")
+LISTED_2 = ("2) MAXIMUS Federal Services, Inc. has determined the request for Naproxen sodium\n"
+            "Page 2 of 5\n550mg #60 is medically necessary and appropriate.\n")
+CLOSING_2 = ("The request\nfor Naproxen sodium 550mg #60 is medically necessary and "
+             "appropriate.\n")
+
+
+def letter_2013(*replacements: tuple[str, str]) -> str:
+    text = LETTER_2013.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def without_the_lists(text: str) -> str:
+    for entry in (LISTED_1, LISTED_2_TOP, LISTED_2):
+        assert entry in text
+        text = text.replace(entry, "")
+    return text
+
+
+def decisions(d: Determination) -> list[tuple[str, str]]:
+    return [(_flat(i.request.text), i.decision) for i in d.items]
+
+
+def test_the_2013_layout_is_read() -> None:
+    text = letter_2013()
+    d = parse_letter(text, LETTER_2013.name)
+    # The leading article is dropped: "an aquatic therapy program" names the treatment as the
+    # other formats' decision lines do.
+    assert decisions(d) == [(AQUATIC, "upheld"), (NAPROXEN, "overturned")]
+    # The decision is the last list's (the second item's words wrap around a page break).
+    assert [_flat(i.decision_span.text) for i in d.items] == ["notmedically necessary",
+                                                              "medically necessary"]
+    heading = text.index("INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE")
+    assert all(heading < i.decision_span.start < text.index("Case Summary:") for i in d.items)
+    first, second = d.items
+    assert (first.guideline.source, first.guideline.pages, first.guideline.sections) == (
+        "MTUS", ["22"], ["Aquatic therapy"])
+    assert (second.guideline.pages, second.guideline.sections) == (["67-68"], ["NSAIDs"])
+    assert second.claims_administrator_guideline is not None
+    assert _flat(second.claims_administrator_guideline.text).startswith("the MTUS Chronic Pain")
+    # The page break between the two guidelines is left out.
+    assert second.claims_administrator_guideline.text.endswith("which is part of the MTUS.")
+    assert first.rationale.text.startswith("The guidelines support aquatic therapy")
+    assert _flat(first.rationale.text).endswith("is not medically necessary and appropriate.")
+    # The summary: the disclaimer (it dates the utilization review) and the quoted summary, up
+    # to the documents reviewed.
+    assert d.summary.text.startswith("Disclaimer: The following case summary")
+    assert d.summary.text.endswith('refill of Naproxen."')
+    assert str(d.dates.utilization_review) == "2013-07-12"
+    assert (d.patient.age, d.patient.sex, str(d.patient.date_of_injury)) == (58, "male",
+                                                                             "2010-03-02")
+    assert d.reviewer.specialty == "Physical Medicine & Rehabilitation"
+    assert d.reviewer.licensure_states == ["California"]
+
+
+def test_every_span_of_the_2013_layout_slices_the_original_text() -> None:
+    for text in (letter_2013(), without_the_lists(letter_2013())):
+        d = parse_letter(text, LETTER_2013.name)
+        blocks = [d.summary] + [b for i in d.items for b in (
+            i.request, i.rationale, i.claims_administrator_guideline) if b]
+        spans = [i.decision_span for i in d.items] + [i.guideline.span for i in d.items
+                                                      if i.guideline.span]
+        for block in blocks:
+            assert text[block.span.start:block.span.end] == block.text == block.span.text
+        for span in spans:
+            assert text[span.start:span.end] == span.text
+        # The decision's words: "not medically necessary" (or glued) for an upheld denial.
+        for item in d.items:
+            words = item.decision_span.text.replace("not", "not ").split()
+            assert words == (["not", "medically", "necessary"] if item.decision == "upheld"
+                             else ["medically", "necessary"])
+
+
+def test_2013_summary_follows_the_last_case_summary_heading() -> None:
+    """A heading of its own and a preamble before "Case Summary:" stay out of the summary."""
+    text = letter_2013(("Case Summary:", "Expert Reviewer Case Summary:\nThe expert reviewer "
+                        "developed the following case summary:\nCase Summary:"))
+    d = parse_letter(text, "headings.txt")
+    assert d.summary.text.startswith("Disclaimer: The following case summary")
+    assert d.reviewer.specialty == "Physical Medicine & Rehabilitation"
+
+
+def test_2013_the_last_list_decides() -> None:
+    """The list near the top may differ from the one after the heading: the last counts."""
+    text = letter_2013((LISTED_2_TOP, LISTED_2_TOP.replace("is medically", "is not medically")))
+    assert decisions(parse_letter(text, "twice.txt")) == [(AQUATIC, "upheld"),
+                                                          (NAPROXEN, "overturned")]
+
+
+def test_2013_decision_from_the_rationale_closing_sentence() -> None:
+    text = without_the_lists(letter_2013())
+    d = parse_letter(text, "no_list.txt")
+    assert decisions(d) == [(AQUATIC, "upheld"), (NAPROXEN, "overturned")]
+    first, second = d.items
+    assert first.decision_span.text == "not medically necessary"
+    assert first.rationale.span.start < first.decision_span.start < first.rationale.span.end
+    assert second.rationale.span.start < second.decision_span.start < second.rationale.span.end
+
+
+def test_2013_no_decision_anywhere_names_the_item_line() -> None:
+    text = without_the_lists(letter_2013((CLOSING_2, "The patient may continue it.\n")))
+    with pytest.raises(LetterError) as info:
+        parse_letter(text, "undecided.txt")
+    error = info.value
+    header = "2) Regarding the request for Naproxen"
+    assert (error.file, error.line) == ("undecided.txt", text[:text.index(header)].count("\n") + 1)
+    assert "item 2: no decision for 'Naproxen sodium 550mg #60'" in str(error)
+    assert "\n" not in str(error)
+
+
+@pytest.mark.parametrize(("replacements", "expected"), [
+    # The list names a third request that has no section of its own (lost in extraction): the
+    # items still take their own numbers' decisions.
+    ([(LISTED_2, LISTED_2 + "3) MAXIMUS Federal Services, Inc. has determined the request for "
+       "a lumbar brace is medically necessary and appropriate.\n")],
+     [(AQUATIC, "upheld"), (NAPROXEN, "overturned")]),
+    # The list lacks the second decision (both times): that item's rationale decides.
+    ([(LISTED_2, ""), (LISTED_2_TOP, "")], [(AQUATIC, "upheld"), (NAPROXEN, "overturned")]),
+    # Three listed, two items, and the list's second decision ("not medically necessary")
+    # names another request: it is not the Naproxen's, which its rationale decides.
+    ([(LISTED_2, LISTED_2.replace("is medically", "is not medically").replace(
+        "Naproxen sodium", "Omeprazole") + LISTED_2.replace("2)", "3)"))],
+     [(AQUATIC, "upheld"), (NAPROXEN, "overturned")]),
+])
+def test_2013_list_and_items_differ_in_count(replacements: list[tuple[str, str]],
+                                             expected: list[tuple[str, str]]) -> None:
+    assert decisions(parse_letter(letter_2013(*replacements), "count.txt")) == expected
+
+
+def test_2013_list_entry_for_another_request_and_no_closing_sentence() -> None:
+    text = letter_2013((LISTED_2, LISTED_2.replace("Naproxen sodium", "Omeprazole") +
+                        LISTED_2.replace("2)", "3)")), (CLOSING_2, "No more.\n"))
+    with pytest.raises(LetterError, match=r"item 2: .*the list's decision 2 is for 'Omeprazole"):
+        parse_letter(text, "count.txt")
+
+
+@pytest.mark.parametrize("replacements", [
+    # No label line; the other known wording of the label, glued to the header's line.
+    [("Medical Treatment Guideline or Medical Evidence Used:\n", "")],
+    [("6 weeks:\nMedical Treatment Guideline or Medical Evidence Used:",
+      "6 weeks: Medical Treatment Utilization Schedule (MTUS) Citation Used:")],
+    # Two label lines, one glued; a page break inside the header.
+    [("Medical Treatment Guideline or Medical Evidence Used:",
+      "Medical Treatment Guideline or Medical EvidenceUsed:\nMTUS Citation Used:")],
+    [("2 times a week for\n6 weeks:", "2 times a week for\nPage 3 of 5\n\n6 weeks:")],
+    # The header without its number, in any case; CRLF line endings.
+    [("1) Regarding the request for", "REGARDING THE REQUEST FOR")],
+    [("\n", "\r\n")],
+])
+def test_2013_item_header_variants(replacements: list[tuple[str, str]]) -> None:
+    d = parse_letter(letter_2013(*replacements), "variant.txt")
+    assert [(" ".join(strip_page(i.request.text).split()), i.decision) for i in d.items] == [
+        (AQUATIC, "upheld"), (NAPROXEN, "overturned")]
+
+
+def strip_page(text: str) -> str:
+    return text.replace("Page 3 of 5", "")
+
+
+def test_2013_request_with_a_colon_inside_is_kept_whole() -> None:
+    text = letter_2013(("Regarding the request for Naproxen sodium 550mg #60:",
+                        "Regarding the request for Naproxen sodium: 550mg #60:"))
+    assert _flat(parse_letter(text, "colon.txt").items[1].request.text) == (
+        "Naproxen sodium: 550mg #60")
+
+
+def test_2013_unknown_label_after_the_header_names_its_line() -> None:
+    text = letter_2013(("Medical Treatment Guideline or Medical Evidence Used:",
+                        "Medical Evidence Applied:"))
+    with pytest.raises(LetterError) as info:
+        parse_letter(text, "label.txt")
+    assert info.value.line == text[:text.index("Medical Evidence Applied:")].count("\n") + 1
+    assert "item 1: 'Medical Evidence Applied:' after its 'Regarding the request for" in str(
+        info.value)
+
+
+def test_2013_letter_without_its_items_is_named() -> None:
+    text = letter_2013()
+    cut = text[:text.index("1) Regarding the request for")]
+    with pytest.raises(LetterError, match="no decision rationales") as info:
+        parse_letter(cut, "cut.txt")
+    assert info.value.line == text[:text.index("INDEPENDENT MEDICAL")].count("\n") + 1

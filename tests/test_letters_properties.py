@@ -12,7 +12,10 @@ from distortions import distorted_letters, strip_furniture
 from imr_rules.letters import parse_letter
 from imr_rules.models import Determination
 
-LETTERS = sorted((Path(__file__).resolve().parents[1] / "examples" / "letters").glob("*.txt"))
+ROOT = Path(__file__).resolve().parents[1]
+# The example letters, and letters written for the tests in the layouts they lack (2013).
+LETTERS = sorted((ROOT / "examples" / "letters").glob("*.txt")) + [
+    ROOT / "tests" / "fixtures" / "letters" / "written_2013_layout.txt"]
 
 
 def _flat(text: str) -> str:
@@ -29,12 +32,17 @@ def essence(d: Determination) -> list[tuple[object, ...]]:
 
 def check_spans(text: str, d: Determination) -> None:
     for item in d.items:
-        for block in (item.request, item.rationale):
-            assert text[block.span.start:block.span.end] == block.text
+        for block in (item.request, item.rationale, item.claims_administrator_guideline):
+            if block is not None:
+                assert text[block.span.start:block.span.end] == block.text
+        for span in (item.decision_span, item.guideline.span):
+            if span is not None:
+                assert text[span.start:span.end] == span.text
     assert text[d.summary.span.start:d.summary.span.end] == d.summary.text
 
 
-@pytest.mark.parametrize("path", LETTERS, ids=[p.name[:3] for p in LETTERS])
+@pytest.mark.parametrize("path", LETTERS,
+                         ids=[p.name[:3] if p.name[0].isdigit() else p.stem for p in LETTERS])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_parse_is_stable_under_pdf_distortions(path: Path, data: st.DataObject) -> None:

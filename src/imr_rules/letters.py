@@ -2,12 +2,23 @@
 
 The parser works by structure, not by the wording of particular letters: it finds the section
 headings and, for every disputed item, the anchors every letter of a format shares (a decision
-line, the claims administrator's guideline, the IMR reviewer's guideline, the rationale). Two
-formats are known: the common one (`Norco 10/325 #60: Upheld`, `MAXIMUS guideline:`,
-`Decision rationale:`) and the early one (`1. Norco ... is not medically necessary and
-appropriate.`, `The Physician Reviewer based his/her decision on ...`, `Rationale for the
-Decision:`). All regular expressions tolerate the whitespace PDF extraction inserts (re-wrapped
-lines, blank lines, double spaces, CRLF), and every span points into the original text.
+line, the claims administrator's guideline, the IMR reviewer's guideline, the rationale). Three
+formats are known:
+
+* the common one (`Norco 10/325 #60: Upheld`, `MAXIMUS guideline:`, `Decision rationale:`);
+* the early one (`1. Norco ... is not medically necessary and appropriate.`, `The Physician
+  Reviewer based his/her decision on ...`, `Rationale for the Decision:`);
+* the 2013 layout (`INDEPENDENT MEDICAL REVIEW DECISION AND RATIONALE`), which states the
+  decisions in a numbered list near the top (`1) MAXIMUS Federal Services, Inc. has determined
+  the request for ... is not medically necessary and appropriate.`), then the reviewer's
+  qualifications, `Case Summary:`, `Documents Reviewed for Determination:` and, per item,
+  `1) Regarding the request for ...:`, label lines ending in `Used:`, the two guidelines and
+  `Rationale for the Decision:`. An item takes the decision its number has in the list (the
+  last list, when it is given twice), else the one its rationale closes with (`The request for
+  ... is not medically necessary ...`).
+
+All regular expressions tolerate the whitespace PDF extraction inserts (re-wrapped lines, blank
+lines, double spaces, CRLF), and every span points into the original text.
 """
 
 from __future__ import annotations
@@ -34,7 +45,7 @@ from imr_rules.models import (
     make_model,
     make_text_block,
 )
-from imr_rules.textmatch import Twin, lower
+from imr_rules.textmatch import Twin, lower, starts_word
 
 _I = re.IGNORECASE
 _W = r"\s+"  # any run of whitespace, line breaks included
@@ -303,9 +314,12 @@ def decode_letter(data: bytes, source: str) -> str:
 
 class _Header(NamedTuple):
     request: tuple[int, int]
-    decision: Decision
+    # None: an item of the 2013 layout ("1) Regarding the request for ...:"), decided once the
+    # whole letter is read (`_decide_2013`), its `decision_span` then set too.
+    decision: Decision | None
     decision_span: tuple[int, int]
     start: int  # where the item begins (its header)
+    number: int | None = None  # the item's number as its 2013 header writes it ("2) ...")
 
 
 def _decision_word(word: str) -> Decision | None:
@@ -342,6 +356,10 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
     if m:
         decision = _decision_word(m.group("word"))
         if decision is None:
+            # "...Evidence Used: The" before a page break: a 2013 item's label line.
+            regarding = _regarding_header(text, lo, hi, item_no, source)
+            if regarding is not None:
+                return regarding
             raise LetterError(
                 f"item {item_no}: decision '{m.group('word').strip()}' is not Upheld or Overturned",
                 file=source, line=line_of(text, last.start),
@@ -373,16 +391,212 @@ def _find_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Hea
         early_decision: Decision = "upheld" if early.group("neg") else "overturned"
         return _Header((req_start, req_end), early_decision,
                        _trimmed(text, early.end("req"), early.end()), req_start)
+    # The 2013 layout: "1) Regarding the request for ...:", its decision stated elsewhere.
+    regarding = _regarding_header(text, lo, hi, item_no, source)
+    if regarding is not None:
+        return regarding
     raise LetterError(
         f"item {item_no}: '{last_text.strip()[:60]}' is not a decision line",
         file=source, line=line_of(text, last.start),
-        hint="expected '<request>: Upheld' or '<request>: Overturned'",
+        hint="expected '<request>: Upheld', '<request>: Overturned', '1. <request> is [not] "
+             "medically necessary ...' or '1) Regarding the request for <request>:'",
     )
 
 
 def _item_anchors(low: str, lo: int) -> list[tuple[int, int]]:
     """(start, end) of every rationale anchor from `lo` on (in the lower-cased text)."""
     return RATIONALE_ANCHOR.findall(low, lo)
+
+
+# --- the 2013 layout ------------------------------------------------------------------------------
+#
+# The earliest letters state every decision in a numbered list near the top ("1) MAXIMUS Federal
+# Services, Inc. has determined the request for <request> is [not] medically necessary and
+# appropriate."; the list may stand twice) and give each item a section further down: "1)
+# Regarding the request for <request>:", label lines ("Medical Treatment Guideline or Medical
+# Evidence Used:"), the claims administrator's and the reviewer's guidelines, "Rationale for the
+# Decision:", the rationale. The patterns below read lower-cased text and each begins with a
+# literal word; they run only once a header of the other formats is not found, so letters of
+# those never reach them.
+
+_REGARDING = re.compile(r"regarding\s+the\s+request\s+for\s+")
+# The item's number before "Regarding", matched backwards (as `_Anchor` matches a lead-in).
+_NUMBER_BEFORE = re.compile(r"(?<![\w.])(?P<n>\d{1,2})\s*[.)]\s*\Z")
+_ARTICLE = re.compile(r"(?:a|an|the)\s+")
+# A decision of the list; the request stops at the first "is [not] medically necessary" and never
+# runs into the next decision or over a colon. "notmedically": PDF extraction loses the space.
+_DETERMINED = re.compile(
+    r"determined\s+(?:that\s+)?the\s+request\s+for\s+"
+    r"(?P<req>\S(?:(?!determined\s)[^:]){0,400}?)\s+(?:is|are)\s+(?P<neg>not\s*)?"
+    r"(?P<nec>medically\s*necessary)")
+_DETERMINED_NUMBER = re.compile(r"(?<![\w.])(?P<n>\d{1,2})\s*[.)]\s*maximus\b[^\d:]{0,60}?\Z")
+_CASE_SUMMARY = re.compile(r"case\s+summary\s*:")
+_DOCUMENTS_REVIEWED = re.compile(
+    r"documents\s+reviewed(?:\s+for\s+(?:the\s+)?determination)?\s*:")
+_HEADING_2013 = re.compile(r"independent\s+medical\s+review\s+decisions?\s+and\s+rationales?")
+# The rationale's closing "The request for <request> is [not] medically necessary ...", found
+# from its "medically".
+_CLOSING = re.compile(
+    r"(?P<nec>medically\s*necessary)(?:\s+(?:and|or)\s+appropriate)?\s*(?:\.|\Z)")
+_IS_BEFORE = re.compile(r"(?<!\w)(?:is|are)\s+(?P<neg>not\s*)?\Z")
+
+
+class _Stated(NamedTuple):
+    """A decision as the 2013 layout states it: in its decision list or a closing sentence."""
+
+    number: int | None  # the list's number ("2) MAXIMUS ..."), when written
+    request: tuple[int, int]
+    decision: Decision
+    span: tuple[int, int]  # the "[not] medically necessary" words
+
+
+def _without_article(low: str, start: int, end: int) -> int:
+    """`start`, past a leading "a", "an" or "the" of the request `low[start:end]`."""
+    article = _ARTICLE.match(low, start, end)
+    return article.end() if article and article.end() < end else start
+
+
+def _label_lines(flat: str) -> bool:
+    """Whether `flat` (lower case, single spaces) is empty or label lines that each end with
+    "used:" ("Medical Treatment Guideline or Medical Evidence Used:", "Medical Treatment
+    Utilization Schedule (MTUS) Citation Used:", glued as "EvidenceUsed:" too)."""
+    if not flat:
+        return True
+    labels = flat.split(":")
+    return labels[-1] == "" and all(label.rstrip().endswith("used") for label in labels[:-1])
+
+
+def _regarding_header(text: str, lo: int, hi: int, item_no: int, source: str) -> _Header | None:
+    """The 2013 layout's item header that ends `text[lo:hi]` ("2) Regarding the request for
+    <request>:" and the label lines after it), its decision left to `_decide_2013`; None when
+    the segment's end has no "Regarding the request for"."""
+    floor = max(lo, hi - 2000)  # a header and its labels take a few lines
+    segment = text[floor:hi]
+    # Furniture blanked: a running footer ("IMR Case No.: CM13-...") has a colon of its own.
+    low = lower(_blanked(segment, _furniture_spans(segment)))
+    at = low.rfind("regarding")
+    while at >= 0 and not (_REGARDING.match(low, at) and starts_word(low, at)):
+        at = low.rfind("regarding", 0, at)
+    if at < 0:
+        return None
+    after = _REGARDING.match(low, at)
+    assert after is not None
+    # The request ends at the first colon after which only label lines stand, never after one
+    # that ends a line (a colon inside the request, "Lidoderm 5%: 30 patches:", stands
+    # mid-line); with no colon at all, it runs up to the guidelines.
+    colon = low.find(":", after.end())
+    while colon >= 0 and not _label_lines(" ".join(low[colon + 1:].split())):
+        next_colon = low.find(":", colon + 1)
+        line_end = low.find("\n", colon)
+        if next_colon < 0 or not low[colon + 1:line_end if line_end >= 0 else len(low)].strip():
+            where = hi - len(text[floor + colon + 1:hi].lstrip())  # the words after the colon
+            label = text[where:hi].split("\n", 1)[0].strip()[:60]
+            raise LetterError(
+                f"item {item_no}: '{label}' after its 'Regarding the request for ...:' is not a "
+                "label line ending in 'Used:'",
+                file=source, line=line_of(text, where),
+                hint="between an item's header and its guidelines only lines such as 'Medical "
+                     "Treatment Guideline or Medical Evidence Used:' may stand")
+        colon = next_colon
+    req_start, req_end = _trimmed(text, floor + after.end(), floor + colon if colon >= 0 else hi)
+    req_start = floor + _without_article(low, req_start - floor, req_end - floor)
+    if req_start >= req_end:
+        raise LetterError(f"item {item_no}: 'Regarding the request for' names no request",
+                          file=source, line=line_of(text, floor + at),
+                          hint="expected '1) Regarding the request for <request>:'")
+    number = _NUMBER_BEFORE.search(low, max(0, at - 40), at)
+    start = floor + (number.start() if number else at)
+    return _Header((req_start, req_end), None, (start, start), start,
+                   int(number.group("n")) if number else None)
+
+
+def _decision_list(text: str, low: str, hi: int) -> list[_Stated]:
+    """The decisions the letter lists before `hi` ("1) MAXIMUS Federal Services, Inc. has
+    determined the request for ... is not medically necessary and appropriate."); of a list
+    given twice, the last. `low`: the text lower-cased, furniture blanked."""
+    stated: list[_Stated] = []
+    for m in _DETERMINED.finditer(low, 0, hi):
+        lead = _DETERMINED_NUMBER.search(low, max(0, m.start() - 90), m.start())
+        number = int(lead.group("n")) if lead else None
+        req_start, req_end = _trimmed(text, m.start("req"), m.end("req"))
+        req_start = _without_article(low, req_start, req_end)
+        neg = m.group("neg")
+        entry = _Stated(number, (req_start, req_end), "upheld" if neg else "overturned",
+                        (m.start("neg") if neg else m.start("nec"), m.end("nec")))
+        if stated and (
+                (number is not None and stated[-1].number is not None
+                 and number <= stated[-1].number)
+                or (number is None and _request_key(low, entry.request)
+                    == _request_key(low, stated[0].request))):
+            stated = []  # the list again: a number counts down, or its first request recurs
+        stated.append(entry)
+    return stated
+
+
+def _request_key(low: str, request: tuple[int, int]) -> str:
+    """A request's letters and digits: equal for the same request wrapped or glued otherwise."""
+    return "".join(filter(str.isalnum, low[request[0]:request[1]]))
+
+
+def _closing_decision(text: str, low: str, lo: int, hi: int) -> _Stated | None:
+    """The decision the rationale `text[lo:hi]` closes with: its last sentence about the request
+    that ends "is [not] medically necessary [and appropriate]."."""
+    lo, hi = _trimmed(text, lo, hi)
+    at = low.rfind("medically", lo, hi)
+    while at >= 0:
+        m = _CLOSING.match(low, at, hi)
+        verb = _IS_BEFORE.search(low, max(lo, at - 80), at) if m else None
+        if m and verb:
+            stops = list(_SENTENCE_STOP.finditer(text, max(lo, at - 600), verb.start()))
+            if "request" in low[stops[-1].end() if stops else max(lo, at - 600):verb.start()]:
+                neg = verb.group("neg")
+                return _Stated(None, (lo, lo), "upheld" if neg else "overturned",
+                               (verb.start("neg") if neg else at, m.end("nec")))
+        at = low.rfind("medically", lo, at)
+    return None
+
+
+def _decide_2013(text: str, low: str, headers: list[_Header],
+                 anchors: list[tuple[int, int]], list_end: int, source: str) -> list[_Header]:
+    """`headers` with the decision of every 2013 item: the decision its number has in the
+    letter's list; else the one its rationale closes with. `low`: the text lower-cased,
+    furniture blanked; the list stands before `list_end`.
+
+    When the list and the items differ in number, a list entry counts only if it names the
+    item's request (a lost line or section has shifted nothing then)."""
+    stated = _decision_list(text, low, list_end)
+    numbered = {s.number: s for s in stated if s.number is not None}
+    same_count = len(stated) == len(headers)
+    decided: list[_Header] = []
+    for k, header in enumerate(headers):
+        if header.decision is not None:
+            decided.append(header)
+            continue
+        number = header.number if header.number is not None else k + 1
+        entry = (numbered.get(number) if numbered
+                 else stated[number - 1] if 0 < number <= len(stated) else None)
+        other = None
+        if entry is not None and not same_count and (
+                _request_key(low, entry.request) != _request_key(low, header.request)):
+            entry, other = None, entry
+        if entry is None:
+            entry = _closing_decision(text, low, anchors[k][1], headers[k + 1].start
+                                      if k + 1 < len(headers) else len(text))
+        if entry is None:
+            request = " ".join(text[header.request[0]:header.request[1]].split())[:60]
+            why = (f"the list's decision {number} is for '"
+                   f"{' '.join(text[other.request[0]:other.request[1]].split())[:60]}'"
+                   if other is not None else
+                   f"no '{number}) MAXIMUS Federal Services, Inc. has determined the request "
+                   "for ...' line")
+            raise LetterError(
+                f"item {k + 1}: no decision for '{request}': {why}, and its rationale does not "
+                "close with 'The request for ... is [not] medically necessary'",
+                file=source, line=line_of(text, header.start),
+                hint="check that the letter text is complete: its decision list, the item's "
+                     "rationale")
+        decided.append(header._replace(decision=entry.decision, decision_span=entry.span))
+    return decided
 
 
 # --- citations ----------------------------------------------------------------------------------
@@ -770,6 +984,12 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     items_heading = _ITEMS_HEADING_T.search(text, fast_low, 0, len(text))
     anchors = _item_anchors(low, items_heading.end() if items_heading else 0)
     if not items_heading and not anchors:
+        stated = _HEADING_2013.search(low) or _DETERMINED.search(low)
+        if stated:  # a letter of the 2013 layout that lacks its items' sections
+            raise LetterError("no decision rationales: the letter lists decisions but has no "
+                              "item with a 'Rationale for the Decision:'", file=source,
+                              line=line_of(text, stated.start()),
+                              hint="check that the letter text is complete")
         raise LetterError("not an IMR final determination letter (no 'IMR ISSUES, DECISIONS AND "
                           "RATIONALES' section and no decision rationales)", file=source,
                           hint="check that the file is the text of an IMR letter")
@@ -805,30 +1025,50 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     # end of the item's request they would be the same: the request ends before both.
     guideline_labels: list[tuple[tuple[int, int] | None, tuple[int, int] | None]] = []
     lo = region_start
+    layout_2013 = False
     for n, (a_start, a_end) in enumerate(anchors, start=1):
         ca = CA_ANCHOR.search(low, lo, a_start)
         imr = IMR_ANCHOR.search(low, lo, a_start)
         first_anchor = min(ca[0] if ca else a_start, imr[0] if imr else a_start, a_start)
-        headers.append(_find_header(text, lo, first_anchor, n, source))
+        header = _find_header(text, lo, first_anchor, n, source)
+        if header.decision is None:
+            layout_2013 = True
+        headers.append(header)
         guideline_labels.append((ca, imr))
         lo = a_end
 
-    # The summary: after its preamble ("The expert reviewer developed the following clinical
-    # case summary ...:"), else after its heading, up to the items.
-    header_limit = (items_heading.start() if items_heading else
-                    preamble.start() if preamble else headers[0].start)
-    summary_heading = _SUMMARY_HEADING_T.search(text, fast_low, 0, header_limit)
-    if summary_pre and summary_pre.end() <= header_limit:
-        s_start = summary_pre.end()
-        reviewer_limit = (summary_heading.start() if summary_heading
-                          and summary_heading.start() < summary_pre.start()
-                          else summary_pre.start())
-    elif summary_heading:
-        s_start = summary_heading.end()
-        reviewer_limit = summary_heading.start()
+    if layout_2013:
+        # The summary: after "Case Summary:" ("Expert Reviewer Case Summary:"), up to
+        # "Documents Reviewed for Determination:" or else the first item. The reviewer's
+        # qualifications and the decision list stand before it.
+        low_2013 = clean_low if clean_low is not None else lower(clean)
+        header_limit = headers[0].start
+        # Of several headings ("Expert Reviewer Case Summary:", a preamble, "Case Summary:"),
+        # the summary follows the last; the reviewer stands before the first.
+        case_summaries = list(_CASE_SUMMARY.finditer(low_2013, 0, header_limit))
+        s_start = case_summaries[-1].end() if case_summaries else 0
+        reviewer_limit = case_summaries[0].start() if case_summaries else header_limit
+        documents = _DOCUMENTS_REVIEWED.search(low_2013, s_start, header_limit)
+        if documents:
+            header_limit = documents.start()
+        headers = _decide_2013(text, low_2013, headers, anchors, reviewer_limit, source)
     else:
-        s_start = 0
-        reviewer_limit = header_limit
+        # The summary: after its preamble ("The expert reviewer developed the following
+        # clinical case summary ...:"), else after its heading, up to the items.
+        header_limit = (items_heading.start() if items_heading else
+                        preamble.start() if preamble else headers[0].start)
+        summary_heading = _SUMMARY_HEADING_T.search(text, fast_low, 0, header_limit)
+        if summary_pre and summary_pre.end() <= header_limit:
+            s_start = summary_pre.end()
+            reviewer_limit = (summary_heading.start() if summary_heading
+                              and summary_heading.start() < summary_pre.start()
+                              else summary_pre.start())
+        elif summary_heading:
+            s_start = summary_heading.end()
+            reviewer_limit = summary_heading.start()
+        else:
+            s_start = 0
+            reviewer_limit = header_limit
     summary = _block(text, s_start, header_limit)
 
     items: list[Item] = []
