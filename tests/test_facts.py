@@ -368,6 +368,18 @@ def test_side_effect_check_denied_or_not_documented(text: str, checked: str) -> 
     assert _doc_of(text)["adverse_effects"] == checked
 
 
+@pytest.mark.parametrize(("text", "analgesia", "function"), [
+    ("The records document pain relief and improved function with Norco.", "present",
+     "present"),
+    ("Her pain has improved.", "present", "unknown"),
+    ("Pain relief or improved function is not documented.", "absent", "absent"),
+])
+def test_pain_relief_leaves_the_function_words_to_functional_improvement(
+        text: str, analgesia: str, function: str) -> None:
+    doc = _doc_of(text)
+    assert (doc["analgesia"], doc["functional_improvement"]) == (analgesia, function)
+
+
 @pytest.mark.parametrize(("text", "status"), [
     ("The provider failed to clearly document the 4 A's for ongoing opioid management.",
      "absent"),
