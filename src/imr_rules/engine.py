@@ -23,6 +23,10 @@ durable_rules 2.0.28 edges, all handled here:
   than about 257 rules is refused (108): a topic's rules are split over rulesets of 60.
 - arithmetic and table look-ups over singleton facts are computed once per item in Python
   (hidden derived values); durable_rules compares attributes with constants and references.
+- a comparison with another pattern's attribute (a join) that is false and last in its `$and`
+  makes the C core read past the pattern's expressions until a stray byte ends the scan (a
+  segfault when none comes before an unmapped page), and an `$or` group ends the `$and` for
+  the joins after it: joins come before `$or` groups, closed by a join that always holds.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from imr_rules.vocabulary import CaseFacts, ItemFact, RequestFact
 
 SINGLETON_ORDER = ("request", "case", "doc", "derived")
 TRIGGER = "$go"
+TRIGGER_ALIAS = "go"  # the trigger's pattern, first in every rule
 SHADOW = "~"
 
 # ------------------------------------------------------------------------- primitive literals
@@ -440,24 +445,45 @@ def _constraint(fact_type: str, attr: str, op: str, rhs: Any) -> dict[str, Any]:
     return {name: {attr: value}}
 
 
+def _is_join(lit: Atom, fact_type: str) -> bool:
+    """Whether the comparison refers to another pattern's attribute (`{fact: attr}`), which
+    durable_rules evaluates in the join, not on the fact alone (`$m`, a constant)."""
+    return isinstance(lit.rhs, Ref) and not lit.rhs.local and lit.rhs.fact != fact_type
+
+
+def _joined(tests: list[dict[str, Any]], joins: list[dict[str, Any]],
+            groups: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """One pattern of its parts in the order durable_rules 2.0.28 evaluates correctly: the
+    tests of the fact alone (its type first), then the joins closed by one that always holds,
+    then the `$or` groups. Every pattern with a join must be built here."""
+    # after a false join the C core steps over the next part unread and scans on for the end
+    # marker: with a join that always holds closing the list, the part stepped over is never
+    # the marker itself (see the module docstring); a fact's type is never the trigger's
+    closing = [{"$neq": {"t": {TRIGGER_ALIAS: "t"}}}] if joins else []
+    parts = tests + joins + closing + list(groups)
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
 def _pattern(fact_type: str, lits: Iterable[Any]) -> dict[str, Any]:
-    parts: list[dict[str, Any]] = [{"t": fact_type}]
+    tests: list[dict[str, Any]] = []
     guards: list[dict[str, Any]] = []
+    joins: list[dict[str, Any]] = []
+    own_type = fact_type.rstrip(SHADOW)
     for lit in sorted(lits, key=repr):
         if isinstance(lit, KnownLit):
-            (guards if lit.known else parts).append(
+            (guards if lit.known else tests).append(
                 {"$ex" if lit.known else "$nex": {lit.attr: 1}})
         elif isinstance(lit, Atom):
-            parts.append(_constraint(fact_type.rstrip(SHADOW), lit.attr, lit.op, lit.rhs))
+            constraint = _constraint(own_type, lit.attr, lit.op, lit.rhs)
+            (joins if _is_join(lit, own_type) else tests).append(constraint)
     # `$ex` guards first: a `$m` reference to a missing attribute must not be evaluated
-    parts = parts[:1] + guards + parts[1:]
-    return parts[0] if len(parts) == 1 else {"$and": parts}
+    return _joined([{"t": fact_type}] + guards + tests, joins)
 
 
 def _elem_pattern(lit: Elem, shadow: bool = False) -> dict[str, Any]:
     t = {"t": f"{lit.fact}.{lit.attr}" + (SHADOW if shadow else "")}
     if lit.ref is not None:
-        return {"$and": [t, {"v": {lit.ref.fact: lit.ref.attr}}]}
+        return _joined([t], [{"v": {lit.ref.fact: lit.ref.attr}}])
     if len(lit.values) == 1:
         return {"$and": [t, {"v": lit.values[0]}]}
     return {"$and": [t, {"$or": [{"v": v} for v in lit.values]}]}
@@ -504,7 +530,7 @@ def conjunct_rules(conj: Conjunct) -> list[RuleSpec]:
         elif isinstance(lit, QLit):
             refs |= _refs(lit.body)
         needed |= {r.fact for r in refs}
-    base: list[dict[str, Any]] = [{"go": {"t": TRIGGER}}]
+    base: list[dict[str, Any]] = [{TRIGGER_ALIAS: {"t": TRIGGER}}]
     for fact in SINGLETON_ORDER:
         if fact in needed:
             base.append({fact: _pattern(fact, singles[fact])})
@@ -564,13 +590,14 @@ def _merge_block(block: list[Any]) -> dict[str, Any] | None:
     if len(refs) > 1 or (values is not None and not values):
         return None
     t: dict[str, Any] = {"t": f"{block[0].fact}.{block[0].attr}"}
-    parts: list[dict[str, Any]] = [t]
-    if values is not None:
-        parts.append({"$or": [{"v": v} for v in sorted(values, key=repr)]})
+    joins: list[dict[str, Any]] = []
     if refs:
         ref = next(iter(refs))
-        parts.append({"v": {ref.fact: ref.attr}})
-    return {"$and": parts}
+        joins.append({"v": {ref.fact: ref.attr}})
+    groups: list[dict[str, Any]] = []
+    if values is not None:
+        groups.append({"$or": [{"v": v} for v in sorted(values, key=repr)]})
+    return _joined([t], joins, groups)
 
 
 # ------------------------------------------------------------------------------ the engine
@@ -723,7 +750,7 @@ class Engine:
         while chunks:
             chunk = chunks.pop(0)
             definition = {n: dict(rules[n]) for n in chunk}
-            definition["$done"] = {"all": [{"go": {"t": TRIGGER}}]}
+            definition["$done"] = {"all": [{TRIGGER_ALIAS: {"t": TRIGGER}}]}
             definition["$catchall"] = {"all": [{"never": {"t": "$never"}},
                                                {"any": {"$ex": {"t": 1}}}]}
             table: dict[str, tuple[int, str, tuple[str, ...]] | None] = {
