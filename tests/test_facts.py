@@ -380,6 +380,14 @@ def test_pain_relief_leaves_the_function_words_to_functional_improvement(
     assert (doc["analgesia"], doc["functional_improvement"]) == (analgesia, function)
 
 
+def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> None:
+    """"functional benefit" (functional improvement) and "benefit from treatment" (the
+    medication's efficacy) share a word: each item is read."""
+    doc = _doc_of("The records have not demonstrated the specific symptom relief or functional "
+                  "benefit from treatment already rendered.")
+    assert (doc["functional_improvement"], doc["medication_efficacy"]) == ("absent", "absent")
+
+
 @pytest.mark.parametrize(("text", "status"), [
     ("The provider failed to clearly document the 4 A's for ongoing opioid management.",
      "absent"),

@@ -290,7 +290,8 @@ class MultiMatcher:
         self._regex = compile_regexes([m.regexes for _n, m in matchers])
 
     def find(self, text: str, lowered: str) -> list[tuple[str, str, int, int]]:
-        """(matcher name, concept, start, end) of every mention, per matcher without overlaps."""
+        """(matcher name, concept, start, end) of every mention; within a matcher, a mention
+        hides those it contains and those of its concept it overlaps (`_without_overlaps`)."""
         return self.find_tokens(Tokens(text, lowered))
 
     def find_tokens(self, tokens: Tokens) -> list[tuple[str, str, int, int]]:
@@ -313,9 +314,13 @@ class MultiMatcher:
 
 
 def _without_overlaps(found: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Of one matcher's (concept, start, end) mentions, sorted by start and longest first, the
+    ones not hidden: a mention hides those inside it, and those of its own concept it overlaps;
+    one of another concept that runs past its end is kept ("functional benefit" and "benefit
+    from treatment": functional improvement, and the medication's efficacy)."""
     kept: list[tuple[str, int, int]] = []
     for f in found:
-        if kept and f[1] < kept[-1][2]:
+        if kept and f[1] < kept[-1][2] and (f[0] == kept[-1][0] or f[2] <= kept[-1][2]):
             continue
         kept.append(f)
     return kept
