@@ -388,6 +388,41 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     assert (doc["functional_improvement"], doc["medication_efficacy"]) == ("absent", "absent")
 
 
+@pytest.mark.parametrize(("text", "item", "status"), [
+    # a negation inside a phrase's words is a negation, never part of the phrase
+    ("He reported no significant benefit from Flexeril.", "medication_efficacy", "absent"),
+    ("He noted no benefit from the medication.", "medication_efficacy", "absent"),
+    ("His pain has not improved.", "analgesia", "unknown"),
+    ("The medications have not helped.", "analgesia", "unknown"),
+    ("He has exhibited no aberrant behavior.", "aberrant_behavior_found", "absent"),
+    # pain scores with and without medication, however the comparison is worded
+    ("His pain is 7/10 without and 4/10 with medications.", "pain_scores_with_without",
+     "present"),
+    ("Without medications his pain is 9/10; with medications it is 5/10.",
+     "pain_scores_with_without", "present"),
+    # uncertain documentation documents nothing
+    ("It is unclear whether she performs a home exercise program.", "functional_restoration",
+     "unknown"),
+    ("It is unclear if he has had a TENS trial.", "trial_documented", "unknown"),
+])
+def test_documentation_as_reviewers_word_it(text: str, item: str, status: str) -> None:
+    assert _doc_of(text)[item] == status
+
+
+@pytest.mark.parametrize(("text", "outcome"), [
+    ("The medications have not helped.", "no_benefit"),
+    ("Physical therapy has not helped her pain.", "no_benefit"),
+    ("Physical therapy has helped her pain.", "improved"),
+])
+def test_a_treatment_that_has_not_helped(text: str, outcome: str) -> None:
+    (treatment,) = _case_of(text).prior_treatment
+    assert treatment.outcome == outcome
+
+
+def test_an_uncertain_treatment_is_not_one_the_patient_had() -> None:
+    assert _case_of("It is unclear whether she had physical therapy.").prior_treatment == []
+
+
 @pytest.mark.parametrize(("text", "status"), [
     ("The provider failed to clearly document the 4 A's for ongoing opioid management.",
      "absent"),

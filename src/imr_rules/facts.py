@@ -104,7 +104,8 @@ _RELIEF_WORDS = re.compile(r"\b(?:relief|reduction|improve\w*|benefit\w*|decreas
                            r"helped|better|effective)\b", re.IGNORECASE)
 # Patterns searched in many sentences start every alternative with `\b` and a literal word
 # (no leading group): their `Twin` then lets `re` skip ahead to the letters that can start one.
-_NO_BENEFIT_AFTER = r"\s+(?:\w+\s+){0,2}(?:relief|benefit|improvement|help)\b"
+_NO_BENEFIT_AFTER = (r"\s+(?:\w+\s+){0,2}"
+                     r"(?:relief|benefit|improvement|help|helped|helpful|improved)\b")
 _NO_BENEFIT = re.compile(
     r"\bfailed\s+(?!to\s+(?:document|provide|indicate|show))|"
     + "|".join(rf"\b{word}{_NO_BENEFIT_AFTER}"
@@ -416,7 +417,8 @@ class Extractor:
                 continue
             # Prior treatments, drugs and work status are read only where they are stated.
             if family == "treatment":
-                if status != "absent":
+                # "it is unclear whether she had physical therapy": not a treatment she had
+                if status == "present":
                     treated.append((concept, a, b))
             elif family == "drug":
                 if status != "absent":
@@ -439,6 +441,8 @@ class Extractor:
                 if family == "doc":
                     if concept in _MEDICATION_EFFECTS and procedure_sentence:
                         continue  # "60-75% of pain reduction" after an injection: not analgesia
+                    if status == "possible":
+                        continue  # "unclear whether she performs a home exercise program"
                     span = self._span(original, base, a, b)
                     self._documentation(concept, status, by_record, span, obs)
                     if concept == "analgesia" and drug_sentence:
