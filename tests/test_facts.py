@@ -348,6 +348,12 @@ def test_post_operative_pain_or_recent_surgery(text: str, recent: str) -> None:
     ("The patient is temporarily totally disabled.", "temporarily_disabled", "absent"),
     ("He returned to work on modified duty.", "modified_duty", "present"),
     ("She is working full duty.", "full_duty", "present"),
+    ("He is not working.", "not_working", "absent"),
+    ("She is unable to return to work.", "not_working", "absent"),
+    # a goal is not a status
+    ("He remains off work. The goal is to return to work.", "temporarily_disabled", "absent"),
+    ("The treatment plan lists goals of returning to full duty within 3 months.", "unknown",
+     "unknown"),
 ])
 def test_work_status(text: str, status: str, returned: str) -> None:
     case = _case_of(text).case
