@@ -24,6 +24,8 @@ from imr_rules.dates import find_dates
     ("since at least April, 2015", [("April, 2015", date(2015, 4, 1), "month")]),
     ("seen 30 June 2008", [("30 June 2008", date(2008, 6, 30), "day")]),
     ("2015-04-13", [("2015-04-13", date(2015, 4, 13), "day")]),
+    ("Soma since 06/2013.", [("06/2013", date(2013, 6, 1), "month")]),
+    ("started in 6-2012 and", [("6-2012", date(2012, 6, 1), "month")]),
 ])
 def test_date_forms(text: str, expected: list[tuple[str, date, str]]) -> None:
     assert [(text[d.start:d.end], d.value, d.precision) for d in find_dates(text)] == expected
@@ -31,7 +33,7 @@ def test_date_forms(text: str, expected: list[tuple[str, date, str]]) -> None:
 
 @pytest.mark.parametrize("text", [
     "pages 76-78; 60,61", "L4-5 and L5-S1", "Norco 7.5/325 #90", "13/45/2015", "relief 1-2 weeks",
-    "she may return", "02/30/2015",
+    "she may return", "02/30/2015", "13/2013", "pain 7/10", "Norco 10/325 #90",
 ])
 def test_not_dates(text: str) -> None:
     assert find_dates(text) == []

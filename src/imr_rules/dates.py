@@ -68,7 +68,9 @@ def _make(y: int, m: int, d: int) -> date | None:
 _NUMERIC_TAIL = (
     r"(?:(?P<a1>)(?:(?<=1)9|(?<=2)0)\d{2}-(?P<m0>\d{2})-(?P<d0>\d{2})\b"
     r"|(?P<mt>\d?)\s{0,16}(?P<sep>[/.-])\s{0,16}"
-    r"(?P<d>\d{1,2})\s{0,16}(?P=sep)\s{0,16}(?P<y>\d{4}|\d{2})(?![\d/]))"
+    r"(?P<d>\d{1,2})\s{0,16}(?P=sep)\s{0,16}(?P<y>\d{4}|\d{2})(?![\d/])"
+    # "since 06/2013": a month and a four-digit year (month precision), tried last
+    r"|(?P<mm>\d?)\s{0,2}(?P<sep2>[/-])\s{0,2}(?P<yy>(?:19|20)\d{2})(?![\d/-]))"
 )
 _NUMERIC_FAST = re.compile(r"\d" + _NUMERIC_TAIL)
 # For ASCII text, where they are the same: `re` finds a `[0-9]` faster than a `\d`.
@@ -141,10 +143,15 @@ def _numeric_dates(text: str, start: int, stop: int, ascii_: bool) -> Iterator[D
     """The numeric dates in `text[start:stop]` (`ascii_`: that window is ASCII), in order."""
     for m in (_NUMERIC_ASCII if ascii_ else _NUMERIC_FAST).finditer(text, start, stop):
         a = m.start()
-        if a > 0 and (text[a - 1].isdigit() or text[a - 1] in "/.-"):
+        if a > 0 and (text[a - 1].isdigit() or text[a - 1] in "/.-\u2013\u2014"):
             continue
         if m.group("a1") is not None:
             value = _make(int(text[a:a + 4]), int(m.group("m0")), int(m.group("d0")))
+        elif m.group("yy") is not None:
+            month = int(text[a:m.end("mm")])
+            if 1 <= month <= 12:
+                yield DateMatch(a, m.end(), date(int(m.group("yy")), month, 1), "month")
+            continue
         else:
             value = _make(_year(m.group("y")), int(text[a:m.end("mt")]), int(m.group("d")))
         if value is not None:
