@@ -425,6 +425,17 @@ def test_a_treatment_that_has_not_helped(text: str, outcome: str) -> None:
     assert treatment.outcome == outcome
 
 
+@pytest.mark.parametrize(("text", "function"), [
+    ("She has completed 12 sessions of physical therapy with objective functional improvement.",
+     "present"),
+    ("She completed 12 sessions of physical therapy without functional improvement.", "absent"),
+    ("Physical therapy was helpful.", "unknown"),
+])
+def test_functional_improvement_from_a_prior_treatment(text: str, function: str) -> None:
+    (treatment,) = _case_of(text).prior_treatment
+    assert (treatment.kind, treatment.functional_improvement) == ("physical_therapy", function)
+
+
 def test_an_uncertain_treatment_is_not_one_the_patient_had() -> None:
     assert _case_of("It is unclear whether she had physical therapy.").prior_treatment == []
 

@@ -185,6 +185,7 @@ class _Treatment:
     outcome: str = "unknown"
     on_date: date | None = None
     count: int | None = None
+    functional_improvement: str = "unknown"
 
 
 @dataclass
@@ -410,6 +411,7 @@ class Extractor:
             return pending
         detailed = self._statuses(text, s, e, [(a, b) for _f, _c, a, b in mentions])
         long_term = False
+        function: str | None = None  # what the sentence says of functional improvement
         treated: list[tuple[str, int, int]] = []
         present_drugs: list[tuple[str, int, int]] = []
         for (family, concept, a, b), (status, by_record) in zip(mentions, detailed, strict=True):
@@ -445,6 +447,8 @@ class Extractor:
                         continue  # "unclear whether she performs a home exercise program"
                     span = self._span(original, base, a, b)
                     self._documentation(concept, status, by_record, span, obs)
+                    if concept == "functional_improvement" and function != "absent":
+                        function = status
                     if concept == "analgesia" and drug_sentence:
                         # Pain relief told of a drug is that drug's documented benefit.
                         self._documentation("medication_efficacy", status, by_record, span, obs)
@@ -457,7 +461,7 @@ class Extractor:
                         "present" if status in ("present", "possible") else "absent", rank,
                         self._span(original, base, a, b))
         if treated:
-            self._treatments(original, text, base, s, e, treated, obs)
+            self._treatments(original, text, base, s, e, treated, obs, function)
         elif not present_drugs:
             return None  # no drug, no medication: nothing carries over to the next sentence
         return self._medications(original, text, base, s, e, present_drugs, treated, obs,
@@ -526,7 +530,12 @@ class Extractor:
             "present" if matched else "absent", _SOURCE_RANK[status], span)
 
     def _treatments(self, original: str, text: str, base: int, s: int, e: int,
-                    treated: list[tuple[str, int, int]], obs: Observations) -> None:
+                    treated: list[tuple[str, int, int]], obs: Observations,
+                    function: str | None = None) -> None:
+        """Read the prior treatments `treated` of the sentence `[s, e)`: their relief,
+        duration, outcome, count and date, and `function`, what the sentence says of
+        functional improvement ("completed 12 sessions with objective functional
+        improvement"), as theirs."""
         # Numbers belong to the nearest treatment named before them in the sentence.
         starts = [a for _c, a, _b in treated]
         for concept, a, b in treated:
@@ -588,6 +597,8 @@ class Extractor:
                 t.medication_reduction = reduction
             if counted is not None and t.count is None:
                 t.count = counted
+            if function is not None:
+                t.functional_improvement = function
             if t.on_date is None and _DIGIT.search(text, a, e) is not None:
                 # Only a date after the treatment's name is its date ("The 5/27/2014 report
                 # indicates ... epidural in 2012" is the report's date). Every date has a
@@ -904,6 +915,7 @@ def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTrea
             kind=t.kind, text=t.spans[0].text, on_date=t.on_date,
             relief_percent=t.relief_percent, relief_weeks=t.relief_weeks,
             medication_reduction=t.medication_reduction,
+            functional_improvement=t.functional_improvement,
             outcome=t.outcome, count=t.count, evidence=list(t.spans))
     return copy_model(old, {
         "relief_percent": low(old.relief_percent, t.relief_percent),
@@ -911,6 +923,8 @@ def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTrea
         "medication_reduction": t.medication_reduction if t.medication_reduction != "unknown"
         else old.medication_reduction,
         "outcome": t.outcome if t.outcome != "unknown" else old.outcome,
+        "functional_improvement": t.functional_improvement
+        if t.functional_improvement != "unknown" else old.functional_improvement,
         "on_date": old.on_date or t.on_date,
         "count": old.count or t.count,
         "evidence": [*old.evidence, *t.spans],
