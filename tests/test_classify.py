@@ -29,6 +29,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
                                        "ingredients_stated": False}),
     ("Compound cream: Flurbiprofen 20%, Gabapentin 10%, Lidocaine 5%",
      {"drug_class": "topical", "ingredients": ["flurbiprofen", "gabapentin", "lidocaine"]}),
+    # compounds named by their ingredients in percent, without a form word
+    ("Flurbiprofen 25%/Cyclobenzaprine 2% 240gm",
+     {"drug_class": "topical", "ingredients": ["flurbiprofen", "cyclobenzaprine"],
+      "dose_stated": True, "formulation": None}),
+    ("Flurbiprofen 20%, Lidocaine 5%, 180 grams",
+     {"drug_class": "topical", "ingredients": ["flurbiprofen", "lidocaine"]}),
     ("Lidoderm 5% patch #30", {"generic": "lidocaine", "strength_mg": None, "dose_stated": True,
                                "quantity": 30}),
     ("One TENS unit", {"kind": "device", "modality": "tens"}),

@@ -410,6 +410,10 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("It is unclear whether she performs a home exercise program.", "functional_restoration",
      "unknown"),
     ("It is unclear if he has had a TENS trial.", "trial_documented", "unknown"),
+    # a TENS trial, as reviewers tell it
+    ("She completed a 30-day home rental trial of a TENS unit from 01-06-2014 to 02-05-2014.",
+     "trial_documented", "present"),
+    ("A TENS unit was trialed for one month with 50% relief.", "trial_documented", "present"),
 ])
 def test_documentation_as_reviewers_word_it(text: str, item: str, status: str) -> None:
     assert _doc_of(text)[item] == status

@@ -78,7 +78,8 @@ _SUPPLY = Twin(re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|
                           r"hot\s*/?\s*cold|cold\s+therapy|orthotics?|garment|cushion)\b",
                           re.IGNORECASE))
 _WORDS = {"two": 2, "three": 3}
-_TOPICAL_DOSE = re.compile(r"\d\s*(?:%|mg|g)\b")  # a strength of a topical or compound
+_PERCENT_STRENGTH = re.compile(r"\d\s*%")
+_TOPICAL_DOSE = re.compile(r"\d\s*(?:%|(?:mg|g)\b)")  # a strength of a topical or compound
 _DOSE = re.compile(r"\d\s*(?:mg|mcg|%)")  # a strength of any drug, in lower-cased text
 # Body regions as letters name them (shared with fact extraction).
 REGION = re.compile(
@@ -276,11 +277,10 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
     elif drug and _compounded(text, low, lexicon.drug(drug[0]).drug_class):
         # "Compound cream: Flurbiprofen 20%, Gabapentin 10%": a topical named by ingredients.
         form = _TOPICAL.search(text, low, 0, n)
-        assert form is not None
         ingredients = _ingredients(tokens, lexicon, mentions["drug"])
         fields.update(kind="medication", drug_class="topical", ingredients=ingredients,
                       ingredients_stated=bool(ingredients),
-                      formulation=_normal_formulation(form.group("f")),
+                      formulation=_normal_formulation(form.group("f")) if form else None,
                       dose_stated=_TOPICAL_DOSE.search(text) is not None)
         note(drug[1], drug[2], "ingredients")
     elif drug:
@@ -328,17 +328,18 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         leads = _LEADS.search(text, low, 0, n)
         if leads:
             fields["leads"] = int(leads.group("n"))
-    elif _TOPICAL.search(text, low, 0, n):
-        # A topical product named only by its form ("Topical cream", "compound cream: ...").
+    elif (form := _TOPICAL.search(text, low, 0, n)) or (
+            _PERCENT_STRENGTH.search(text) and _ingredients(tokens, lexicon, mentions["drug"])):
+        # A topical product named only by its form ("Topical cream", "compound cream: ..."),
+        # or by ingredients in percent ("Flurbiprofen 20%, Lidocaine 5%, 180 grams").
         fields["kind"] = "medication"
         fields["drug_class"] = "topical"
-        form = _TOPICAL.search(text, low, 0, n)
-        assert form is not None
-        fields["formulation"] = _normal_formulation(form.group("f"))
+        fields["formulation"] = _normal_formulation(form.group("f")) if form else None
         ingredients = _ingredients(tokens, lexicon, mentions["drug"])
         fields["ingredients"] = ingredients
         fields["ingredients_stated"] = bool(ingredients)
-        note(form.start(), form.end(), "ingredients_stated")
+        if form:
+            note(form.start(), form.end(), "ingredients_stated")
         fields["dose_stated"] = _TOPICAL_DOSE.search(text) is not None
     elif _THERAPY.search(text, low, 0, n):
         fields["kind"] = "therapy"
@@ -471,8 +472,10 @@ def _compounded(text: str, low: str | None, drug_class: str) -> bool:
     if drug_class == "topical":
         return False
     form = _TOPICAL.search(text, low, 0, len(text))
-    return form is not None and form.group("f").lower() not in ("patch", "patches",
-                                                                 "transdermal", "solution")
+    if form is None:
+        # "Flurbiprofen 25%/Cyclobenzaprine 2% 240gm": no oral drug is dosed in percent
+        return _PERCENT_STRENGTH.search(text) is not None
+    return form.group("f").lower() not in ("patch", "patches", "transdermal", "solution")
 
 
 _FORMULATIONS = {"tab": "tablet", "tabs": "tablet", "tablets": "tablet", "cap": "capsule",
