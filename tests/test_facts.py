@@ -472,3 +472,37 @@ def test_prior_injection_relief(text: str, relief: float, weeks: float,
               if t.kind == "epidural_steroid_injection"]
     assert (esi.relief_percent, esi.relief_weeks, esi.medication_reduction) \
         == (relief, weeks, reduction)
+
+
+def _letter(request: str, rationale: str) -> Determination:
+    """A one-item letter of the common format with this request and rationale."""
+    return parse_letter(
+        "CLINICAL CASE SUMMARY\n\nThe expert reviewer developed the following clinical case "
+        "summary based on a review of the case file, including all medical records:\n\n"
+        "The patient is a 50 year old male injured on 01/02/2010. He has neck pain.\n\n"
+        "IMR ISSUES, DECISIONS AND RATIONALES\n\nThe Final Determination was based on decisions "
+        "for the disputed items/services set forth below:\n\n"
+        f"{request}: Upheld\n\n"
+        "Claims Administrator guideline: Decision based on MTUS Chronic Pain Treatment "
+        "Guidelines.\n\nMAXIMUS guideline: Decision based on MTUS Chronic Pain Treatment "
+        f"Guidelines.\n\nDecision rationale: {rationale}\n", "sessions.txt")
+
+
+@pytest.mark.parametrize(("request_text", "rationale", "kind", "function"), [
+    ("Additional physical therapy x 8", "She completed 12 visits without functional "
+     "improvement.", "physical_therapy", "absent"),
+    ("Acupuncture x 6 more sessions", "The initial 6 sessions produced clinically significant "
+     "functional improvement.", "acupuncture", "present"),
+])
+def test_a_rationales_sessions_are_of_the_therapy_it_decides(request_text: str, rationale: str,
+                                                             kind: str, function: str) -> None:
+    letter = _letter(request_text, rationale)
+    (treatment,) = EXTRACTOR.case_facts(letter, "findings", item=1).prior_treatment
+    assert (treatment.kind, treatment.functional_improvement) == (kind, function)
+
+
+def test_sessions_of_a_named_treatment_stay_its_own() -> None:
+    letter = _letter("Additional physical therapy x 8",
+                     "She had 6 sessions of acupuncture with functional improvement.")
+    kinds = [t.kind for t in EXTRACTOR.case_facts(letter, "findings", item=1).prior_treatment]
+    assert kinds == ["acupuncture"]

@@ -284,20 +284,25 @@ class Extractor:
         ]
         self._families = MultiMatcher(families)
         self._families_with_subject = MultiMatcher(
-            [*families, ("drug_reference", lx.drug_reference)])
+            [*families, ("drug_reference", lx.drug_reference),
+             ("therapy_reference", lx.therapy_reference)])
+        self._therapy: str | None = None  # the treatment kind a rationale's request asks for
 
     # -- one block of text -------------------------------------------------------------------
 
     def observe(self, block: TextBlock, subject: str | None = None,
-                dates: bool = True) -> Observations:
+                dates: bool = True, therapy: str | None = None) -> Observations:
         """Read one block (its spans are offsets into the letter, via `block.span`).
 
         `subject` is the drug lexicon key of the item a rationale decides: there, "the
-        medication", "opioids" or "this muscle relaxant" mean that drug. `dates`: collect
-        every date of the block (the summary's give the case's reference date).
+        medication", "opioids" or "this muscle relaxant" mean that drug; `therapy` the
+        treatment kind it asks for more of: there, "the sessions" are of that therapy.
+        `dates`: collect every date of the block (the summary's give the case's reference
+        date).
         """
         obs = Observations()
         self._subject = subject
+        self._therapy = therapy
         self._scan = None
         self._references: set[int] = set()
         original, base = block.text, block.span.start
@@ -317,7 +322,8 @@ class Extractor:
         ends = [b for _a, b in sentences]
         # One scan of the block per family, then each mention to its sentence.
         buckets: list[list[tuple[str, str, int, int]]] = [[] for _ in sentences]
-        families = self._families_with_subject if subject is not None else self._families
+        families = (self._families_with_subject if subject is not None or therapy is not None
+                    else self._families)
         tokens = Tokens(text, low)
         self._tokens = None
         if self._low is not None:
@@ -381,6 +387,7 @@ class Extractor:
         named_drug = False
         procedure_sentence = drug_sentence = False
         reference: tuple[str, int, int] | None = None
+        sessions: tuple[int, int] | None = None  # "the sessions", of the rationale's therapy
         for mention in found:
             f, c = mention[0], mention[1]
             if f == "treatment":
@@ -398,6 +405,10 @@ class Extractor:
                 if not about_request and reference is None:
                     reference = (c, mention[2], mention[3])
                 continue
+            elif f == "therapy_reference":
+                if not about_request and sessions is None:
+                    sessions = (mention[2], mention[3])
+                continue
             elif f in ("imaging_context", "electrodiagnostic_context", "context") or (
                     f == "finding.imaging" and not imaging) or (
                     f == "finding.electrodiagnostic" and not electro):
@@ -407,6 +418,10 @@ class Extractor:
             mentions.append(("drug", self._subject, reference[1], reference[2]))
             self._references.add(reference[1])
             drug_sentence = True
+        if sessions is not None and self._therapy is not None and not procedure_sentence:
+            mentions.append(("treatment", self._therapy, *sessions))
+            mentions.sort(key=itemgetter(2))  # numbers go to the treatment named before them
+            procedure_sentence = True
         if not mentions:
             return pending
         detailed = self._statuses(text, s, e, [(a, b) for _f, _c, a, b in mentions])
@@ -681,10 +696,12 @@ class Extractor:
         if view == "findings":
             numbers = range(1, len(determination.items) + 1) if item is None else [item]
             for number in numbers:
-                # "the medication" in a rationale is the drug its request names.
+                # "the medication" in a rationale is the drug its request names, "the
+                # sessions" are of the therapy it asks for.
                 subject = self._request_words(determination, number).drug
+                therapy = self._classify(determination, number).therapy
                 blocks.append(self.observe(determination.items[number - 1].rationale,
-                                           subject=subject, dates=False))
+                                           subject=subject, dates=False, therapy=therapy))
         return build_case(determination.patient, determination.dates, blocks, view,
                           self.lexicon)
 
@@ -706,14 +723,17 @@ class Extractor:
 
     def request(self, determination: Determination, item: int, case: CaseFacts) -> RequestFact:
         """The request of item `item` (1-based), classified and linked to the case."""
-        # Each view of an item links the same classification.
+        return link_request(self._classify(determination, item), case)
+
+    def _classify(self, determination: Determination, item: int) -> RequestFact:
+        """Item `item`'s request classified, once per letter (each view links it)."""
         classified = self._classified.get(item) if self._letter is determination else None
         if classified is None:
             words = self._request_words(determination, item)  # (a new letter clears the cache)
             block = determination.items[item - 1].request
             classified = self._classified[item] = classify_request(
                 block.text, self.lexicon, block.span, words)
-        return link_request(classified, case)
+        return classified
 
 
 def _names_drug_test(mentions: list[tuple[str, str, int, int]]) -> bool:

@@ -374,6 +374,8 @@ class Lexicon:
         self.consult_purpose = PhraseMatcher(concepts.get("consult_purpose", {}))
         self.context = PhraseMatcher(concepts.get("context", {}))
         self.drug_reference = PhraseMatcher({"drug": concepts.get("drug_reference", [])})
+        self.therapy_reference = PhraseMatcher(
+            {"therapy": concepts.get("therapy_reference", [])})
         self.drug_entries: dict[str, DrugEntry] = {}
         names: dict[str, list[str]] = {}
         for i, raw in enumerate(drugs):
