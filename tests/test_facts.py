@@ -239,6 +239,8 @@ def test_findings_view_keeps_what_the_summary_showed(prefix: str) -> None:
     ("The patient has been taking Zanaflex for the past 8 months.", 240, False, None, None),
     ("He has used Zanaflex for longer than the recommended 2-3 weeks.", 22, False, None, None),
     ("He has been on Norco for more than 6 months.", 181, False, None, None),
+    ("He has taken Flexeril x 3 months.", 90, False, None, None),
+    ("She has taken Soma since 06/2013.", 336, False, date(2013, 6, 30), "since 06/2013"),
     ("She was started on tramadol 50 mg on 2/3/2014.", 118, False, date(2014, 2, 3),
      "started on tramadol 50 mg on 2/3/2014"),
     ("He was prescribed Norco 10/325 in January 2014 for pain.", 121, False,

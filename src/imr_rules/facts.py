@@ -85,7 +85,7 @@ _DURATION = re.compile(
 # no first character to skip ahead to) or of every "for", "over" and "in".
 _DURATION_UNIT = re.compile(r"day|week|wk|month|year|yr")
 _USE_DURATION = re.compile(
-    rf"\b(?:for|over|in)\s+(?:at\s+least\s+|approximately\s+|about\s+|"
+    rf"\b(?:(?:for|over|in)\s+|x\s*)(?:at\s+least\s+|approximately\s+|about\s+|"
     rf"(?P<more>(?:more|longer)\s+than)\s+(?:the\s+)?(?:recommended\s+)?|over\s+)?"
     rf"(?:as\s+far\s+back\s+as\s+)?(?:the\s+)?(?:last|past|prior)?\s*"
     rf"(?:(?P<n>{_NUM})(?:\s*(?:-|to|\u2013)\s*(?P<n2>{_NUM}))?)?\s*"
