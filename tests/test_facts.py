@@ -467,8 +467,15 @@ def test_the_four_as_speak_of_each_a(text: str, status: str) -> None:
      2, "unknown"),
     ("He reports that the ESI gave 60% relief for 3 months and he decreased his medication "
      "intake.", 60, 12.86, "present"),
+    ("The previous epidural steroid injection provided 70% relief for 8 weeks, and her Norco "
+     "use decreased from 4 tablets to 1-2 tablets per day.", 70, 8, "present"),
+    # "2 tablets a day" is how often, not how long
+    ("After the epidural injection she decreased her Norco from 4 to 2 tablets a day.", None,
+     None, "present"),
+    ("After the epidural injection she was able to cut back on her Norco.", None, None,
+     "present"),
 ])
-def test_prior_injection_relief(text: str, relief: float, weeks: float,
+def test_prior_injection_relief(text: str, relief: float | None, weeks: float | None,
                                 reduction: str) -> None:
     (esi,) = [t for t in _case_of(text).prior_treatment
               if t.kind == "epidural_steroid_injection"]

@@ -115,10 +115,17 @@ _REDUCED_WHAT = r"\s+(?:\w+\s+){0,3}(?:medication|pain\s+medication|opioid|narco
 _WHAT_REDUCED = r"s?\s+(?:use\s+)?(?:was\s+|were\s+)?(?:reduced|decreased)\b"
 # "a reduction in Norco use", "decreased medication intake": the drug named by its name.
 _REDUCED_USE = r"\s+(?:in\s+)?(?:\w+\s+){0,2}(?:use|usage|intake|consumption|requirements?)\b"
+# "her Norco use decreased", "decreased her Norco from 4 tablets to 2", "cut back on Norco".
+_USE_REDUCED = r"\buse\s+(?:was\s+|were\s+|has\s+|had\s+)?(?:reduced|decreased)\b"
+_FEWER_TABLETS = r"\s+(?:\w+\s+){0,6}?(?:tablets?|pills?)\b"
+# "2 tablets a day", "twice a day": a frequency, not a duration of relief
+_FREQUENCY_BEFORE = re.compile(r"(?:\d|times|tablets?|pills?|twice|once|doses?)\s+\Z",
+                               re.IGNORECASE)
 _MED_REDUCTION = re.compile(
-    "|".join([*(rf"\b{word}(?:{_REDUCED_WHAT}|{_REDUCED_USE})"
+    "|".join([*(rf"\b{word}(?:{_REDUCED_WHAT}|{_REDUCED_USE}|{_FEWER_TABLETS})"
                 for word in (r"reduc\w*", r"decreas\w*", "less", "lower")),
-              *(rf"\b{word}{_WHAT_REDUCED}" for word in ("medication", "opioid", "narcotic"))]),
+              *(rf"\b{word}{_WHAT_REDUCED}" for word in ("medication", "opioid", "narcotic")),
+              _USE_REDUCED, r"\bcut\s+back\s+on\b"]),
     re.IGNORECASE)
 # "10/325 mg" right after a drug's name (no anchors: matching at the name's end within the
 # drug's own words is matching its words alone).
@@ -145,7 +152,7 @@ _RELIEF_LEADS = LeadWords(("relief", "reduction", "helped", "better", "effective
 _NO_BENEFIT_LEADS = LeadWords(("failed", "no", "without", "not", "minimal", "little", "did",
                                "ineffective", "unsuccessful"))
 _MED_REDUCTION_LEADS = LeadWords(("less", "lower", "medication", "medications", "opioid",
-                                  "opioids", "narcotic", "narcotics"),
+                                  "opioids", "narcotic", "narcotics", "use", "cut"),
                                  prefixes=("reduc", "decreas"))
 _COUNT_LEADS = LeadWords(("several", "multiple", "multiply", "two", "three", "four",
                           "numerous"), digits=3)
@@ -581,6 +588,9 @@ class Extractor:
             for m in durations:
                 if not _RELIEF_WORDS_T.search(text, low, max(s, m.start() - 60),
                                               min(e, m.end() + 40)):
+                    continue
+                if m.group("a").lower() in ("a", "an") and _FREQUENCY_BEFORE.search(
+                        text, max(s, m.start() - 20), m.start()):
                     continue
                 owner = treated[max(0, bisect_right(starts, m.start()) - 1)][0]
                 weeks = _weeks(m.group("a"), m.group("unit"))
