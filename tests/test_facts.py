@@ -515,3 +515,13 @@ def test_sessions_of_a_named_treatment_stay_its_own() -> None:
                      "She had 6 sessions of acupuncture with functional improvement.")
     kinds = [t.kind for t in EXTRACTOR.case_facts(letter, "findings", item=1).prior_treatment]
     assert kinds == ["acupuncture"]
+
+
+@pytest.mark.parametrize(("text", "drugs"), [
+    ("He takes oxycodone 15 mg #180, which is 135 mg morphine equivalents per day.",
+     ["oxycodone"]),
+    ("The morphine equivalent dose is 40 mg per day.", []),
+    ("He takes morphine ER 30 mg twice a day.", ["morphine"]),
+])
+def test_morphine_equivalents_are_a_unit_not_a_drug(text: str, drugs: list[str]) -> None:
+    assert [m.generic for m in _case_of(text).medication] == drugs

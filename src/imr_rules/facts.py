@@ -127,6 +127,7 @@ _MED_REDUCTION = re.compile(
               *(rf"\b{word}{_WHAT_REDUCED}" for word in ("medication", "opioid", "narcotic")),
               _USE_REDUCED, r"\bcut\s+back\s+on\b"]),
     re.IGNORECASE)
+_EQUIVALENTS_AFTER = re.compile(r"\s+(?:milligram\s+)?equivalen", re.IGNORECASE)
 # "10/325 mg" right after a drug's name (no anchors: matching at the name's end within the
 # drug's own words is matching its words alone).
 _STRENGTH = re.compile(r"\s*(?P<a>\d+(?:\.\d+)?)\s*(?:/\s*\d+(?:\.\d+)?)?\s*(?:mg|mcg|%)?")
@@ -405,8 +406,8 @@ class Extractor:
                 else:
                     procedure_sentence = True
             elif f == "drug":
-                if about_request:
-                    continue
+                if about_request or _EQUIVALENTS_AFTER.match(text, mention[3]):
+                    continue  # "135 mg morphine equivalents per day" is a unit, not a drug
                 named_drug = drug_sentence = True
             elif f == "drug_reference":
                 if not about_request and reference is None:
