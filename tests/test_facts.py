@@ -416,6 +416,11 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("She completed a 30-day home rental trial of a TENS unit from 01-06-2014 to 02-05-2014.",
      "trial_documented", "present"),
     ("A TENS unit was trialed for one month with 50% relief.", "trial_documented", "present"),
+    # first-line and non-opioid trials that failed, or could not be tolerated
+    ("She has failed nortriptyline and gabapentin.", "first_line_trial_failed", "present"),
+    ("He is intolerant of NSAIDs due to gastritis.", "non_opioid_trial_failed", "present"),
+    ("He could not tolerate naproxen.", "non_opioid_trial_failed", "present"),
+    ("He has not failed NSAIDs.", "non_opioid_trial_failed", "absent"),
 ])
 def test_documentation_as_reviewers_word_it(text: str, item: str, status: str) -> None:
     assert _doc_of(text)[item] == status
