@@ -421,6 +421,10 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("He is intolerant of NSAIDs due to gastritis.", "non_opioid_trial_failed", "present"),
     ("He could not tolerate naproxen.", "non_opioid_trial_failed", "present"),
     ("He has not failed NSAIDs.", "non_opioid_trial_failed", "absent"),
+    # what the records do not describe, even when the words after name the item again
+    ("There is no description of what activities of daily living he is able to perform.",
+     "adl", "absent"),
+    ("No mention of side effects.", "adverse_effects", "absent"),
 ])
 def test_documentation_as_reviewers_word_it(text: str, item: str, status: str) -> None:
     assert _doc_of(text)[item] == status
