@@ -347,6 +347,9 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         if therapy:
             fields["therapy"] = therapy[0]
             note(therapy[1], therapy[2], "therapy")
+        # "Additional physical therapy 2x6", "repeat acupuncture": more of a therapy had
+        if _REPEAT.search(text, low, 0, n):
+            fields["repeat"] = True
     elif _DIAGNOSTIC.search(text, low, 0, n):
         fields["kind"] = "diagnostic"
         fields["test"] = _test(text)
