@@ -107,6 +107,7 @@ def map_isolated(work: Callable[[list[_J]], list[_R]], jobs: Iterable[_J], worke
     pool = new_pool()
     in_flight: deque[tuple[list[_J], Future[list[_R]]]] = deque()
     source = iter(jobs)
+    finished = False
     try:
         while True:
             while len(in_flight) < workers * CHUNKS_IN_FLIGHT:
@@ -115,6 +116,7 @@ def map_isolated(work: Callable[[list[_J]], list[_R]], jobs: Iterable[_J], worke
                     break
                 in_flight.append((chunk, pool.submit(work, chunk)))
             if not in_flight:
+                finished = True
                 return
             chunk, future = in_flight[0]
             try:
@@ -138,4 +140,7 @@ def map_isolated(work: Callable[[list[_J]], list[_R]], jobs: Iterable[_J], worke
             in_flight.popleft()
             yield from results
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Done: wait for the pool's threads to end before the interpreter does (else Python
+        # 3.11's exit handler may write to a pipe the pool has closed, and print a traceback).
+        # Stopped early (Ctrl-C, the consumer gone): don't wait on workers that may be gone.
+        pool.shutdown(wait=finished, cancel_futures=True)
