@@ -425,6 +425,11 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("There is no description of what activities of daily living he is able to perform.",
      "adl", "absent"),
     ("No mention of side effects.", "adverse_effects", "absent"),
+    # "not yet" negates; its "yet" does not end the scope as "yet" alone does
+    ("She has not yet started physical therapy.", "functional_restoration", "absent"),
+    # the patient's own requests are behaviour, not a treatment requested
+    ("She requested early refills twice in the past three months.", "aberrant_behavior_found",
+     "present"),
 ])
 def test_documentation_as_reviewers_word_it(text: str, item: str, status: str) -> None:
     assert _doc_of(text)[item] == status
@@ -453,6 +458,10 @@ def test_functional_improvement_from_a_prior_treatment(text: str, function: str)
 
 def test_an_uncertain_treatment_is_not_one_the_patient_had() -> None:
     assert _case_of("It is unclear whether she had physical therapy.").prior_treatment == []
+
+
+def test_a_treatment_not_yet_started_is_not_one_the_patient_had() -> None:
+    assert _case_of("She has not yet started physical therapy.").prior_treatment == []
 
 
 @pytest.mark.parametrize(("text", "status"), [

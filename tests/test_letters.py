@@ -89,6 +89,19 @@ def test_key_dates_survive_split_dates() -> None:
     assert str(d.dates.utilization_review) == "2015-10-05"
 
 
+@pytest.mark.parametrize(("sentence", "rfa"), [
+    ("On 07-15-2014 the provider requested a repeat epidural injection.", "2014-07-15"),
+    ("The treating physician requested Norco 10/325 #90 on 3/2/2015.", "2015-03-02"),
+    ("A request for authorization dated 04/07/2014 asked for Norco.", "2014-04-07"),
+])
+def test_the_request_date_as_summaries_tell_it(sentence: str, rfa: str) -> None:
+    text = seed_text().replace("The RFA (request for authorization) dated", "The note dated")
+    start = text.index("CLINICAL CASE SUMMARY")
+    cut = text.index("\n", text.index("including all medical records:", start)) + 1
+    d = parse_letter(text[:cut] + sentence + "\n" + text[cut:], "rfa.txt")
+    assert str(d.dates.request_for_authorization) == rfa
+
+
 def test_licensure_from_credentials_block_and_from_prose() -> None:
     assert parsed("003_3416dbc1d8e3e873.txt").reviewer.licensure_states == [
         "California", "North Carolina"]

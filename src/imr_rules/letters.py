@@ -818,7 +818,9 @@ _INJURY = re.compile(
     r"\bsustained\s+an?\s+(?:\w+\s+){0,3}?injury|\bsuffered\s+an?\s+(?:\w+\s+){0,3}?injury|"
     r"\breported\s+an?\s+(?:\w+\s+){0,3}?injury", _I,
 )
-_RFA = re.compile(r"\brequest\s+for\s+authori[sz]ation|\bRFA\b", _I)
+# "request for authorization dated ...", "On 07-15-2014 the provider requested ..."
+_RFA = re.compile(r"\brequest\s+for\s+authori[sz]ation|\bRFA\b|\b(?:provider|physician|doctor|"
+                  r"surgeon)\s+(?:has\s+|had\s+)?requested\b", _I)
 _UR = re.compile(r"\butili[sz]ation\s+review|\bUR\b", _I)
 # Fast twins (lower-cased ASCII text) of the patterns read from the summary and the header.
 _TWINS = {p: Twin(p) for p in (_INJURY, _RFA, _UR)}
