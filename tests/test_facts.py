@@ -543,3 +543,15 @@ def test_sessions_of_a_named_treatment_stay_its_own() -> None:
 ])
 def test_morphine_equivalents_are_a_unit_not_a_drug(text: str, drugs: list[str]) -> None:
     assert [m.generic for m in _case_of(text).medication] == drugs
+
+
+@pytest.mark.parametrize(("sentence", "days"), [
+    # a duration after one drug is that drug's, not the next one's
+    ("She takes naproxen 550 mg for the past 8 months, and omeprazole 20 mg daily was added.",
+     {"naproxen": 240, "omeprazole": None}),
+    ("For the past six months she has taken Norco.", {"hydrocodone/acetaminophen": 180}),
+    ("He has taken Norco and Soma for 6 months.",
+     {"hydrocodone/acetaminophen": None, "carisoprodol": 180}),
+])
+def test_a_duration_belongs_to_its_own_drug(sentence: str, days: dict[str, int | None]) -> None:
+    assert {m.generic: m.days_used for m in _case_of(sentence).medication} == days

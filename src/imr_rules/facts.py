@@ -679,9 +679,10 @@ class Extractor:
                 med.spans.append(self._span(original, base, said_from, dated[1]))
             own_duration = _use_duration(text, b, own_end, self._low)
             if own_duration is None and i == len(drugs) - 1 and not procedure:
-                # "Norco for 6 months": the sentence's duration is the last drug's, unless the
-                # sentence tells of a procedure ("an ESI gave 70% relief for four months").
-                own_duration = _use_duration(text, s, e, self._low)
+                # "For the past six months she has taken Norco": a duration before the drugs is
+                # the last one's, unless the sentence tells of a procedure ("an ESI gave 70%
+                # relief for four months"); one after an earlier drug is that drug's own.
+                own_duration = _use_duration(text, s, drugs[0][1], self._low)
             if own_duration is not None:
                 med.duration_days = max(med.duration_days or 0, own_duration)
             if has_long_term:
