@@ -555,3 +555,13 @@ def test_morphine_equivalents_are_a_unit_not_a_drug(text: str, drugs: list[str])
 ])
 def test_a_duration_belongs_to_its_own_drug(sentence: str, days: dict[str, int | None]) -> None:
     assert {m.generic: m.days_used for m in _case_of(sentence).medication} == days
+
+
+@pytest.mark.parametrize(("text", "regions"), [
+    ("Diagnoses: right knee strain, lumbar strain.", ["knee", "lumbar"]),
+    # a mention without a region is the diagnosis named before, or takes the region named after
+    ("He has a lumbar strain. The strain persists.", ["lumbar"]),
+    ("He has a strain. It is a lumbar strain.", ["lumbar"]),
+])
+def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None:
+    assert [d.region for d in _case_of(text).diagnosis if d.name == "sprain_strain"] == regions

@@ -214,7 +214,7 @@ class _Medication:
 class _MergedFacts:
     """The list facts of some blocks, merged (by name)."""
 
-    diagnoses: dict[str, DiagnosisFact]
+    diagnoses: dict[tuple[str, str | None], DiagnosisFact]
     findings: dict[tuple[str, str], FindingFact]
     treatments: dict[str, PriorTreatmentFact]
     medications: dict[str, MedicationFact]
@@ -227,7 +227,9 @@ class Observations:
     doc: dict[str, _Status] = field(default_factory=dict)
     case: dict[str, _Status] = field(default_factory=dict)
     work: list[tuple[str, Span]] = field(default_factory=list)
-    diagnoses: dict[str, tuple[str, str | None, list[Span], str]] = field(default_factory=dict)
+    # (concept, region): one entry per region ("right knee strain, lumbar strain")
+    diagnoses: dict[tuple[str, str | None], tuple[str, str | None, list[Span], str]] = field(
+        default_factory=dict)
     findings: dict[tuple[str, str], tuple[str, str | None, list[Span], str]] = field(
         default_factory=dict)
     treatments: dict[str, _Treatment] = field(default_factory=dict)
@@ -500,11 +502,14 @@ class Extractor:
             if nearest:
                 word = " ".join(nearest[-1].lower().split())
                 region = _REGION_NAMES.get(word, word)
-        old = obs.diagnoses.get(concept)
+        key = _region_key(obs.diagnoses, concept, region)
+        old = obs.diagnoses.get(key)
         if old is None or _FINDING_RANK[status] > _FINDING_RANK[old[0]]:
-            obs.diagnoses[concept] = (status, region, [span], span.text)
+            obs.diagnoses[key] = (status, region, [span], span.text)
         elif _FINDING_RANK[status] == _FINDING_RANK[old[0]]:
             old[2].append(span)
+            if old[1] is None and region is not None:  # "strain ... lumbar strain"
+                obs.diagnoses[key] = (old[0], region, old[2], old[3])
 
     def _finding(self, text: str, a: int, e: int, kind: str, concept: str, status: str,
                  span: Span, obs: Observations) -> None:
@@ -793,6 +798,7 @@ def _built(model: type[_F], **values: Any) -> _F:
 
 
 _M = TypeVar("_M", bound=BaseModel)
+_V = TypeVar("_V")
 
 
 def _cached(obs: Observations, key: tuple[Any, ...], make: Callable[[], _M]) -> _M:
@@ -850,7 +856,7 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
     else:
         case = _case_fact(patient, dates, blocks, reference)
 
-    diagnoses: dict[str, DiagnosisFact] = {}
+    diagnoses: dict[tuple[str, str | None], DiagnosisFact] = {}
     findings: dict[tuple[str, str], FindingFact] = {}
     treatments: dict[str, PriorTreatmentFact] = {}
     medications: dict[str, MedicationFact] = {}
@@ -874,19 +880,23 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
 
 
 def _merge_blocks(blocks: list[Observations], reference: date | None, lexicon: Lexicon,
-                  diagnoses: dict[str, DiagnosisFact],
+                  diagnoses: dict[tuple[str, str | None], DiagnosisFact],
                   findings: dict[tuple[str, str], FindingFact],
                   treatments: dict[str, PriorTreatmentFact],
                   medications: dict[str, MedicationFact],
-                  ) -> tuple[dict[str, DiagnosisFact], dict[tuple[str, str], FindingFact],
+                  ) -> tuple[dict[tuple[str, str | None], DiagnosisFact],
+                             dict[tuple[str, str], FindingFact],
                              dict[str, PriorTreatmentFact], dict[str, MedicationFact]]:
     """Merge the list facts of `blocks`, in order, into the four dicts given; returns them.
     (`build_case` keeps the first block's merge for every view: each fact here is made once.)"""
     for obs in blocks:
-        for name, (status, region, spans, said) in obs.diagnoses.items():
-            old = diagnoses.get(name)
+        for (name, _region), (status, region, spans, said) in obs.diagnoses.items():
+            key = _region_key(diagnoses, name, region)
+            old = diagnoses.get(key)
+            if old is not None and old.region is None and region is not None:
+                old = diagnoses[key] = copy_model(old, {"region": region})
             if old is None or _FINDING_RANK[status] > _FINDING_RANK.get(old.status, 0):
-                diagnoses[name] = _built(
+                diagnoses[key] = _built(
                     DiagnosisFact, name=name, text=said, status=status,
                     category=lexicon.diagnosis_category.get(name, "other"),
                     region=region, evidence=list(spans))
@@ -936,6 +946,20 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
         request_date=dates.request_for_authorization, ur_date=dates.utilization_review,
         reference_date=reference, evidence=case_evidence, **case_fields,
     )
+
+
+def _region_key(known: dict[tuple[str, str | None], _V], name: str, region: str | None,
+                ) -> tuple[str, str | None]:
+    """The key of diagnosis `name` in `region` among the `known` ones: a mention without a
+    region is the one named before (in any region), else its own; one with a region is that
+    region's. A first mention with a region takes over an entry that had none: it moves to
+    the region's key (its caller sets the region)."""
+    if region is None:
+        return next((k for k in known if k[0] == name), (name, None))
+    key = (name, region)
+    if key not in known and (name, None) in known:
+        known[key] = known.pop((name, None))
+    return key
 
 
 def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTreatmentFact:
