@@ -565,3 +565,22 @@ def test_a_duration_belongs_to_its_own_drug(sentence: str, days: dict[str, int |
 ])
 def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None:
     assert [d.region for d in _case_of(text).diagnosis if d.name == "sprain_strain"] == regions
+
+
+@pytest.mark.parametrize(("text", "kind", "name"), [
+    ("Examination showed decreased cervical range of motion.", "exam", "decreased_rom"),
+    ("The lumbar spine was restricted in flexion.", "exam", "decreased_rom"),
+    ("MRI of the lumbar spine showed a disc protrusion with impingement of the left S1 nerve "
+     "root.", "imaging", "nerve_root_impingement"),
+    ("MRI showed a disc extrusion abutting the left S1 nerve root.", "imaging",
+     "nerve_root_impingement"),
+])
+def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
+    assert (kind, name, "present") in [(f.kind, f.name, f.status)
+                                       for f in _case_of(text).finding]
+
+
+def test_open_reduction_is_surgery_not_relief() -> None:
+    (surgery,) = _case_of("He underwent open reduction and internal fixation of the wrist."
+                          ).prior_treatment
+    assert (surgery.kind, surgery.outcome) == ("surgery", "unknown")

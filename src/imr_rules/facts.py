@@ -100,7 +100,8 @@ _SINCE = re.compile(
     + r")\s+(?:at\s+least\s+)?(?:as\s+early\s+as\s+)?(?:about\s+)?", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"\b(?P<y>(?:19|20)\d{2})\b")
-_RELIEF_WORDS = re.compile(r"\b(?:relief|reduction|improve\w*|benefit\w*|decrease\w*|"
+# "open reduction and internal fixation" is surgery, not relief
+_RELIEF_WORDS = re.compile(r"\b(?:relief|(?<!open\s)reduction|improve\w*|benefit\w*|decrease\w*|"
                            r"helped|better|effective)\b", re.IGNORECASE)
 # Patterns searched in many sentences start every alternative with `\b` and a literal word
 # (no leading group): their `Twin` then lets `re` skip ahead to the letters that can start one.
