@@ -408,6 +408,14 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "present"),
     ("Without medications his pain is 9/10; with medications it is 5/10.",
      "pain_scores_with_without", "present"),
+    # scores with and without medication document the pain relief
+    ("His pain is 7/10 without and 4/10 with medications.", "analgesia", "present"),
+    ("There is no documentation of pain scores with and without medications.",
+     "pain_scores_with_without", "absent"),
+    ("There is no documentation of pain scores with and without medications.", "analgesia",
+     "unknown"),
+    ("The report does not quantify the pain level with and without medications.",
+     "pain_scores_with_without", "absent"),
     # uncertain documentation documents nothing
     ("It is unclear whether she performs a home exercise program.", "functional_restoration",
      "unknown"),

@@ -531,6 +531,11 @@ class Extractor:
         if concept in lexicon.doc_groups:
             return  # "the 4 A's": said of its items only
         record_negation = status == "absent" and by_record
+        if status == "present":
+            for other in lexicon.present_also.get(concept, ()):
+                # "8/10 without and 4/10 with medications": the pain relief is documented
+                obs.doc.setdefault(other, _Status()).see("present", _SOURCE_RANK["present"],
+                                                         span)
         if status == "absent":
             for other in lexicon.absent_also.get(concept, ()):
                 # "no aberrant behavior", and "no documentation of aberrant behavior" as the

@@ -366,6 +366,9 @@ class Lexicon:
         # item -> the items a negated mention of it says are absent too
         self.absent_also: dict[str, tuple[str, ...]] = {
             k: tuple(v["absent_also"]) for k, v in docs.items() if v.get("absent_also")}
+        # item -> the items a mention of it (present) documents too
+        self.present_also: dict[str, tuple[str, ...]] = {
+            k: tuple(v["present_also"]) for k, v in docs.items() if v.get("present_also")}
         self.drug_test_result = PhraseMatcher(concepts.get("drug_test_result", {}))
         self.case = PhraseMatcher(concepts.get("case", {}))
         self.work = PhraseMatcher(concepts.get("work", {}))
@@ -470,7 +473,8 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
     for item in concepts.get("documentation", {}):
         if item not in items and item not in lexicon.doc_groups:
             problems.append(f"documentation item '{item}'")
-    for key, mapping in (("absent_also", lexicon.absent_also), ("also", lexicon.doc_also)):
+    for key, mapping in (("absent_also", lexicon.absent_also), ("also", lexicon.doc_also),
+                         ("present_also", lexicon.present_also)):
         for item, others in mapping.items():
             problems += [f"documentation item {item}: {key} '{other}'" for other in others
                          if other not in items or other == item]
