@@ -30,6 +30,8 @@ def test_few_regex_phrases_start_with_a_digit() -> None:
 @pytest.mark.parametrize(("concepts", "said"), [
     ({"documentation": {"adl": {"phrases": ["walks daily"], "absent_also": ["walking"]}}},
      "absent_also 'walking'"),
+    ({"documentation": {"adl": {"phrases": ["walks daily"], "present_also": ["walking"]}}},
+     "present_also 'walking'"),
     ({"drug_test_result": {"maybe": ["equivocal"]}}, "drug_test_result 'maybe'"),
 ])
 def test_lexicon_additions_outside_the_vocabulary_are_refused(concepts: dict[str, object],
