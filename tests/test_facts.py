@@ -592,3 +592,12 @@ def test_open_reduction_is_surgery_not_relief() -> None:
     (surgery,) = _case_of("He underwent open reduction and internal fixation of the wrist."
                           ).prior_treatment
     assert (surgery.kind, surgery.outcome) == ("surgery", "unknown")
+
+
+@pytest.mark.parametrize(("text", "new"), [
+    ("The physician prescribed naproxen sodium 550 mg, Soma 350 mg, and Ambien 10 mg.",
+     [True, True, True]),
+    ("He has been prescribed Norco for years.", [False]),
+])
+def test_drugs_the_physician_prescribed_are_new(text: str, new: list[bool]) -> None:
+    assert [m.new_prescription for m in _case_of(text).medication] == new
