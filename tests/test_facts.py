@@ -570,6 +570,8 @@ def test_a_duration_belongs_to_its_own_drug(sentence: str, days: dict[str, int |
     # a mention without a region is the diagnosis named before, or takes the region named after
     ("He has a lumbar strain. The strain persists.", ["lumbar"]),
     ("He has a strain. It is a lumbar strain.", ["lumbar"]),
+    # a later, surer mention without a region keeps the region
+    ("He has a possible lumbar strain. The strain is confirmed.", ["lumbar"]),
 ])
 def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None:
     assert [d.region for d in _case_of(text).diagnosis if d.name == "sprain_strain"] == regions

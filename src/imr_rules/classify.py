@@ -329,13 +329,15 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         if leads:
             fields["leads"] = int(leads.group("n"))
     elif (form := _TOPICAL.search(text, low, 0, n)) or (
-            _PERCENT_STRENGTH.search(text) and _ingredients(tokens, lexicon, mentions["drug"])):
+            _PERCENT_STRENGTH.search(text)
+            and (ingredients := _ingredients(tokens, lexicon, mentions["drug"]))):
         # A topical product named only by its form ("Topical cream", "compound cream: ..."),
         # or by ingredients in percent ("Flurbiprofen 20%, Lidocaine 5%, 180 grams").
         fields["kind"] = "medication"
         fields["drug_class"] = "topical"
         fields["formulation"] = _normal_formulation(form.group("f")) if form else None
-        ingredients = _ingredients(tokens, lexicon, mentions["drug"])
+        if form:  # (without a form word, the condition above read them)
+            ingredients = _ingredients(tokens, lexicon, mentions["drug"])
         fields["ingredients"] = ingredients
         fields["ingredients_stated"] = bool(ingredients)
         if form:

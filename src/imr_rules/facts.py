@@ -228,8 +228,9 @@ class Observations:
     doc: dict[str, _Status] = field(default_factory=dict)
     case: dict[str, _Status] = field(default_factory=dict)
     work: list[tuple[str, Span]] = field(default_factory=list)
-    # (concept, region): one entry per region ("right knee strain, lumbar strain")
-    diagnoses: dict[tuple[str, str | None], tuple[str, str | None, list[Span], str]] = field(
+    # (concept, region) -> (status, spans, words): one entry per region ("right knee strain,
+    # lumbar strain"); the key holds the region (`_region_key`)
+    diagnoses: dict[tuple[str, str | None], tuple[str, list[Span], str]] = field(
         default_factory=dict)
     findings: dict[tuple[str, str], tuple[str, str | None, list[Span], str]] = field(
         default_factory=dict)
@@ -506,11 +507,9 @@ class Extractor:
         key = _region_key(obs.diagnoses, concept, region)
         old = obs.diagnoses.get(key)
         if old is None or _FINDING_RANK[status] > _FINDING_RANK[old[0]]:
-            obs.diagnoses[key] = (status, region, [span], span.text)
+            obs.diagnoses[key] = (status, [span], span.text)
         elif _FINDING_RANK[status] == _FINDING_RANK[old[0]]:
-            old[2].append(span)
-            if old[1] is None and region is not None:  # "strain ... lumbar strain"
-                obs.diagnoses[key] = (old[0], region, old[2], old[3])
+            old[1].append(span)
 
     def _finding(self, text: str, a: int, e: int, kind: str, concept: str, status: str,
                  span: Span, obs: Observations) -> None:
@@ -531,16 +530,14 @@ class Extractor:
         if concept in lexicon.doc_groups:
             return  # "the 4 A's": said of its items only
         record_negation = status == "absent" and by_record
-        if status == "present":
-            for other in lexicon.present_also.get(concept, ()):
-                # "8/10 without and 4/10 with medications": the pain relief is documented
-                obs.doc.setdefault(other, _Status()).see("present", _SOURCE_RANK["present"],
-                                                         span)
-        if status == "absent":
-            for other in lexicon.absent_also.get(concept, ()):
-                # "no aberrant behavior", and "no documentation of aberrant behavior" as the
-                # reviewers read it: none was found.
-                obs.doc.setdefault(other, _Status()).see("absent", _SOURCE_RANK["absent"], span)
+        # "8/10 without and 4/10 with medications": the pain relief is documented (present_also);
+        # "no aberrant behavior", and "no documentation of aberrant behavior" as the reviewers
+        # read it: none was found (absent_also).
+        implied = (lexicon.present_also if status == "present" else
+                   lexicon.absent_also if status == "absent" else None)
+        if implied:
+            for other in implied.get(concept, ()):
+                obs.doc.setdefault(other, _Status()).see(status, _SOURCE_RANK[status], span)
         if status == "absent" and not record_negation and concept in lexicon.monitoring:
             # "denies side effects", "no aberrant behavior": the check is documented.
             status = "present"
@@ -896,16 +893,16 @@ def _merge_blocks(blocks: list[Observations], reference: date | None, lexicon: L
     """Merge the list facts of `blocks`, in order, into the four dicts given; returns them.
     (`build_case` keeps the first block's merge for every view: each fact here is made once.)"""
     for obs in blocks:
-        for (name, _region), (status, region, spans, said) in obs.diagnoses.items():
+        for (name, region), (status, spans, said) in obs.diagnoses.items():
             key = _region_key(diagnoses, name, region)
             old = diagnoses.get(key)
-            if old is not None and old.region is None and region is not None:
-                old = diagnoses[key] = copy_model(old, {"region": region})
+            if old is not None and old.region != key[1]:  # moved to the region's key
+                old = diagnoses[key] = copy_model(old, {"region": key[1]})
             if old is None or _FINDING_RANK[status] > _FINDING_RANK.get(old.status, 0):
                 diagnoses[key] = _built(
                     DiagnosisFact, name=name, text=said, status=status,
                     category=lexicon.diagnosis_category.get(name, "other"),
-                    region=region, evidence=list(spans))
+                    region=key[1], evidence=list(spans))
         for fkey, (status, level, spans, said) in obs.findings.items():
             old_f = findings.get(fkey)
             if old_f is None or _FINDING_RANK[status] > _FINDING_RANK.get(old_f.status, 0):
@@ -959,7 +956,7 @@ def _region_key(known: dict[tuple[str, str | None], _V], name: str, region: str 
     """The key of diagnosis `name` in `region` among the `known` ones: a mention without a
     region is the one named before (in any region), else its own; one with a region is that
     region's. A first mention with a region takes over an entry that had none: it moves to
-    the region's key (its caller sets the region)."""
+    the region's key, which is where the entry's region is kept."""
     if region is None:
         return next((k for k in known if k[0] == name), (name, None))
     key = (name, region)
