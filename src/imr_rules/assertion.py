@@ -661,20 +661,13 @@ class AssertionScope:
         before a sentence never continues a word, so matching inside the whole text gives what
         matching the sentence alone gives. `candidates`: the text's `candidates`, to find the
         same matches faster. Use with `decide`."""
-        literal = self._literal
-        groups = self._group_entry
+        entry = self._entry
         matches: list[tuple[int, int, _Entry]] = []
         if candidates is None:
             for m in self._regex.finditer(low, start, end):
-                g = m.lastgroup
-                if g == "w" or g == "o":
-                    said = m.group()
-                    en = literal.get(said) or literal.get(_norm(said))
-                    if en is None:  # cannot happen: the trie only holds lexicon phrases
-                        continue
-                else:
-                    en = groups[g]  # type: ignore[index]
-                matches.append((m.start(), m.end(), en))
+                en = entry(m.lastgroup, m.group())
+                if en is not None:
+                    matches.append((m.start(), m.end(), en))
             return matches
         # What `finditer` gives, trying at each candidate its own part of the pattern: a
         # match is never followed by one that overlaps it.
@@ -691,17 +684,19 @@ class AssertionScope:
                 continue
             ts, te = hit.span()
             resume = te if te > at else at + 1
-            g = hit.lastgroup
-            if g == "w" or g == "o":
-                said = low[ts:te]
-                # Most matches are written as in the lexicon (one space between words).
-                en = literal.get(said) or literal.get(_norm(said))
-                if en is None:  # cannot happen: the trie only holds lexicon phrases
-                    continue
-            else:
-                en = groups[g]  # type: ignore[index]
-            matches.append((ts, te, en))
+            en = entry(hit.lastgroup, low[ts:te])
+            if en is not None:
+                matches.append((ts, te, en))
         return matches
+
+    def _entry(self, group: str | None, said: str) -> _Entry | None:
+        """The trigger entry of a match: a phrase's by its (lower-cased) words, a regex
+        trigger's by its group."""
+        if group == "w" or group == "o":
+            # Most matches are written as in the lexicon (one space between words); None
+            # cannot happen: the trie only holds lexicon phrases.
+            return self._literal.get(said) or self._literal.get(_norm(said))
+        return self._group_entry[group]  # type: ignore[index]
 
     def decide(self, matches: list[tuple[int, int, _Entry]], words: list[int], cs: int,
                ce: int) -> tuple[AssertionStatus, bool]:
