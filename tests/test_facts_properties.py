@@ -54,8 +54,8 @@ def test_facts_do_not_share_lists_with_the_working_observations() -> None:
     case = EXTRACTOR.case_facts(det, "blind", summary=summary)
     working = {id(st.spans) for st in (*summary.doc.values(), *summary.case.values())}
     working |= {id(t.spans) for t in summary.treatments.values()}
-    working |= {id(spans) for _s, _r, spans, _t in (*summary.diagnoses.values(),
-                                                     *summary.findings.values())}
+    working |= {id(spans) for _s, spans, _t in summary.diagnoses.values()}
+    working |= {id(spans) for _s, _level, spans, _t in summary.findings.values()}
     built = [*case.doc.evidence.values(), *case.case.evidence.values()]
     built += [f.evidence for f in (*case.diagnosis, *case.finding, *case.prior_treatment)]
     assert built and not working & {id(spans) for spans in built}
