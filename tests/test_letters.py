@@ -102,6 +102,22 @@ def test_the_request_date_as_summaries_tell_it(sentence: str, rfa: str) -> None:
     assert str(d.dates.request_for_authorization) == rfa
 
 
+@pytest.mark.parametrize(("sentence", "injury"), [
+    ("The patient is a 34-year-old woman who injured her low back on 09/02/2014 while lifting.",
+     "2014-09-02"),
+    ("This 61 year old man injured his right shoulder at work on March 3, 2012.", "2012-03-03"),
+    ("He hurt his neck in a fall on 5/1/2016.", "2016-05-01"),
+    ("The patient was injured on 11/20/2009 when a pallet fell.", "2009-11-20"),
+    ("She sustained an industrial injury to the wrist on 2/14/2013.", "2013-02-14"),
+    ("Date of injury: 07/07/2011.", "2011-07-07"),
+])
+def test_the_date_of_injury_as_summaries_tell_it(sentence: str, injury: str) -> None:
+    text = ("CLINICAL CASE SUMMARY\n\n" + sentence + " A note of 01/05/2017 follows.\n\n"
+            "IMR ISSUES, DECISIONS AND RATIONALES\n\n1. Omeprazole 20mg #60 is not medically "
+            "necessary and appropriate.\n\nRationale for the Decision:\nNo GI risk.\n")
+    assert str(parse_letter(text, "doi.txt").patient.date_of_injury) == injury
+
+
 def test_licensure_from_credentials_block_and_from_prose() -> None:
     assert parsed("003_3416dbc1d8e3e873.txt").reviewer.licensure_states == [
         "California", "North Carolina"]

@@ -814,7 +814,7 @@ _SEX = re.compile(r"\b(?P<sex>female|male|woman|man|gentleman|lady)\b", _I)
 _INJURY = re.compile(
     r"\bdate\s+of\s+(?:the\s+)?(?:industrial\s+)?injury|\binjury\s+date|\bDOI\b|"
     r"\bindustrial(?:ly)?\s+injur(?:y|ed)|\bwas\s+injured|\bwere\s+injured|"
-    r"\binjured\s+(?:on|at\s+work)|\bdate\s+of\s+(?:the\s+)?(?:industrial\s+)?accident|"
+    r"\binjured\s+(?:on|at\s+work|(?:his|her|their|the)\s)|\bhurt\s+(?:his|her|their)\s|\bdate\s+of\s+(?:the\s+)?(?:industrial\s+)?accident|"
     r"\bsustained\s+an?\s+(?:\w+\s+){0,3}?injury|\bsuffered\s+an?\s+(?:\w+\s+){0,3}?injury|"
     r"\breported\s+an?\s+(?:\w+\s+){0,3}?injury", _I,
 )
