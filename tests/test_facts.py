@@ -560,9 +560,28 @@ def test_morphine_equivalents_are_a_unit_not_a_drug(text: str, drugs: list[str])
     ("For the past six months she has taken Norco.", {"hydrocodone/acetaminophen": 180}),
     ("He has taken Norco and Soma for 6 months.",
      {"hydrocodone/acetaminophen": None, "carisoprodol": 180}),
+    # ... unless words after the list take up all its drugs
+    ("She takes Ultram 50 mg and Flexeril 10 mg; both have been prescribed for 8 months.",
+     {"tramadol": 240, "cyclobenzaprine": 240}),
+    ("He uses Norco, Soma and Ambien, all of which he has taken for over a year.",
+     {"hydrocodone/acetaminophen": 365, "carisoprodol": 365, "zolpidem": 365}),
+    ("He uses Norco and Soma, which were continued, and Motrin for 2 weeks.",
+     {"hydrocodone/acetaminophen": None, "carisoprodol": None, "ibuprofen": 14}),
 ])
 def test_a_duration_belongs_to_its_own_drug(sentence: str, days: dict[str, int | None]) -> None:
     assert {m.generic: m.days_used for m in _case_of(sentence).medication} == days
+
+
+@pytest.mark.parametrize(("sentence", "first"), [
+    ("Medications are Ultram ER 150 mg daily and Flexeril 7.5 mg three times a day; both have "
+     "been prescribed since at least January 2014.",
+     {"tramadol": "2014-01-31", "cyclobenzaprine": "2014-01-31"}),
+    ("She takes Ultram since 2012 and Flexeril; these were refilled.",
+     {"tramadol": "2012-12-31", "cyclobenzaprine": None}),
+])
+def test_a_start_date_after_a_list_of_drugs(sentence: str, first: dict[str, str | None]) -> None:
+    given = {m.generic: m.first_documented for m in _case_of(sentence).medication}
+    assert {g: str(d) if d else None for g, d in given.items()} == first
 
 
 @pytest.mark.parametrize(("text", "regions"), [

@@ -98,6 +98,10 @@ _SINCE = re.compile(
     r"\b(?:since|was\s+(?:" + "|".join(_STARTED) + r")\s+(?:on|in)"
     + "".join(rf"|{word}\s+(?:on|in)" for word in _STARTED)
     + r")\s+(?:at\s+least\s+)?(?:as\s+early\s+as\s+)?(?:about\s+)?", re.IGNORECASE)
+# After a list of drugs, words that take up all of them: "Ultram and Flexeril; both have been
+# prescribed since at least January 2014", "..., all of which she has taken for a year".
+_ALL_OF_THEM = re.compile(r"\b(?:both|all|each|these|those|they|which\s+(?:have|were|are))\b",
+                          re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"\b(?P<y>(?:19|20)\d{2})\b")
 # "open reduction and internal fixation" is surgery, not relief
@@ -166,6 +170,7 @@ _COUNT_WORDS_T = _Twin(_COUNT_WORDS, strip=False)
 _SINCE_T = _Twin(_SINCE)
 _USE_DURATION_T = _Twin(_USE_DURATION)
 _DURATION_T = _Twin(_DURATION)
+_ALL_OF_THEM_T = _Twin(_ALL_OF_THEM)
 _PERCENT_T = _Twin(_PERCENT)
 
 
@@ -659,6 +664,9 @@ class Extractor:
             return None
         bounds = [a for _k, a, _b in drugs] + [e]
         procedure = any(kind != "medication" for kind, _a, _b in treated)
+        # What the sentence says after its last drug of all its drugs ("both have been ...").
+        shared = (_ALL_OF_THEM_T.search(text, self._low, drugs[-1][2], e)
+                  if len(drugs) > 1 else None)
         for i, (key, a, b) in enumerate(drugs):
             entry = lx.drug(key)
             med = obs.medications.get(entry.generic)
@@ -673,9 +681,13 @@ class Extractor:
                 med.strength_mg = float(strength.group("a"))
                 med.dose_text = " ".join(strength.group().split()) or None
             since = _SINCE_T.search(text, self._low, b, own_end)
+            since_end = own_end
+            if since is None and shared is not None and own_end < e:
+                # an earlier drug's date, told after "both"
+                since, since_end = _SINCE_T.search(text, self._low, shared.end(), e), e
             dated = None
             if since:
-                dated = _since_date(text, since.end(), own_end)
+                dated = _since_date(text, since.end(), since_end)
                 said_from = since.start()  # "since at least April 13, 2015"
             elif started := _STARTED_BEFORE.search(text, max(s, a - 40), a):
                 # "was started on tramadol 50 mg on 2/3/2015": the date after the drug.
@@ -686,6 +698,8 @@ class Extractor:
                 # The evidence runs to the date's end.
                 med.spans.append(self._span(original, base, said_from, dated[1]))
             own_duration = _use_duration(text, b, own_end, self._low)
+            if own_duration is None and shared is not None and i < len(drugs) - 1:
+                own_duration = _use_duration(text, shared.end(), e, self._low)
             if own_duration is None and i == len(drugs) - 1 and not procedure:
                 # "For the past six months she has taken Norco": a duration before the drugs is
                 # the last one's, unless the sentence tells of a procedure ("an ESI gave 70%
