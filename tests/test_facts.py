@@ -609,6 +609,30 @@ def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
                                        for f in _case_of(text).finding]
 
 
+@pytest.mark.parametrize(("text", "statuses"), [
+    # a normal examination states its findings absent
+    ("Sensation was intact to light touch.", {"dermatomal_sensory_loss": "absent"}),
+    ("Sensory examination was normal and strength was 5/5 throughout.",
+     {"dermatomal_sensory_loss": "absent", "motor_weakness": "absent"}),
+    ("Deep tendon reflexes were 2+ and symmetric.", {"reflex_change": "absent"}),
+    ("He had normal reflexes and full strength in the lower extremities.",
+     {"reflex_change": "absent", "motor_weakness": "absent"}),
+    # "not intact" is a finding
+    ("Sensation was not intact in the left L5 dermatome.", {"dermatomal_sensory_loss": "present"}),
+    # a finding stated present as well stays present
+    ("Sensation was intact except for decreased sensation in the left L5 dermatome.",
+     {"dermatomal_sensory_loss": "present"}),
+    ("Reflexes were 1+ and symmetric.", {"reflex_change": "present"}),
+    # uncertain and hypothetical mentions say nothing for sure
+    ("It is unclear whether sensation was intact.", {"dermatomal_sensory_loss": "possible"}),
+    ("Spurling's test was positive on the right.", {"spurling_sign": "present"}),
+    ("Spurling's maneuver was negative.", {"spurling_sign": "absent"}),
+    ("There was a negative Spurling's sign.", {"spurling_sign": "absent"}),
+])
+def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> None:
+    assert {f.name: f.status for f in _case_of(text).finding if f.kind == "exam"} == statuses
+
+
 def test_open_reduction_is_surgery_not_relief() -> None:
     (surgery,) = _case_of("He underwent open reduction and internal fixation of the wrist."
                           ).prior_treatment

@@ -266,6 +266,8 @@ class Observations:
 
 
 _FINDING_RANK = {"present": 3, "possible": 2, "absent": 1}
+# What a mention of a normal examination says of its finding, by the mention's own status.
+_NORMAL_SAYS = {"present": "absent", "absent": "present", "possible": "possible"}
 
 
 class Extractor:
@@ -293,6 +295,7 @@ class Extractor:
         families: list[tuple[str, PhraseMatcher]] = [
             ("diagnosis", lx.diagnosis),
             *((f"finding.{kind}", m) for kind, m in lx.findings.items()),
+            *((f"normal.{kind}", m) for kind, m in lx.normal_findings.items()),
             ("imaging_context", lx.imaging_context),
             ("electrodiagnostic_context", lx.electro_context),
             ("doc", lx.documentation), ("drug_test_result", lx.drug_test_result),
@@ -465,6 +468,10 @@ class Extractor:
                                 obs)
             elif family.startswith("finding."):
                 self._finding(text, a, e, family[8:], concept, status,
+                              self._span(original, base, a, b), obs)
+            elif family.startswith("normal."):
+                # "sensation was intact": the finding is absent; "not intact": present
+                self._finding(text, a, e, family[7:], concept, _NORMAL_SAYS[status],
                               self._span(original, base, a, b), obs)
             elif family == "drug_test_result":
                 self._drug_test_result(found, s, concept, status, by_record,

@@ -348,6 +348,10 @@ class Lexicon:
         self.diagnosis_region = {k: v.get("region") for k, v in diag.items()}
         self.findings = {kind: PhraseMatcher(entries)
                          for kind, entries in concepts.get("finding", {}).items()}
+        # Phrases of a normal examination: a mention states its finding absent ("sensation
+        # was intact": no dermatomal sensory loss).
+        self.normal_findings = {kind: PhraseMatcher(entries)
+                                for kind, entries in concepts.get("normal_finding", {}).items()}
         self.imaging_context = PhraseMatcher({"imaging": concepts.get("imaging_context", [])})
         self.electro_context = PhraseMatcher(
             {"electrodiagnostic": concepts.get("electrodiagnostic_context", [])})
@@ -466,6 +470,10 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
     for kind in lexicon.findings:
         if kind not in allowed(v.FindingFact, "kind"):
             problems.append(f"finding kind '{kind}'")
+    for kind, entries in concepts.get("normal_finding", {}).items():
+        known = concepts.get("finding", {}).get(kind, {})
+        problems += [f"normal_finding {kind}.{name}: no finding {kind}.{name} to state absent"
+                     for name in entries if name not in known]
     for kind in concepts.get("treatment", {}):
         if kind not in allowed(v.PriorTreatmentFact, "kind"):
             problems.append(f"treatment '{kind}'")
