@@ -33,6 +33,8 @@ def test_few_regex_phrases_start_with_a_digit() -> None:
     ({"documentation": {"adl": {"phrases": ["walks daily"], "present_also": ["walking"]}}},
      "present_also 'walking'"),
     ({"drug_test_result": {"maybe": ["equivocal"]}}, "drug_test_result 'maybe'"),
+    ({"normal_finding": {"exam": {"hoffmann_sign": ["negative hoffmann"]}}},
+     "normal_finding exam.hoffmann_sign"),
 ])
 def test_lexicon_additions_outside_the_vocabulary_are_refused(concepts: dict[str, object],
                                                               said: str) -> None:
