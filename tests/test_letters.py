@@ -93,6 +93,14 @@ def test_key_dates_survive_split_dates() -> None:
     ("On 07-15-2014 the provider requested a repeat epidural injection.", "2014-07-15"),
     ("The treating physician requested Norco 10/325 #90 on 3/2/2015.", "2015-03-02"),
     ("A request for authorization dated 04/07/2014 asked for Norco.", "2014-04-07"),
+    ("On 12/03/2014, the treating orthopedic surgeon requested a knee arthroscopy.",
+     "2014-12-03"),
+    ("Requests dated 2/2/15 for Butrans and Elavil followed.", "2015-02-02"),
+    ("Requests for Xanax, trazodone and CBT were submitted on October 6, 2014.", "2014-10-06"),
+    ("The request was submitted on 5/14/2015.", "2015-05-14"),
+    # the request reviewed is the latest one told of
+    ("A request for authorization dated 01/02/2014 asked for PT. A second request for "
+     "authorization dated 03/04/2014 asked for Norco.", "2014-03-04"),
 ])
 def test_the_request_date_as_summaries_tell_it(sentence: str, rfa: str) -> None:
     text = seed_text().replace("The RFA (request for authorization) dated", "The note dated")
@@ -100,6 +108,21 @@ def test_the_request_date_as_summaries_tell_it(sentence: str, rfa: str) -> None:
     cut = text.index("\n", text.index("including all medical records:", start)) + 1
     d = parse_letter(text[:cut] + sentence + "\n" + text[cut:], "rfa.txt")
     assert str(d.dates.request_for_authorization) == rfa
+
+
+@pytest.mark.parametrize(("sentence", "ur"), [
+    ("The requests were non-certified on 2/10/15.", "2015-02-10"),
+    ("A request for aquatic therapy was previously non-certified on utilization review on "
+     "2/17/15. The requests were non-certified on utilization review on 7/2/15.", "2015-07-02"),
+    ("Utilization review on 7/2/15 denied the request; an earlier UR of 2/17/15 had modified "
+     "it.", "2015-07-02"),
+])
+def test_the_review_date_is_the_latest_review_told_of(sentence: str, ur: str) -> None:
+    text = ("CLINICAL CASE SUMMARY\n\nThe patient is a 40 year old man injured on 1/1/2010. "
+            + sentence + "\n\nIMR ISSUES, DECISIONS AND RATIONALES\n\n1. Omeprazole 20mg #60 "
+            "is not medically necessary and appropriate.\n\nRationale for the Decision:\nNo GI "
+            "risk.\n")
+    assert str(parse_letter(text, "ur.txt").dates.utilization_review) == ur
 
 
 @pytest.mark.parametrize(("sentence", "injury"), [

@@ -24,6 +24,7 @@ lines, double spaces, CRLF), and every span points into the original text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -820,8 +821,10 @@ _INJURY = re.compile(
 )
 # "request for authorization dated ...", "On 07-15-2014 the provider requested ..."
 _RFA = re.compile(r"\brequest\s+for\s+authori[sz]ation|\bRFA\b|\b(?:provider|physician|doctor|"
-                  r"surgeon)\s+(?:has\s+|had\s+)?requested\b", _I)
-_UR = re.compile(r"\butili[sz]ation\s+review|\bUR\b", _I)
+                  r"surgeon|clinician|practitioner)\s+(?:has\s+|had\s+)?requested\b|"
+                  r"\brequests?\s+(?:was\s+|were\s+)?(?:dated|submitted)\b|"
+                  r"\brequests?\s+for\s+(?:\S+\s+){1,20}?(?:was|were)\s+submitted\b", _I)
+_UR = re.compile(r"\butili[sz]ation\s+review|\bUR\b|\bnon-?\s?certifi(?:ed|cation)\b", _I)
 # Fast twins (lower-cased ASCII text) of the patterns read from the summary and the header.
 _TWINS = {p: Twin(p) for p in (_INJURY, _RFA, _UR)}
 _REVIEWER_TITLE_T = Twin(_REVIEWER_TITLE)
@@ -860,6 +863,24 @@ def _date_after(text: str, pattern: re.Pattern[str], lo: int, hi: int,
                 window: int, low: str | None = None) -> DateMatch | None:
     """The first date in the sentence after a match of `pattern` (within `window` chars).
     `low`: the text lower-cased, when it is ASCII (the pattern then runs as its `Twin`)."""
+    return next(_dates_told(text, pattern, lo, hi, window, low), None)
+
+
+def _latest_date_told(text: str, pattern: re.Pattern[str], lo: int, hi: int,
+                      window: int, low: str | None = None) -> DateMatch | None:
+    """Of the dates `_dates_told` gives, the latest (the first of equal ones)."""
+    latest = None
+    for found in _dates_told(text, pattern, lo, hi, window, low):
+        if latest is None or found.value > latest.value:
+            latest = found
+    return latest
+
+
+def _dates_told(text: str, pattern: re.Pattern[str], lo: int, hi: int,
+                window: int, low: str | None = None) -> Iterator[DateMatch]:
+    """For each match of `pattern`, the date it tells: the first in the sentence after it
+    (within `window` chars), else one right before it, else the one the sentence opens with
+    ("On 12/03/2014, the treating orthopedic surgeon requested ...")."""
     twin = _TWINS.get(pattern) if low is not None else None
     matches = (twin.finditer(text, low, lo, hi) if twin is not None
                else pattern.finditer(text, lo, hi))
@@ -867,9 +888,26 @@ def _date_after(text: str, pattern: re.Pattern[str], lo: int, hi: int,
         end = _sentence_end(text, m.end(), hi)
         if end - m.end() > window:  # `window` non-space characters span at least `window`
             end = min(end, _after_chars(text, m.end(), window, hi))
-        found = first_date(text, m.end(), end) or _date_just_before(text, m.start(), lo)
+        found = (first_date(text, m.end(), end) or _date_just_before(text, m.start(), lo)
+                 or _date_opening_sentence(text, m.start(), lo))
         if found:
-            return found
+            yield found
+
+
+# "On 12/03/2014, the ..." / "In March 2015 the ...": a sentence that opens with its date.
+_OPENING_DATE = re.compile(r"\s*(?:(?:On|In|As\s+of)\s+)?$", _I)
+
+
+def _date_opening_sentence(text: str, at: int, lo: int) -> DateMatch | None:
+    """The date a sentence opens with ("On DATE, ..."), the sentence being the one `at` is in
+    (looked for within 160 characters before `at`)."""
+    start = max(lo, at - 160)
+    for d in reversed(find_dates(text, start, at)):
+        if _SENTENCE_STOP.search(text, d.end, at):
+            return None  # a sentence ends between the date and `at`
+        opening = max(text.rfind(".", start, d.start) + 1, start)
+        if _OPENING_DATE.match(text, opening, d.start):
+            return d
     return None
 
 
@@ -1098,8 +1136,13 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
 
     # Page furniture can fall inside a sentence ("September <footer> 9, 2015"): the header
     # fields are read from `clean`, the copy with furniture blanked (same offsets).
-    rfa = _date_after(clean, _RFA, summary.span.start, header_limit, 160, clean_low)
-    ur = _date_after(clean, _UR, summary.span.start, header_limit, 200, clean_low)
+    # The request under review and its review are the latest a summary tells of ("a request
+    # for aquatic therapy was previously non-certified on 2/17/15 ... The requests were
+    # non-certified on 7/2/15").
+    ur = _latest_date_told(clean, _UR, summary.span.start, header_limit, 200, clean_low)
+    rfa = _latest_date_told(clean, _RFA, summary.span.start, header_limit, 160, clean_low)
+    if rfa and ur and rfa.value > ur.value:  # a later "request" is not the one reviewed
+        rfa = _date_after(clean, _RFA, summary.span.start, header_limit, 160, clean_low)
     fields = {
         "source": source,
         "reviewer": _reviewer(clean, reviewer_limit, clean_low),
