@@ -623,6 +623,12 @@ def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     ("Sensation was intact except for decreased sensation in the left L5 dermatome.",
      {"dermatomal_sensory_loss": "present"}),
     ("Reflexes were 1+ and symmetric.", {"reflex_change": "present"}),
+    # "negative" qualifies the sign after it, not the rest of the list
+    ("Exam: negative straight leg raise bilaterally, intact sensation, symmetric reflexes.",
+     {"positive_slr": "absent", "dermatomal_sensory_loss": "absent", "reflex_change": "absent"}),
+    ("Negative straight leg raise bilaterally, 5/5 strength, and diminished sensation in the "
+     "right thigh.", {"positive_slr": "absent", "motor_weakness": "absent",
+                      "dermatomal_sensory_loss": "present"}),
     # uncertain and hypothetical mentions say nothing for sure
     ("It is unclear whether sensation was intact.", {"dermatomal_sensory_loss": "possible"}),
     ("Spurling's test was positive on the right.", {"spurling_sign": "present"}),

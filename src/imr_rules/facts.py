@@ -266,8 +266,10 @@ class Observations:
 
 
 _FINDING_RANK = {"present": 3, "possible": 2, "absent": 1}
-# What a mention of a normal examination says of its finding, by the mention's own status.
-_NORMAL_SAYS = {"present": "absent", "absent": "present", "possible": "possible"}
+# What a mention of a normal examination says of its finding, by the mention's own status: a
+# negation reaching it is one spread from a list ("no spasm, intact sensation"), as "sensation
+# was not intact" is a finding phrase of its own.
+_NORMAL_SAYS = {"present": "absent", "absent": "absent", "possible": "possible"}
 
 
 class Extractor:
