@@ -227,8 +227,9 @@ def test_findings_view_keeps_what_the_summary_showed(prefix: str) -> None:
 
 # --- how long a drug has been taken, in the words summaries use ------------------------------
 
+# (long_term: words such as "chronically", or 180 days of use and more, the lexicon's long_term_use)
 @pytest.mark.parametrize(("sentence", "days", "long_term", "first", "quote"), [
-    ("He has been on Norco for over 2 years.", 730, False, None, None),
+    ("He has been on Norco for over 2 years.", 730, True, None, None),
     ("She has been prescribed Soma since at least 2013.", 152, False, date(2013, 12, 31),
      "since at least 2013"),
     ("Norco was started on 1/15/2014.", 137, False, date(2014, 1, 15), "was started on 1/15/2014"),
@@ -236,11 +237,11 @@ def test_findings_view_keeps_what_the_summary_showed(prefix: str) -> None:
      None, False, date(2015, 4, 13), "since at least April 13, 2015"),
     ("He has taken Zanaflex since at least April, 2015, far exceeding the guidelines.", None,
      False, date(2015, 4, 30), "since at least April, 2015"),
-    ("The patient has been taking Zanaflex for the past 8 months.", 240, False, None, None),
+    ("The patient has been taking Zanaflex for the past 8 months.", 240, True, None, None),
     ("He has used Zanaflex for longer than the recommended 2-3 weeks.", 22, False, None, None),
-    ("He has been on Norco for more than 6 months.", 181, False, None, None),
+    ("He has been on Norco for more than 6 months.", 181, True, None, None),
     ("He has taken Flexeril x 3 months.", 90, False, None, None),
-    ("She has taken Soma since 06/2013.", 336, False, date(2013, 6, 30), "since 06/2013"),
+    ("She has taken Soma since 06/2013.", 336, True, date(2013, 6, 30), "since 06/2013"),
     ("She was started on tramadol 50 mg on 2/3/2014.", 118, False, date(2014, 2, 3),
      "started on tramadol 50 mg on 2/3/2014"),
     ("He was prescribed Norco 10/325 in January 2014 for pain.", 121, False,
@@ -570,6 +571,20 @@ def test_morphine_equivalents_are_a_unit_not_a_drug(text: str, drugs: list[str])
 ])
 def test_a_duration_belongs_to_its_own_drug(sentence: str, days: dict[str, int | None]) -> None:
     assert {m.generic: m.days_used for m in _case_of(sentence).medication} == days
+
+
+@pytest.mark.parametrize(("sentence", "long_term"), [
+    # use for the lexicon's long-term period (long_term_use: 180 days) is long-term use
+    ("He has taken Norco for 8 months.", True),
+    ("He has taken Norco for 6 months.", True),
+    ("He has taken Flexeril for 3 weeks.", False),
+    ("He has taken Flexeril for 5 months.", False),
+    # words say so without a duration
+    ("He has been on Norco chronically.", True),
+])
+def test_long_term_use_from_days_of_use(sentence: str, long_term: bool) -> None:
+    (med,) = _case_of(sentence).medication
+    assert med.long_term is long_term
 
 
 @pytest.mark.parametrize(("sentence", "first"), [

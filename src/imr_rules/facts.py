@@ -1030,7 +1030,9 @@ def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
                                                                       else None),
         dose_text=m.dose_text or (old.dose_text if old else None),
         first_documented=first, days_used=days,
-        long_term=m.long_term or bool(old and old.long_term),
+        long_term=m.long_term or bool(old and old.long_term) or (
+            days is not None and lexicon.long_term_days is not None
+            and days >= lexicon.long_term_days),
         current=m.current and (old.current if old else True),
         new_prescription=m.new and (old.new_prescription if old else True),
         evidence=[*(old.evidence if old else []), *m.spans],

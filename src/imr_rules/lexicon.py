@@ -373,6 +373,13 @@ class Lexicon:
         # item -> the items a mention of it (present) documents too
         self.present_also: dict[str, tuple[str, ...]] = {
             k: tuple(v["present_also"]) for k, v in docs.items() if v.get("present_also")}
+        # Days of use that make a drug's use long-term (None: only words say so).
+        days = (concepts.get("long_term_use") or {}).get("days")
+        if days is not None and (not isinstance(days, int) or isinstance(days, bool)
+                                 or days < 1):
+            raise ImrError(f"long_term_use: days must be a whole number of days, not {days!r}",
+                           file=source, hint="write e.g. `long_term_use: {days: 180}`")
+        self.long_term_days: int | None = days
         self.drug_test_result = PhraseMatcher(concepts.get("drug_test_result", {}))
         self.case = PhraseMatcher(concepts.get("case", {}))
         self.work = PhraseMatcher(concepts.get("work", {}))

@@ -126,7 +126,8 @@ class RequestFact(SingletonFact):
     days_used: int | None = Field(None, description="days the requested drug has been taken up "
                                   "to the request (or UR) date")
     long_term: bool = Field(False, description="the records describe use of the requested drug "
-                            "as long-term or chronic, whether or not a duration is given")
+                            "as long-term or chronic, whether or not a duration is given, or "
+                            "state use for the lexicon's long-term period (long_term_use)")
     first_documented: date | None = None
 
 
