@@ -654,6 +654,20 @@ def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> Non
     assert {f.name: f.status for f in _case_of(text).finding if f.kind == "exam"} == statuses
 
 
+@pytest.mark.parametrize(("text", "counts"), [
+    # a count is the treatment's its words name, else the one named before it
+    ("He has completed 24 sessions of physical therapy and 6 sessions of chiropractic "
+     "treatment.", {"physical_therapy": 24, "chiropractic": 6}),
+    ("He had two L4-5 epidural steroid injections, in 2013 and 2014.",
+     {"epidural_steroid_injection": 2}),
+    ("She had acupuncture, 8 visits, without benefit.", {"acupuncture": 8}),
+    # a level is not a count
+    ("He had a C6-7 epidural injection.", {"epidural_steroid_injection": None}),
+])
+def test_counts_belong_to_their_treatment(text: str, counts: dict[str, int | None]) -> None:
+    assert {t.kind: t.count for t in _case_of(text).prior_treatment} == counts
+
+
 def test_open_reduction_is_surgery_not_relief() -> None:
     (surgery,) = _case_of("He underwent open reduction and internal fixation of the wrist."
                           ).prior_treatment

@@ -138,8 +138,11 @@ _EQUIVALENTS_AFTER = re.compile(r"\s+(?:milligram\s+)?equivalen", re.IGNORECASE)
 _STRENGTH = re.compile(r"\s*(?P<a>\d+(?:\.\d+)?)\s*(?:/\s*\d+(?:\.\d+)?)?\s*(?:mg|mcg|%)?")
 _LEVEL = re.compile(r"\b[CTLS]\s?\d{1,2}(?:\s*-\s*[CTLS]?\s?\d{1,2})?\b")
 
-_COUNT_WORDS = re.compile(r"\b(?P<w>several|multiple|multiply|two|three|four|numerous|\d{1,3})\s+"
-                          r"(?:\w+\s+){0,4}?(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits)",
+# "24 sessions of", "two L4-5 epidural steroid injections" (not the 5 of "L4-5": a number
+# right after a hyphen or slash is part of a level or a date).
+_COUNT_WORDS = re.compile(r"\b(?<![-/.])(?P<w>several|multiple|multiply|two|three|four|numerous|"
+                          r"\d{1,3})\s+(?:[\w-]+\s+){0,4}?"
+                          r"(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits)",
                           re.IGNORECASE)
 _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 # Documentation items that speak of a drug's effect: in a sentence about an injection or
@@ -630,11 +633,17 @@ class Extractor:
         if red:
             st = self._statuses(text, s, e, [(red.start(), red.end())])[0][0]
             reduction = "absent" if st == "absent" else "present"
-        count = _led_search(_COUNT_WORDS_T, _COUNT_LEADS, words, text, low, s, e)
-        counted = None
-        if count:
-            word = count.group("w").lower()
-            counted = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 2)
+        # A count is that of the treatment its words name ("24 sessions of physical therapy
+        # and 6 sessions of chiropractic"), else of the one named last before it.
+        counts: dict[str, int] = {}
+        if words is None or _COUNT_LEADS.any_in(words):
+            for count in _COUNT_WORDS_T.finditer(text, low, s, e):
+                word = count.group("w").lower()
+                named = [c for c, a, _b in treated if count.start() < a <= count.end() + 4]
+                owner = named[0] if named else treated[
+                    max(0, bisect_right(starts, count.start()) - 1)][0]
+                counts.setdefault(owner, int(word) if word.isdigit()
+                                  else _NUMBER_WORDS.get(word, 2))
         for concept, a, _b in treated:
             t = obs.treatments[concept]
             if no_benefit:
@@ -643,8 +652,8 @@ class Extractor:
                 t.outcome = "improved"
             if reduction is not None:
                 t.medication_reduction = reduction
-            if counted is not None and t.count is None:
-                t.count = counted
+            if concept in counts and t.count is None:
+                t.count = counts[concept]
             if function is not None:
                 t.functional_improvement = function
             if t.on_date is None and _DIGIT.search(text, a, e) is not None:
