@@ -46,7 +46,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
       "side": "bilateral"}),
     ("Left L4-L5 and L5-S1 transforaminal epidural steroid injection",
      {"procedure": "epidural_steroid_injection", "approach": "transforaminal",
-      "level_count": 2, "region": None}),
+      "level_count": 2, "region": "lumbar"}),  # the region its levels name
     ("Re-evaluation by a pain management specialist for repeat epidural injection",
      {"kind": "consult", "specialty": "pain_management", "purpose_topic": "esi"}),
     ("Outpatient physical therapy 2 x week x 6 weeks lumbar",
@@ -63,6 +63,16 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Trigger point injections x 3", {"kind": "injection",
                                       "procedure": "trigger_point_injection"}),
     ("Bilateral L4-5 and L5-S1 medial branch blocks", {"procedure": "medial_branch_block"}),
+    ("Cognitive behavioral therapy x 6 sessions",
+     {"kind": "therapy", "therapy": "psychotherapy", "visits": 6}),
+    ("Repeat MRI of the lumbar spine", {"kind": "imaging", "repeat": True, "region": "lumbar"}),
+    ("Right knee arthroscopy with partial medial meniscectomy",
+     {"kind": "surgery", "side": "right", "region": "knee"}),
+    ("L4-5 posterior lumbar interbody fusion", {"kind": "surgery", "levels": ["L4-L5"]}),
+    ("EMG/NCV of the bilateral lower extremities", {"kind": "diagnostic", "side": "bilateral"}),
+    ("Right C5-6 interlaminar epidural steroid injection", {"region": "cervical"}),
+    ("Right stellate ganglion block", {"kind": "injection", "procedure": "other",
+                                       "side": "right"}),
 ]
 
 

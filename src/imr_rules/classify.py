@@ -62,7 +62,8 @@ _DEVICE = Twin(re.compile(r"\b(?:unit|units|device|stimulator|stim|machine|elect
                           re.IGNORECASE))
 _THERAPY = Twin(re.compile(r"\b(?:physical\s+therapy|physiotherapy|PT|chiropractic|chiropractor|"
                            r"acupuncture|massage|aquatic\s+therapy|occupational\s+therapy|"
-                           r"manipulation|therapy\s+sessions?|functional\s+restoration)\b",
+                           r"manipulation|therapy\s+sessions?|functional\s+restoration|"
+                           r"psychotherapy|cognitive\s+behaviou?ral\s+therapy|CBT)\b",
                            re.IGNORECASE))
 _IMAGING = Twin(re.compile(r"\b(?:MRI|CT|x-?rays?|radiographs?|imaging|bone\s+scan|ultrasound|"
                            r"myelogram)\b", re.IGNORECASE))
@@ -86,6 +87,8 @@ REGION = re.compile(
     r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|l-spine|cervical|neck|c-spine|"
     r"thoracic|t-spine|shoulders?|knees?|hips?|hands?|wrists?|elbows?|ankles?|feet|foot)\b",
     re.IGNORECASE)
+# A spinal level's first letter -> its region (the sacrum's levels are read with the lumbar spine).
+_SPINE_REGION = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 REGION_T = Twin(REGION)  # its fast twin, for ASCII text (shared with fact extraction)
 REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lumbar",
                  "l-spine": "lumbar", "neck": "cervical", "c-spine": "cervical",
@@ -360,6 +363,9 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         fields["test"] = _test(text)
     elif _SURGERY.search(text, low, 0, n):
         fields["kind"] = "surgery"
+        levels = _levels(text)
+        fields["levels"] = levels
+        fields["level_count"] = _level_count(levels)
     elif _SUPPLY.search(text, low, 0, n):
         fields["kind"] = "supply"
     elif consult:
@@ -367,6 +373,13 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
 
     if fields.get("kind") in ("therapy", "diagnostic"):
         fields["visits"] = _visits(text)
+    if fields.get("kind") in ("imaging", "diagnostic", "surgery"):
+        # "Repeat MRI", "right knee arthroscopy", "EMG/NCV of the bilateral lower extremities"
+        if _REPEAT.search(text, low, 0, n):
+            fields["repeat"] = True
+        side = _SIDE.search(text, low, 0, n)
+        if side:
+            fields["side"] = _SIDES[_word_of(side.group("side"), _SIDE_WORDS)]
     if fields.get("kind") == "medication":
         q = _quantity(text, low)
         if q:
@@ -388,6 +401,9 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         word = " ".join(region.group("r").lower().split())
         fields["region"] = REGION_NAMES.get(word, word)
         note(region.start(), region.end(), "region")
+    elif isinstance(spinal := fields.get("levels"), list) and spinal:
+        # "Bilateral L4-5 and L5-S1 radiofrequency ablation": the spine region of its levels
+        fields["region"] = _SPINE_REGION[str(spinal[0])[0]]
     fields["evidence"] = evidence
     return _request_fact(fields)
 

@@ -114,7 +114,8 @@ class RequestFact(SingletonFact):
     test: Literal["urine_drug_screen", "electrodiagnostic", "mri", "ct", "xray", "lab",
                   "other"] | None = Field(None, description="for a diagnostic or imaging "
                                           "request: which test")
-    region: str | None = Field(None, description="body region the request names: lumbar, "
+    region: str | None = Field(None, description="body region the request names (or its "
+                               "spinal levels name): lumbar, "
                                "cervical, thoracic, shoulder, knee, hip, hand, wrist, elbow, "
                                "ankle, foot")
     specialty: str | None = Field(None, description="for a consult: the specialty asked for")
