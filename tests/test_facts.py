@@ -618,6 +618,10 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
      "root.", "imaging", "nerve_root_impingement"),
     ("MRI showed a disc extrusion abutting the left S1 nerve root.", "imaging",
      "nerve_root_impingement"),
+    ("Lumbar flexion was limited to 40 degrees.", "exam", "decreased_rom"),
+    ("She has decreased finger range of motion.", "exam", "decreased_rom"),
+    ("Grip strength was 4/5 with decreased grip strength on the right.", "exam",
+     "motor_weakness"),
 ])
 def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     assert (kind, name, "present") in [(f.kind, f.name, f.status)
@@ -638,6 +642,14 @@ def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     ("Sensation was intact except for decreased sensation in the left L5 dermatome.",
      {"dermatomal_sensory_loss": "present"}),
     ("Reflexes were 1+ and symmetric.", {"reflex_change": "present"}),
+    # one statement of several normal findings
+    ("Sensation and reflexes in the upper extremities were normal.",
+     {"dermatomal_sensory_loss": "absent", "reflex_change": "absent"}),
+    ("Upper extremity strength, sensation and deep tendon reflexes were within normal limits.",
+     {"motor_weakness": "absent", "dermatomal_sensory_loss": "absent",
+      "reflex_change": "absent"}),
+    ("Sensation was decreased in the left L5 dermatome and strength was normal.",
+     {"dermatomal_sensory_loss": "present", "motor_weakness": "absent"}),
     # "negative" qualifies the sign after it, not the rest of the list
     ("Exam: negative straight leg raise bilaterally, intact sensation, symmetric reflexes.",
      {"positive_slr": "absent", "dermatomal_sensory_loss": "absent", "reflex_change": "absent"}),
@@ -664,6 +676,17 @@ def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> Non
     # a level is not a count
     ("He had a C6-7 epidural injection.", {"epidural_steroid_injection": None}),
 ])
+@pytest.mark.parametrize(("text", "relief"), [
+    # injections with no kind of their own are still prior treatments, with their relief
+    ("A subacromial corticosteroid injection on March 3, 2015 provided 70% relief for about 3 "
+     "months.", (70.0, "improved")),
+    ("A right sacroiliac joint injection gave 50% relief for 6 weeks.", (50.0, "improved")),
+])
+def test_injections_of_no_kind_of_their_own(text: str, relief: tuple[float, str]) -> None:
+    (t,) = _case_of(text).prior_treatment
+    assert (t.kind, t.relief_percent, t.outcome) == ("other", *relief)
+
+
 def test_counts_belong_to_their_treatment(text: str, counts: dict[str, int | None]) -> None:
     assert {t.kind: t.count for t in _case_of(text).prior_treatment} == counts
 
