@@ -666,16 +666,21 @@ def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> Non
     assert {f.name: f.status for f in _case_of(text).finding if f.kind == "exam"} == statuses
 
 
-@pytest.mark.parametrize(("text", "counts"), [
-    # a count is the treatment's its words name, else the one named before it
-    ("He has completed 24 sessions of physical therapy and 6 sessions of chiropractic "
-     "treatment.", {"physical_therapy": 24, "chiropractic": 6}),
-    ("He had two L4-5 epidural steroid injections, in 2013 and 2014.",
-     {"epidural_steroid_injection": 2}),
-    ("She had acupuncture, 8 visits, without benefit.", {"acupuncture": 8}),
-    # a level is not a count
-    ("He had a C6-7 epidural injection.", {"epidural_steroid_injection": None}),
+@pytest.mark.parametrize(("text", "status", "returned"), [
+    # the last status told is the current one
+    ("He was released to modified duty, but his employer cannot accommodate his restrictions "
+     "and he has not worked since the injury.", "not_working", "absent"),
+    ("She was off work for a year. She returned to work with restrictions in May.",
+     "modified_duty", "present"),
+    # the job at the time of injury is not a return to work
+    ("She was working as a bank teller when she fell. She remains off work on temporary total "
+     "disability.", "temporarily_disabled", "absent"),
 ])
+def test_work_status_as_the_case_went(text: str, status: str, returned: str) -> None:
+    case = _case_of(text).case
+    assert (case.work_status, case.returned_to_work) == (status, returned)
+
+
 @pytest.mark.parametrize(("text", "relief"), [
     # injections with no kind of their own are still prior treatments, with their relief
     ("A subacromial corticosteroid injection on March 3, 2015 provided 70% relief for about 3 "
@@ -687,6 +692,16 @@ def test_injections_of_no_kind_of_their_own(text: str, relief: tuple[float, str]
     assert (t.kind, t.relief_percent, t.outcome) == ("other", *relief)
 
 
+@pytest.mark.parametrize(("text", "counts"), [
+    # a count is the treatment's its words name, else the one named before it
+    ("He has completed 24 sessions of physical therapy and 6 sessions of chiropractic "
+     "treatment.", {"physical_therapy": 24, "chiropractic": 6}),
+    ("He had two L4-5 epidural steroid injections, in 2013 and 2014.",
+     {"epidural_steroid_injection": 2}),
+    ("She had acupuncture, 8 visits, without benefit.", {"acupuncture": 8}),
+    # a level is not a count
+    ("He had a C6-7 epidural injection.", {"epidural_steroid_injection": None}),
+])
 def test_counts_belong_to_their_treatment(text: str, counts: dict[str, int | None]) -> None:
     assert {t.kind: t.count for t in _case_of(text).prior_treatment} == counts
 

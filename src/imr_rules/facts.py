@@ -269,6 +269,10 @@ class Observations:
 
 
 _FINDING_RANK = {"present": 3, "possible": 2, "absent": 1}
+_WORK_STATUSES = frozenset(("full_duty", "modified_duty", "temporarily_disabled", "not_working",
+                            "retired"))
+_AT_WORK = frozenset(("returned_to_work", "full_duty", "modified_duty"))
+_OFF_WORK = frozenset(("temporarily_disabled", "not_working", "retired"))
 # What a mention of a normal examination says of its finding, by the mention's own status: a
 # negation reaching it is one spread from a list ("no spasm, intact sensation"), as "sensation
 # was not intact" is a finding phrase of its own.
@@ -966,14 +970,14 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
             case_fields["chronic_pain"] = "present"
     work = [w for obs in blocks for w in obs.work]
     if work:
-        order = ["full_duty", "modified_duty", "temporarily_disabled", "not_working", "retired"]
-        statuses = [c for c, _s in work if c in order]
+        # Summaries tell the case in order: the last status told is the current one ("he was
+        # released to modified duty, but ... has not worked since the injury").
+        statuses = [c for c, _s in work if c in _WORK_STATUSES]
         if statuses:
-            case_fields["work_status"] = min(statuses, key=order.index)
-        returned = any(c in ("returned_to_work", "full_duty", "modified_duty") for c, _ in work)
-        off = any(c in ("temporarily_disabled", "not_working", "retired") for c, _ in work)
-        if returned or off:
-            case_fields["returned_to_work"] = "present" if returned else "absent"
+            case_fields["work_status"] = statuses[-1]
+        said = [c for c, _s in work if c in _AT_WORK or c in _OFF_WORK]
+        if said:
+            case_fields["returned_to_work"] = "present" if said[-1] in _AT_WORK else "absent"
             case_evidence["returned_to_work"] = [s for _c, s in work]
         case_evidence["work_status"] = [s for _c, s in work]
     return _built(CaseFact,
