@@ -125,6 +125,18 @@ def test_the_review_date_is_the_latest_review_told_of(sentence: str, ur: str) ->
     assert str(parse_letter(text, "ur.txt").dates.utilization_review) == ur
 
 
+@pytest.mark.parametrize(("sentence", "age"), [
+    ("This is a male injured worker, age 44, who hurt his neck on 1/5/2014.", 44),
+    ("The patient, aged 61, injured her knee on 1/5/2014.", 61),
+    ("The patient is a 52-year-old man injured on 1/5/2014.", 52),
+])
+def test_the_age_as_summaries_tell_it(sentence: str, age: int) -> None:
+    text = ("CLINICAL CASE SUMMARY\n\n" + sentence + "\n\nIMR ISSUES, DECISIONS AND "
+            "RATIONALES\n\n1. Omeprazole 20mg #60 is not medically necessary and appropriate."
+            "\n\nRationale for the Decision:\nNo GI risk.\n")
+    assert parse_letter(text, "age.txt").patient.age == age
+
+
 @pytest.mark.parametrize(("sentence", "injury"), [
     ("The patient is a 34-year-old woman who injured her low back on 09/02/2014 while lifting.",
      "2014-09-02"),

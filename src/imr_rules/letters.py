@@ -808,6 +808,8 @@ _LICENSED_IN = re.compile(r"licensed\s+to\s+practice\s+in\s+(?P<states>[A-Z][A-Z
                           r"(?=\s*\.|\s+and\s+(?:has|is)\b)", _I)
 # `\d\d{0,2}`, not `\d{1,3}`: a first digit outside any repeat lets `re` skip ahead to digits.
 _AGE = re.compile(r"\b(?P<age>\d\d{0,2})\s*-?\s*(?:years?|yrs?|y/o|yo)\b(?:\s*-?\s*old)?", _I)
+# "a male injured worker, age 44," / "aged 44": the age without "years"
+_AGE_WORD = re.compile(r"\baged?\s*:?\s+(?P<age>\d\d{0,2})\b", _I)
 _SEX = re.compile(r"\b(?P<sex>female|male|woman|man|gentleman|lady)\b", _I)
 # Each alternative starts at a word and with a literal letter: their fast twins then let `re`
 # skip ahead to the letters that can start a match (a leading group or `\b` would make it try
@@ -838,6 +840,7 @@ _ITEMS_PREAMBLE_T = Twin(ITEMS_PREAMBLE)
 _SUMMARY_PREAMBLE_T = Twin(SUMMARY_PREAMBLE)
 _AGE_T = Twin(_AGE)
 _SEX_T = Twin(_SEX)
+_AGE_WORD_T = Twin(_AGE_WORD)
 # The full stop factored out of the alternatives: a literal first character lets `re` skip
 # ahead to it.
 _SENTENCE_STOP = re.compile(r"\.(?:\s+(?=[A-Z])|\s*$)", re.MULTILINE)
@@ -1006,7 +1009,8 @@ def _reviewer(text: str, hi: int, low: str | None = None) -> Reviewer:
 
 def _patient(text: str, lo: int, hi: int, low: str | None = None) -> Patient:
     intro_end = min(hi, lo + 600)
-    age_m = _AGE_T.search(text, low, lo, intro_end)
+    age_m = _AGE_T.search(text, low, lo, intro_end) or _AGE_WORD_T.search(text, low, lo,
+                                                                          intro_end)
     sex_m = _SEX_T.search(text, low, lo, intro_end)
     sex: Literal["male", "female"] | None = None
     if sex_m:
