@@ -247,6 +247,8 @@ def test_findings_view_keeps_what_the_summary_showed(prefix: str) -> None:
     ("He was prescribed Norco 10/325 in January 2014 for pain.", 121, False,
      date(2014, 1, 31), "prescribed Norco 10/325 in January 2014"),
     ("The physician prescribed Cymbalta 30 mg at this visit.", None, False, None, None),
+    ("Valium 5 mg twice daily was added on 3/10/2014.", 83, False, date(2014, 3, 10),
+     "was added on 3/10/2014"),
     # the relief's duration, not the drug's
     ("The last epidural injection provided 70% relief for four months with a reduction in "
      "Norco use.", None, False, None, None),
@@ -650,6 +652,9 @@ def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
       "reflex_change": "absent"}),
     ("Sensation was decreased in the left L5 dermatome and strength was normal.",
      {"dermatomal_sensory_loss": "present", "motor_weakness": "absent"}),
+    # a finding's words never reach into the next clause
+    ("Grip strength was decreased but reflexes were normal.",
+     {"motor_weakness": "present", "reflex_change": "absent"}),
     # "negative" qualifies the sign after it, not the rest of the list
     ("Exam: negative straight leg raise bilaterally, intact sensation, symmetric reflexes.",
      {"positive_slr": "absent", "dermatomal_sensory_loss": "absent", "reflex_change": "absent"}),
