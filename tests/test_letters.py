@@ -110,6 +110,17 @@ def test_the_request_date_as_summaries_tell_it(sentence: str, rfa: str) -> None:
     assert str(d.dates.request_for_authorization) == rfa
 
 
+def test_a_request_later_than_the_review_is_not_the_one_reviewed() -> None:
+    text = ("CLINICAL CASE SUMMARY\n\nThe patient is a 40 year old man injured on 1/1/2010. A new "
+            "request for authorization dated 05/06/2014 followed the denial of the request for "
+            "authorization dated 03/04/2014 by utilization review on 04/01/2014."
+            "\n\nIMR ISSUES, DECISIONS AND RATIONALES\n\n1. Norco 10/325mg #60 is not "
+            "medically necessary and appropriate.\n\nRationale for the Decision:\nNo 4 A's.\n")
+    dates = parse_letter(text, "later.txt").dates
+    assert (str(dates.request_for_authorization), str(dates.utilization_review)) == (
+        "2014-03-04", "2014-04-01")
+
+
 @pytest.mark.parametrize(("sentence", "ur"), [
     ("The requests were non-certified on 2/10/15.", "2015-02-10"),
     ("A request for aquatic therapy was previously non-certified on utilization review on "

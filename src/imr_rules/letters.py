@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -870,13 +871,17 @@ def _date_after(text: str, pattern: re.Pattern[str], lo: int, hi: int,
 
 
 def _latest_date_told(text: str, pattern: re.Pattern[str], lo: int, hi: int,
-                      window: int, low: str | None = None) -> DateMatch | None:
-    """Of the dates `_dates_told` gives, the latest (the first of equal ones)."""
-    latest = None
+                      window: int, low: str | None = None, not_after: date | None = None,
+                      ) -> DateMatch | None:
+    """Of the dates `_dates_told` gives (those not after `not_after`, when there are any), the
+    latest (the first of equal ones)."""
+    latest = later = None
     for found in _dates_told(text, pattern, lo, hi, window, low):
-        if latest is None or found.value > latest.value:
+        if not_after is not None and found.value > not_after:
+            later = later or found
+        elif latest is None or found.value > latest.value:
             latest = found
-    return latest
+    return latest or later
 
 
 def _dates_told(text: str, pattern: re.Pattern[str], lo: int, hi: int,
@@ -1144,9 +1149,9 @@ def parse_letter(text: str, source: str = "<letter>") -> Determination:
     # for aquatic therapy was previously non-certified on 2/17/15 ... The requests were
     # non-certified on 7/2/15").
     ur = _latest_date_told(clean, _UR, summary.span.start, header_limit, 200, clean_low)
-    rfa = _latest_date_told(clean, _RFA, summary.span.start, header_limit, 160, clean_low)
-    if rfa and ur and rfa.value > ur.value:  # a later "request" is not the one reviewed
-        rfa = _date_after(clean, _RFA, summary.span.start, header_limit, 160, clean_low)
+    # A "request" later than the review is not the one reviewed.
+    rfa = _latest_date_told(clean, _RFA, summary.span.start, header_limit, 160, clean_low,
+                            not_after=ur.value if ur else None)
     fields = {
         "source": source,
         "reviewer": _reviewer(clean, reviewer_limit, clean_low),
