@@ -671,6 +671,24 @@ def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> Non
     assert {f.name: f.status for f in _case_of(text).finding if f.kind == "exam"} == statuses
 
 
+@pytest.mark.parametrize(("text", "current"), [
+    # drugs taken before and no longer
+    ("He has tried naproxen and tramadol in the past without benefit.",
+     {"naproxen": False, "tramadol": False}),
+    ("She was switched from naproxen to Celebrex 200 mg daily in 2014.",
+     {"naproxen": False, "celecoxib": True}),
+    ("He was weaned off Norco last year.", {"hydrocodone/acetaminophen": False}),
+    # tried and still taken
+    ("He has tried Lyrica with good effect and continues it.", {"pregabalin": True}),
+    ("He failed physical therapy in the past and takes Norco daily.",
+     {"hydrocodone/acetaminophen": True}),
+    # a proposed drug is not one taken
+    ("The physician proposed transitioning to a Butrans 10 mcg/hr patch.", {}),
+])
+def test_drugs_taken_before_and_no_longer(text: str, current: dict[str, bool]) -> None:
+    assert {m.generic: m.current for m in _case_of(text).medication} == current
+
+
 @pytest.mark.parametrize(("text", "status", "returned"), [
     # the last status told is the current one
     ("He was released to modified duty, but his employer cannot accommodate his restrictions "

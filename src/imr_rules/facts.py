@@ -732,7 +732,8 @@ class Extractor:
             if has_long_term:
                 med.long_term = True
             med.new = med.new and newly
-            if discontinued:
+            if discontinued or _LEFT_BEFORE.search(text, max(s, a - 40), a) or (
+                    _TRIED_BEFORE.search(text, s, a) and _PAST_MARKER.search(text, s, e)):
                 med.current = False
             if pending is not None:
                 p_days, p_long, p_span = pending
@@ -1152,6 +1153,14 @@ def _use_duration(text: str, s: int, e: int, low: str | None = None) -> int | No
     return days + 1 if m.group("more") else days
 
 
+# A drug taken before and no longer: "was switched from naproxen to Celebrex", "weaned off
+# Norco" (the words right before the drug), or tried in the past ("has tried naproxen and
+# tramadol in the past without benefit": a trying word before it, a past marker in the sentence).
+_LEFT_BEFORE = re.compile(r"\b(?:switched|changed|transitioned|weaned|tapered)\s+(?:\w+\s+)?"
+                          r"(?:from|off(?:\s+of)?)\s+(?:(?:his|her|the)\s+)?\Z", re.IGNORECASE)
+_TRIED_BEFORE = re.compile(r"\b(?:tried|trialed)\b", re.IGNORECASE)
+_PAST_MARKER = re.compile(r"\b(?:in\s+the\s+past|previously|formerly|without\s+(?:benefit|relief|"
+                          r"success|improvement))\b", re.IGNORECASE)
 # A drug named right after the words that start it: "was started on", "he was prescribed".
 _STARTED_BEFORE = re.compile(
     r"\b(?:started|initiated|began|begun|restarted|prescribed)\s+(?:\w+\s+){0,2}\Z",
