@@ -479,7 +479,7 @@ class Extractor:
                 self._finding(text, a, e, family[8:], concept, status,
                               self._span(original, base, a, b), obs)
             elif family.startswith("normal."):
-                # "sensation was intact": the finding is absent; "not intact": present
+                # "sensation was intact": the finding is absent (`_NORMAL_SAYS`)
                 self._finding(text, a, e, family[7:], concept, _NORMAL_SAYS[status],
                               self._span(original, base, a, b), obs)
             elif family == "drug_test_result":
