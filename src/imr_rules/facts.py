@@ -732,8 +732,10 @@ class Extractor:
             if has_long_term:
                 med.long_term = True
             med.new = med.new and newly
-            if discontinued or _LEFT_BEFORE.search(text, max(s, a - 40), a) or (
-                    _TRIED_BEFORE.search(text, s, a) and _PAST_MARKER.search(text, s, e)):
+            low = self._low
+            if discontinued or _LEFT_BEFORE_T.search(text, low, max(s, a - 40), a) or (
+                    _TRIED_BEFORE_T.search(text, low, s, a)
+                    and _PAST_MARKER_T.search(text, low, s, e)):
                 med.current = False
             if pending is not None:
                 p_days, p_long, p_span = pending
@@ -1161,6 +1163,9 @@ _LEFT_BEFORE = re.compile(r"\b(?:switched|changed|transitioned|weaned|tapered)\s
 _TRIED_BEFORE = re.compile(r"\b(?:tried|trialed)\b", re.IGNORECASE)
 _PAST_MARKER = re.compile(r"\b(?:in\s+the\s+past|previously|formerly|without\s+(?:benefit|relief|"
                           r"success|improvement))\b", re.IGNORECASE)
+_LEFT_BEFORE_T = _Twin(_LEFT_BEFORE)
+_TRIED_BEFORE_T = _Twin(_TRIED_BEFORE)
+_PAST_MARKER_T = _Twin(_PAST_MARKER)
 # A drug named right after the words that start it: "was started on", "he was prescribed".
 _STARTED_BEFORE = re.compile(
     r"\b(?:started|initiated|began|begun|restarted|prescribed)\s+(?:\w+\s+){0,2}\Z",
