@@ -44,6 +44,9 @@ _DAYS_SUPPLY = re.compile(r"\b(?P<n>\d+)[-\s]*days?(?:'|\u2019)?\s*supply\b|"
                           r"\bfor\s+(?P<m>\d+)\s+days\b", re.IGNORECASE)
 _LEVEL = re.compile(r"\b(?P<a>[CTLS])\s?(?P<an>\d{1,2})(?:\s*(?:-|/|to)\s*(?P<b>[CTLS])?\s?"
                     r"(?P<bn>\d{1,2}))?\b")
+# The kinds of request that may ask to repeat a treatment, and those done on one side.
+_REPEATABLE = frozenset(("consult", "injection", "therapy", "imaging", "diagnostic", "surgery"))
+_SIDED = frozenset(("injection", "imaging", "diagnostic", "surgery"))
 _SIDE = Twin(re.compile(r"\b(?P<side>bilateral|left|right|bilaterally)\b", re.IGNORECASE))
 _APPROACH = Twin(re.compile(r"\b(?P<a>transforaminal|interlaminar|caudal)\b", re.IGNORECASE))
 _LEADS = Twin(re.compile(r"\b(?P<n>[24])[-\s]*leads?\b", re.IGNORECASE))
@@ -257,8 +260,6 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         if purpose:
             fields["purpose_topic"] = purpose[0]
             note(purpose[1], purpose[2], "purpose_topic")
-        if _REPEAT.search(text, low, 0, n):
-            fields["repeat"] = True
     elif procedure:
         fields["kind"] = "injection"
         fields["procedure"] = procedure[0]
@@ -269,14 +270,10 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         levels = _levels(text)
         fields["levels"] = levels
         fields["level_count"] = _level_count(levels)
-        side = _SIDE.search(text, low, 0, n)
-        if side:
-            fields["side"] = _SIDES[_word_of(side.group("side"), _SIDE_WORDS)]
         count = _COUNT.search(text, low, 0, n)
         if count:
             fields["injection_count"] = int(count.group("n") or _WORDS.get(
                 count.group("w").lower(), count.group("w")))
-        fields["repeat"] = _REPEAT.search(text, low, 0, n) is not None
     elif drug and _compounded(text, low, lexicon.drug(drug[0]).drug_class):
         # "Compound cream: Flurbiprofen 20%, Gabapentin 10%": a topical named by ingredients.
         form = _TOPICAL.search(text, low, 0, n)
@@ -352,9 +349,6 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         if therapy:
             fields["therapy"] = therapy[0]
             note(therapy[1], therapy[2], "therapy")
-        # "Additional physical therapy 2x6", "repeat acupuncture": more of a therapy had
-        if _REPEAT.search(text, low, 0, n):
-            fields["repeat"] = True
     elif _DIAGNOSTIC.search(text, low, 0, n):
         fields["kind"] = "diagnostic"
         fields["test"] = _test(text)
@@ -373,13 +367,13 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
 
     if fields.get("kind") in ("therapy", "diagnostic"):
         fields["visits"] = _visits(text)
-    if fields.get("kind") in ("imaging", "diagnostic", "surgery"):
-        # "Repeat MRI", "right knee arthroscopy", "EMG/NCV of the bilateral lower extremities"
-        if _REPEAT.search(text, low, 0, n):
-            fields["repeat"] = True
-        side = _SIDE.search(text, low, 0, n)
-        if side:
-            fields["side"] = _SIDES[_word_of(side.group("side"), _SIDE_WORDS)]
+    kind = fields.get("kind")
+    # "Additional physical therapy 2x6", "Repeat MRI", "re-evaluation ... for repeat epidural"
+    if kind in _REPEATABLE and _REPEAT.search(text, low, 0, n):
+        fields["repeat"] = True
+    # "Right knee arthroscopy", "EMG/NCV of the bilateral lower extremities"
+    if kind in _SIDED and (side := _SIDE.search(text, low, 0, n)):
+        fields["side"] = _SIDES[_word_of(side.group("side"), _SIDE_WORDS)]
     if fields.get("kind") == "medication":
         q = _quantity(text, low)
         if q:

@@ -684,10 +684,11 @@ class Extractor:
                 span = self._span(original, base, s, e)
                 return (duration, has_long_term, span)
             return None
+        low = self._low
         bounds = [a for _k, a, _b in drugs] + [e]
         procedure = any(kind != "medication" for kind, _a, _b in treated)
         # What the sentence says after its last drug of all its drugs ("both have been ...").
-        shared = (_ALL_OF_THEM_T.search(text, self._low, drugs[-1][2], e)
+        shared = (_ALL_OF_THEM_T.search(text, low, drugs[-1][2], e)
                   if len(drugs) > 1 else None)
         for i, (key, a, b) in enumerate(drugs):
             entry = lx.drug(key)
@@ -702,11 +703,11 @@ class Extractor:
             if strength and med.strength_mg is None and strength.group("a"):
                 med.strength_mg = float(strength.group("a"))
                 med.dose_text = " ".join(strength.group().split()) or None
-            since = _SINCE_T.search(text, self._low, b, own_end)
+            since = _SINCE_T.search(text, low, b, own_end)
             since_end = own_end
             if since is None and shared is not None and own_end < e:
                 # an earlier drug's date, told after "both"
-                since, since_end = _SINCE_T.search(text, self._low, shared.end(), e), e
+                since, since_end = _SINCE_T.search(text, low, shared.end(), e), e
             dated = None
             if since:
                 dated = _since_date(text, since.end(), since_end)
@@ -719,20 +720,19 @@ class Extractor:
                 med.first_documented = dated[0]
                 # The evidence runs to the date's end.
                 med.spans.append(self._span(original, base, said_from, dated[1]))
-            own_duration = _use_duration(text, b, own_end, self._low)
+            own_duration = _use_duration(text, b, own_end, low)
             if own_duration is None and shared is not None and i < len(drugs) - 1:
-                own_duration = _use_duration(text, shared.end(), e, self._low)
+                own_duration = _use_duration(text, shared.end(), e, low)
             if own_duration is None and i == len(drugs) - 1 and not procedure:
                 # "For the past six months she has taken Norco": a duration before the drugs is
                 # the last one's, unless the sentence tells of a procedure ("an ESI gave 70%
                 # relief for four months"); one after an earlier drug is that drug's own.
-                own_duration = _use_duration(text, s, drugs[0][1], self._low)
+                own_duration = _use_duration(text, s, drugs[0][1], low)
             if own_duration is not None:
                 med.duration_days = max(med.duration_days or 0, own_duration)
             if has_long_term:
                 med.long_term = True
             med.new = med.new and newly
-            low = self._low
             if discontinued or _LEFT_BEFORE_T.search(text, low, max(s, a - 40), a) or (
                     _TRIED_BEFORE_T.search(text, low, s, a)
                     and _PAST_MARKER_T.search(text, low, s, e)):

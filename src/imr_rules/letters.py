@@ -818,7 +818,8 @@ _SEX = re.compile(r"\b(?P<sex>female|male|woman|man|gentleman|lady)\b", _I)
 _INJURY = re.compile(
     r"\bdate\s+of\s+(?:the\s+)?(?:industrial\s+)?injury|\binjury\s+date|\bDOI\b|"
     r"\bindustrial(?:ly)?\s+injur(?:y|ed)|\bwas\s+injured|\bwere\s+injured|"
-    r"\binjured\s+(?:on|at\s+work|(?:his|her|their|the)\s)|\bhurt\s+(?:his|her|their)\s|\bdate\s+of\s+(?:the\s+)?(?:industrial\s+)?accident|"
+    r"\binjured\s+(?:on|at\s+work|(?:his|her|their|the)\s)|\bhurt\s+(?:his|her|their)\s|"
+    r"\bdate\s+of\s+(?:the\s+)?(?:industrial\s+)?accident|"
     r"\bsustained\s+an?\s+(?:\w+\s+){0,3}?injury|\bsuffered\s+an?\s+(?:\w+\s+){0,3}?injury|"
     r"\breported\s+an?\s+(?:\w+\s+){0,3}?injury", _I,
 )
@@ -902,21 +903,19 @@ def _dates_told(text: str, pattern: re.Pattern[str], lo: int, hi: int,
             yield found
 
 
-# "On 12/03/2014, the ..." / "In March 2015 the ...": a sentence that opens with its date.
-_OPENING_DATE = re.compile(r"\s*(?:(?:On|In|As\s+of)\s+)?$", _I)
+# "On 12/03/2014, the ..." / "In March 2015 the ...": the words a sentence opens with before
+# its date.
+_OPENING_WORDS = re.compile(r"\s*(?:(?:On|In|As\s+of)\s+)?", _I)
 
 
 def _date_opening_sentence(text: str, at: int, lo: int) -> DateMatch | None:
-    """The date a sentence opens with ("On DATE, ..."), the sentence being the one `at` is in
-    (looked for within 160 characters before `at`)."""
+    """The date the sentence `at` is in opens with ("On DATE, ..."; the sentence's start looked
+    for within 160 characters before `at`)."""
     start = max(lo, at - 160)
-    for d in reversed(find_dates(text, start, at)):
-        if _SENTENCE_STOP.search(text, d.end, at):
-            return None  # a sentence ends between the date and `at`
-        opening = max(text.rfind(".", start, d.start) + 1, start)
-        if _OPENING_DATE.match(text, opening, d.start):
-            return d
-    return None
+    opening = _OPENING_WORDS.match(text, max(text.rfind(".", start, at) + 1, start), at)
+    assert opening is not None  # every part of the pattern is optional
+    d = first_date(text, opening.end(), at)
+    return d if d is not None and d.start == opening.end() else None
 
 
 # What may stand between a date and the words it dates: "On 5/20/2014, utilization review".
