@@ -826,8 +826,7 @@ _INJURY = re.compile(
 # "request for authorization dated ...", "On 07-15-2014 the provider requested ..."
 _RFA = re.compile(r"\brequest\s+for\s+authori[sz]ation|\bRFA\b|\b(?:provider|physician|doctor|"
                   r"surgeon|clinician|practitioner)\s+(?:has\s+|had\s+)?requested\b|"
-                  r"\brequests?\s+(?:was\s+|were\s+)?(?:dated|submitted)\b|"
-                  r"\brequests?\s+for\s+(?:\S+\s+){1,20}?(?:was|were)\s+submitted\b", _I)
+                  r"\brequests?\s+(?:was\s+|were\s+)?dated\b|\b(?:was|were)\s+submitted\s+on\b", _I)
 _UR = re.compile(r"\butili[sz]ation\s+review|\bUR\b|\bnon-?\s?certifi(?:ed|cation)\b", _I)
 # Fast twins (lower-cased ASCII text) of the patterns read from the summary and the header.
 _TWINS = {p: Twin(p) for p in (_INJURY, _RFA, _UR)}
