@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/audit.py
 	$(BIN)/python bench/accuracy.py
 	$(BIN)/python bench/accuracy.py --dir bench/accuracy2
+	$(BIN)/python bench/accuracy.py --dir bench/accuracy3
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
