@@ -402,6 +402,18 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
 @pytest.mark.parametrize(("text", "item", "status"), [
     # a negation inside a phrase's words is a negation, never part of the phrase
     ("He reported no significant benefit from Flexeril.", "medication_efficacy", "absent"),
+    # conservative care failed, however said
+    ("She has exhausted all conservative measures.", "conservative_care_failed", "present"),
+    ("Conservative treatment has been exhausted.", "conservative_care_failed", "present"),
+    ("Conservative care: 18 sessions of physical therapy and NSAIDs, without lasting "
+     "improvement.", "conservative_care_failed", "present"),
+    ("Conservative care: 18 sessions of physical therapy and NSAIDs, without lasting "
+     "improvement.", "functional_restoration", "present"),
+    ("Conservative care has included physical therapy.", "conservative_care_failed",
+     "unknown"),
+    # a diagnosis still to be ruled out is an uncertain one
+    ("Diagnoses: lumbar spondylolisthesis, rule out right L5 radiculopathy.",
+     "diagnosis_uncertain", "present"),
     ("He noted no benefit from the medication.", "medication_efficacy", "absent"),
     ("His pain has not improved.", "analgesia", "unknown"),
     ("The medications have not helped.", "analgesia", "unknown"),
@@ -472,7 +484,35 @@ def test_an_uncertain_treatment_is_not_one_the_patient_had() -> None:
 
 
 def test_a_treatment_not_yet_started_is_not_one_the_patient_had() -> None:
-    assert _case_of("She has not yet started physical therapy.").prior_treatment == []
+    (therapy,) = _case_of("She has not yet started physical therapy.").prior_treatment
+    assert (therapy.kind, therapy.status) == ("physical_therapy", "absent")
+
+
+@pytest.mark.parametrize(("text", "statuses"), [
+    # stated not had: absent, with the words
+    ("He has not had a trial of TENS.", {"tens": "absent"}),
+    ("She has not had any psychological treatment to date.", {"psychotherapy": "absent"}),
+    ("There is no documentation of a home exercise program.", {"home_exercise": "absent"}),
+    # not had for a time only: had before, so nothing is stated
+    ("She has not had physical therapy since 2013.", {}),
+    ("He has not had acupuncture in the past year.", {}),
+    # had, in another sentence of the block: had
+    ("He has not had physical therapy recently. He completed 12 sessions of physical therapy "
+     "in 2012.", {"physical_therapy": "present"}),
+    ("He denies chiropractic care. Chiropractic care was provided in 2014.",
+     {"chiropractic": "present"}),
+])
+def test_treatments_stated_not_had(text: str, statuses: dict[str, str]) -> None:
+    assert {t.kind: t.status for t in _case_of(text).prior_treatment} == statuses
+
+
+def test_a_treatment_stated_not_had_is_not_a_repeat() -> None:
+    from imr_rules.facts import link_request
+    from imr_rules.vocabulary import RequestFact
+
+    case = _case_of("He has not had a TENS unit before.")
+    tens = RequestFact(kind="device", modality="tens")
+    assert link_request(tens, case).continues_current is not True
 
 
 @pytest.mark.parametrize(("text", "status"), [
@@ -624,6 +664,14 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
     ("She has decreased finger range of motion.", "exam", "decreased_rom"),
     ("Grip strength was 4/5 with decreased grip strength on the right.", "exam",
      "motor_weakness"),
+    # tests of the knee, the sacroiliac joint and the shoulder, and signs of CRPS
+    ("There was joint line tenderness with a positive McMurray's test.", "exam",
+     "positive_mcmurray"),
+    ("Patrick's test was positive on the right.", "exam", "positive_faber"),
+    ("Neer and Hawkins signs were positive.", "exam", "impingement_sign"),
+    ("The right hand shows allodynia and color change.", "exam", "allodynia"),
+    ("MRI of the right knee showed a tear of the medial meniscus.", "imaging",
+     "meniscal_tear"),
 ])
 def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     assert (kind, name, "present") in [(f.kind, f.name, f.status)
@@ -727,6 +775,51 @@ def test_injections_of_no_kind_of_their_own(text: str, relief: tuple[float, str]
 ])
 def test_counts_belong_to_their_treatment(text: str, counts: dict[str, int | None]) -> None:
     assert {t.kind: t.count for t in _case_of(text).prior_treatment} == counts
+
+
+@pytest.mark.parametrize(("text", "outcomes"), [
+    # an outcome in a relative clause is the treatment's the clause follows
+    ("Treatment has included physical therapy, chiropractic care, a lumbar epidural steroid "
+     "injection in 2012 that provided no lasting benefit, and acupuncture.",
+     {"physical_therapy": "unknown", "chiropractic": "unknown",
+      "epidural_steroid_injection": "no_benefit", "acupuncture": "unknown"}),
+    ("He had physical therapy, which helped, and acupuncture.",
+     {"physical_therapy": "improved", "acupuncture": "unknown"}),
+    # otherwise it is every treatment's of the sentence
+    ("Physical therapy and acupuncture provided no benefit.",
+     {"physical_therapy": "no_benefit", "acupuncture": "no_benefit"}),
+    ("She failed physical therapy and chiropractic care.",
+     {"physical_therapy": "no_benefit", "chiropractic": "no_benefit"}),
+])
+def test_an_outcome_belongs_to_its_treatments(text: str, outcomes: dict[str, str]) -> None:
+    assert {t.kind: t.outcome for t in _case_of(text).prior_treatment} == outcomes
+
+
+@pytest.mark.parametrize(("text", "diagnoses"), [
+    # conditions of the whole person take no region from the words before them
+    ("Diagnoses: right knee medial meniscus tear, obesity and type 2 diabetes.",
+     {"meniscal_tear": "knee", "obesity": None, "diabetes": None}),
+    ("Diagnoses include lumbar strain and depression.",
+     {"sprain_strain": "lumbar", "depression": None}),
+    # the sacroiliac joint is the low back's (its blocks are in the low back chapter)
+    ("Diagnoses: right shoulder impingement and sacroiliitis.",
+     {"shoulder_impingement": "shoulder", "sacroiliac_joint_dysfunction": "lumbar"}),
+])
+def test_diagnoses_and_their_regions(text: str, diagnoses: dict[str, str | None]) -> None:
+    assert {d.name: d.region for d in _case_of(text).diagnosis} == diagnoses
+
+
+@pytest.mark.parametrize(("text", "drugs"), [
+    # drugs beside the pain drugs are medications of the case too
+    ("Medications include Norco, Colace 100 mg, Zofran and metformin.",
+     {"hydrocodone/acetaminophen": "opioid", "docusate": "other", "ondansetron": "other",
+      "metformin": "other"}),
+    ("He takes Senokot, MiraLax, lisinopril and HCTZ.",
+     {"senna": "other", "polyethylene glycol": "other", "lisinopril": "other",
+      "hydrochlorothiazide": "other"}),
+])
+def test_other_drugs_of_a_medication_list(text: str, drugs: dict[str, str]) -> None:
+    assert {m.generic: m.drug_class for m in _case_of(text).medication} == drugs
 
 
 def test_open_reduction_is_surgery_not_relief() -> None:

@@ -203,6 +203,7 @@ class _Treatment:
     on_date: date | None = None
     count: int | None = None
     functional_improvement: str = "unknown"
+    status: str = "present"  # "absent": only stated not had ("has not had a trial of TENS")
 
 
 @dataclass
@@ -276,6 +277,7 @@ _OFF_WORK = frozenset(("temporarily_disabled", "not_working", "retired"))
 # What a mention of a normal examination says of its finding, by the mention's own status: a
 # negation reaching it is one spread from a list ("no spasm, intact sensation"), as "sensation
 # was not intact" is a finding phrase of its own.
+_WHOLE_PERSON = frozenset(("psychological", "other"))  # diagnosis categories with no region
 _NORMAL_SAYS = {"present": "absent", "absent": "absent", "possible": "possible"}
 
 
@@ -457,6 +459,7 @@ class Extractor:
         long_term = False
         function: str | None = None  # what the sentence says of functional improvement
         treated: list[tuple[str, int, int]] = []
+        not_had: list[tuple[str, int, int]] = []
         present_drugs: list[tuple[str, int, int]] = []
         for (family, concept, a, b), (status, by_record) in zip(mentions, detailed, strict=True):
             if status == "hypothetical":
@@ -466,6 +469,10 @@ class Extractor:
                 # "it is unclear whether she had physical therapy": not a treatment she had
                 if status == "present":
                     treated.append((concept, a, b))
+                elif status == "absent" and concept != "medication":
+                    # ("a lack of documentation of the efficacy of this medication" tells of
+                    # a drug's record, not of medication not had)
+                    not_had.append((concept, a, b))
             elif family == "drug":
                 if status != "absent":
                     present_drugs.append((concept, a, b))
@@ -508,6 +515,8 @@ class Extractor:
                     obs.case.setdefault(concept, _Status()).see(
                         "present" if status in ("present", "possible") else "absent", rank,
                         self._span(original, base, a, b))
+        if not_had:
+            self._not_had(original, text, base, e, not_had, obs)
         if treated:
             self._treatments(original, text, base, s, e, treated, obs, function)
         elif not present_drugs:
@@ -519,8 +528,9 @@ class Extractor:
     def _diagnosis(self, text: str, s: int, a: int, concept: str, status: str, span: Span,
                    obs: Observations) -> None:
         region = self.lexicon.diagnosis_region.get(concept)
-        if region is None:
-            # The region named nearest before the diagnosis ("lumbar radiculopathy").
+        if region is None and self.lexicon.diagnosis_category[concept] not in _WHOLE_PERSON:
+            # The region named nearest before the diagnosis ("lumbar radiculopathy"); a
+            # condition of the whole person (depression, obesity) has none.
             nearest = [m.group("r") for m in _REGION_T.finditer(text, self._low, max(s, a - 40), a)]
             if nearest:
                 word = " ".join(nearest[-1].lower().split())
@@ -592,7 +602,7 @@ class Extractor:
         starts = [a for _c, a, _b in treated]
         for concept, a, b in treated:
             t = obs.treatments.get(concept)
-            if t is None:
+            if t is None or t.status == "absent":  # had after all: what was had counts
                 t = obs.treatments[concept] = _Treatment(concept)
             t.spans.append(self._span(original, base, a, b))
         low = self._low
@@ -601,7 +611,8 @@ class Extractor:
         tokens = self._tokens
         words = (tokens.words[bisect_left(tokens.starts, s):bisect_left(tokens.starts, e)]
                  if tokens is not None else None)
-        relief = _led_search(_RELIEF_WORDS_T, _RELIEF_LEADS, words, text, low, s, e) is not None
+        relief_said = _led_search(_RELIEF_WORDS_T, _RELIEF_LEADS, words, text, low, s, e)
+        relief = relief_said is not None
         if relief:
             # Every percent holds a "%" or the word "percent".
             percents = (_PERCENT_T.finditer(text, low, s, e) if low is None
@@ -630,8 +641,12 @@ class Extractor:
                 t.relief_weeks = weeks if t.relief_weeks is None else min(t.relief_weeks, weeks)
                 t.spans.append(self._span(original, base, m.start(), m.end()))
         # What the sentence says of every treatment it names: read once.
-        no_benefit = _led_search(_NO_BENEFIT_T, _NO_BENEFIT_LEADS, words, text, low, s,
-                                 e) is not None
+        no_benefit_said = _led_search(_NO_BENEFIT_T, _NO_BENEFIT_LEADS, words, text, low, s, e)
+        no_benefit = no_benefit_said is not None
+        # An outcome told in a relative clause is that of the treatment the clause follows
+        # ("..., an ESI in 2012 that provided no lasting benefit, and ..."); else of all.
+        only_failed = _clause_owner(text, low, treated, starts, no_benefit_said)
+        only_helped = _clause_owner(text, low, treated, starts, relief_said)
         red = _led_search(_MED_REDUCTION_T, _MED_REDUCTION_LEADS, words, text, low, s, e)
         reduction = None
         if red:
@@ -650,9 +665,9 @@ class Extractor:
                                   else _NUMBER_WORDS.get(word, 2))
         for concept, a, _b in treated:
             t = obs.treatments[concept]
-            if no_benefit:
+            if no_benefit and only_failed in (None, concept):
                 t.outcome = "no_benefit"
-            elif relief and t.outcome == "unknown":
+            elif relief and t.outcome == "unknown" and only_helped in (None, concept):
                 t.outcome = "improved"
             if reduction is not None:
                 t.medication_reduction = reduction
@@ -667,6 +682,22 @@ class Extractor:
                 for d in find_dates(text, a, e):
                     t.on_date = d.value
                     break
+
+    def _not_had(self, original: str, text: str, base: int, e: int,
+                 not_had: list[tuple[str, int, int]], obs: Observations) -> None:
+        """Record the treatments of a sentence stated not had ("He has not had a trial of
+        TENS", "no physical therapy"), unless the block already tells of them had, or the
+        sentence limits the time ("has not had therapy since 2013": it had some before)."""
+        for concept, a, b in not_had:
+            if concept in obs.treatments:
+                t = obs.treatments[concept]
+                if t.status == "absent":
+                    t.spans.append(self._span(original, base, a, b))
+                continue
+            if _FOR_A_TIME_T.search(text, self._low, b, e) is not None:
+                continue
+            obs.treatments[concept] = _Treatment(
+                concept, spans=[self._span(original, base, a, b)], status="absent")
 
     def _medications(self, original: str, text: str, base: int, s: int, e: int,
                      drugs: list[tuple[str, int, int]], treated: list[tuple[str, int, int]],
@@ -1008,9 +1039,15 @@ def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTrea
     def low(a: float | None, b: float | None) -> float | None:
         return b if a is None else a if b is None else min(a, b)
 
+    if old is not None and old.status == "absent" and t.status == "present":
+        old = None  # stated not had in one block, had in another: had
+    elif old is not None and t.status == "absent":
+        if old.status == "absent":
+            return copy_model(old, {"evidence": [*old.evidence, *t.spans]})
+        return old
     if old is None:
         return _built(PriorTreatmentFact,
-            kind=t.kind, text=t.spans[0].text, on_date=t.on_date,
+            kind=t.kind, text=t.spans[0].text, on_date=t.on_date, status=t.status,
             relief_percent=t.relief_percent, relief_weeks=t.relief_weeks,
             medication_reduction=t.medication_reduction,
             functional_improvement=t.functional_improvement,
@@ -1094,12 +1131,13 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
                 break
     elif request.kind == "injection" and request.procedure:
         kinds = _PROCEDURE_TREATMENTS.get(request.procedure, set())
-        prior = [t for t in case.prior_treatment if t.kind in kinds]
+        prior = [t for t in case.prior_treatment if t.kind in kinds and t.status == "present"]
         if prior:
             update.update(continues_current=True, repeat=True)
             evidence["repeat"] = [s for t in prior for s in t.evidence]
     elif request.kind == "device" and request.modality:
-        prior = [t for t in case.prior_treatment if t.kind == request.modality]
+        prior = [t for t in case.prior_treatment
+                 if t.kind == request.modality and t.status == "present"]
         if prior:
             update["continues_current"] = True
             evidence["continues_current"] = [s for t in prior for s in t.evidence]
@@ -1119,6 +1157,31 @@ def _led_search(pattern: _Twin, leads: LeadWords, words: list[str] | None, text:
 
 
 # -- numbers in words ----------------------------------------------------------------------------
+
+# Words that limit a "not had" to a time: before it, the treatment may have been had.
+_FOR_A_TIME = re.compile(r"\b(?:since|recent|recently|anymore|any\s+longer|again|in\s+the\s+"
+                         r"(?:past|last)|for\s+(?:the\s+)?(?:past|last)|in\s+over|in\s+\d)\b",
+                         re.IGNORECASE)
+_FOR_A_TIME_T = _Twin(_FOR_A_TIME)
+_RELATIVE = re.compile(r"\b(?:that|which)\b", re.IGNORECASE)
+_RELATIVE_T = _Twin(_RELATIVE)
+
+
+def _clause_owner(text: str, low: str | None, treated: list[tuple[str, int, int]],
+                  starts: list[int], said: re.Match[str] | None) -> str | None:
+    """The treatment whose relative clause (`that`/`which` after its name) tells `said`, or
+    None when `said` is not told in one."""
+    if said is None:
+        return None
+    k = bisect_right(starts, said.start()) - 1
+    if k < 0:
+        return None
+    concept, _a, b = treated[k]
+    gap = said.start() - b
+    if gap < 0 or gap > 60:
+        return None
+    return concept if _RELATIVE_T.search(text, low, b, said.start()) is not None else None
+
 
 def _count(word: str | None) -> float | None:
     if word is None:

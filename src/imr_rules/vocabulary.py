@@ -230,7 +230,9 @@ class PriorTreatmentFact(ListFact):
     functional_improvement: Status = "unknown"
     outcome: Literal["improved", "no_benefit", "unknown"] = "unknown"
     count: int | None = None
-    status: Status = "present"
+    status: Status = Field("present", description=(
+        "present: had; absent: stated not had ('has not had a trial of TENS'); a treatment "
+        "the letter never names has no fact"))
 
 
 class ItemFact(ListFact):
