@@ -73,6 +73,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Right C5-6 interlaminar epidural steroid injection", {"region": "cervical"}),
     ("Right stellate ganglion block", {"kind": "injection", "procedure": "other",
                                        "side": "right"}),
+    # a joint injection with no procedure of its own
+    ("Synvisc-One injection to the right knee", {"kind": "injection", "procedure": "other",
+                                                 "side": "right"}),
+    # a functional capacity evaluation is a test, not a consultation
+    ("Functional capacity evaluation", {"kind": "diagnostic", "test": "other"}),
 ]
 
 

@@ -26,6 +26,10 @@ from imr_rules.dates import find_dates
     ("2015-04-13", [("2015-04-13", date(2015, 4, 13), "day")]),
     ("Soma since 06/2013.", [("06/2013", date(2013, 6, 1), "month")]),
     ("started in 6-2012 and", [("6-2012", date(2012, 6, 1), "month")]),
+    # day, month name and year joined by hyphens
+    ("injured on 12-Mar-2010 at", [("12-Mar-2010", date(2010, 3, 12), "day")]),
+    ("RFA 02-Feb-2016;", [("02-Feb-2016", date(2016, 2, 2), "day")]),
+    ("since Mar-2014", [("Mar-2014", date(2014, 3, 1), "month")]),
 ])
 def test_date_forms(text: str, expected: list[tuple[str, date, str]]) -> None:
     assert [(text[d.start:d.end], d.value, d.precision) for d in find_dates(text)] == expected

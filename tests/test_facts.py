@@ -233,6 +233,8 @@ def test_findings_view_keeps_what_the_summary_showed(prefix: str) -> None:
     ("She has been prescribed Soma since at least 2013.", 152, False, date(2013, 12, 31),
      "since at least 2013"),
     ("Norco was started on 1/15/2014.", 137, False, date(2014, 1, 15), "was started on 1/15/2014"),
+    ("Norco was first prescribed on 1/15/2014.", 137, False, date(2014, 1, 15),
+     "was first prescribed on 1/15/2014"),
     ("He has taken Norco since at least April 13, 2015, trigger point injections and yoga.",
      None, False, date(2015, 4, 13), "since at least April 13, 2015"),
     ("He has taken Zanaflex since at least April, 2015, far exceeding the guidelines.", None,
@@ -672,6 +674,9 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
     ("The right hand shows allodynia and color change.", "exam", "allodynia"),
     ("MRI of the right knee showed a tear of the medial meniscus.", "imaging",
      "meniscal_tear"),
+    ("There was limited right wrist range of motion.", "exam", "decreased_rom"),
+    ("He has decreased cervical rotation.", "exam", "decreased_rom"),
+    ("Exam showed decreased right grip strength.", "exam", "motor_weakness"),
 ])
 def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     assert (kind, name, "present") in [(f.kind, f.name, f.status)
@@ -814,6 +819,7 @@ def test_diagnoses_and_their_regions(text: str, diagnoses: dict[str, str | None]
     ("Medications include Norco, Colace 100 mg, Zofran and metformin.",
      {"hydrocodone/acetaminophen": "opioid", "docusate": "other", "ondansetron": "other",
       "metformin": "other"}),
+    ("She takes Tylenol #3 as needed.", {"codeine/acetaminophen": "opioid"}),
     ("He takes Senokot, MiraLax, lisinopril and HCTZ.",
      {"senna": "other", "polyethylene glycol": "other", "lisinopril": "other",
       "hydrochlorothiazide": "other"}),

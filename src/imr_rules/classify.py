@@ -72,8 +72,11 @@ _IMAGING = Twin(re.compile(r"\b(?:MRI|CT|x-?rays?|radiographs?|imaging|bone\s+sc
                            r"myelogram)\b", re.IGNORECASE))
 _DIAGNOSTIC = Twin(re.compile(r"\b(?:EMG|NCV|NCS|electrodiagnostic|nerve\s+conduction|"
                               r"urine\s+(?:drug|toxicology)|drug\s+(?:screen|test)|"
-                              r"lab(?:s|oratory)?|blood\s+work|genetic\s+testing)\b",
+                              r"lab(?:s|oratory)?|blood\s+work|genetic\s+testing|"
+                              r"functional\s+capacity\s+(?:evaluation|exam\w*|assessment|test\w*)|"
+                              r"FCE)\b",
                               re.IGNORECASE))
+_CAPACITY_EVALUATION = Twin(re.compile(r"\b(?:functional\s+capacity|FCE)\b", re.IGNORECASE))
 _SURGERY = Twin(re.compile(r"\b(?:surgery|surgical|arthroscop\w*|fusion|laminectomy|discectomy|"
                            r"decompression|arthroplasty|\w+ectomy|\w+otomy|\w+plasty|repair|"
                            r"release)\b", re.IGNORECASE),
@@ -248,6 +251,8 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
     device = (mentions["device"] or _NO_MENTION)[0]
     procedure = (mentions["procedure"] or _NO_MENTION)[0]
 
+    if consult and _CAPACITY_EVALUATION.search(text, low, 0, n) is not None:
+        consult = None  # a functional capacity evaluation is a test, not a consultation
     if consult and (not drug or consult[1] < drug[1]) and (
             not procedure or consult[1] < procedure[1]) and (not device or consult[1] < device[1]):
         fields["kind"] = "consult"

@@ -28,10 +28,11 @@ _NUMERIC = re.compile(
     r"|(?P<m>\d{1,2})\s{0,16}(?P<sep>[/.-])\s{0,16}"
     r"(?P<d>\d{1,2})\s{0,16}(?P=sep)\s{0,16}(?P<y>\d{4}|\d{2})(?![\d/])"
 )
-# "June 30, 2008", "30 June 2008", "April, 2015" (month precision), in one pattern.
+# "June 30, 2008", "30 June 2008", "12-Mar-2010", "April, 2015" (month precision), in one
+# pattern.
 _WRITTEN = re.compile(
-    rf"\b(?:(?P<d1>\d{{1,2}})\s+)?(?P<mon>{_MONTH_NAME})"
-    rf"(?:\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?)?,?\s+(?P<y>(?:19|20)\d{{2}})\b",
+    rf"\b(?:(?P<d1>\d{{1,2}})(?:\s+|-))?(?P<mon>{_MONTH_NAME})"
+    rf"(?:\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?)?(?:,?\s+|-)(?P<y>(?:19|20)\d{{2}})\b",
     re.IGNORECASE,
 )
 
@@ -75,8 +76,8 @@ _NUMERIC_TAIL = (
 _NUMERIC_FAST = re.compile(r"\d" + _NUMERIC_TAIL)
 # For ASCII text, where they are the same: `re` finds a `[0-9]` faster than a `\d`.
 _NUMERIC_ASCII = re.compile(r"[0-9]" + _NUMERIC_TAIL)
-_WRITTEN_TAIL = (r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)?,?\s+(?P<y>(?:19|20)\d{2})\b")
-_WRITTEN_DAY = re.compile(rf"(?P<d1>[0-9]\d?)\s+(?P<mon>{_MONTH_NAME}){_WRITTEN_TAIL}")
+_WRITTEN_TAIL = (r"(?:\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?)?(?:,?\s+|-)(?P<y>(?:19|20)\d{2})\b")
+_WRITTEN_DAY = re.compile(rf"(?P<d1>[0-9]\d?)(?:\s+|-)(?P<mon>{_MONTH_NAME}){_WRITTEN_TAIL}")
 _WRITTEN_MONTH = re.compile(rf"(?P<mon>{_MONTH_NAME}){_WRITTEN_TAIL}")
 
 
@@ -89,12 +90,12 @@ _Written = tuple[int, int, int, str, str | None, str | None, str]
 
 
 def _spaced_year(text: str, start: int, stop: int) -> bool:
-    """Whether `text[start:stop]` has a "19" or "20" right after whitespace (every written
-    date ends in such a year)."""
+    """Whether `text[start:stop]` has a "19" or "20" right after whitespace or a hyphen
+    (every written date ends in such a year)."""
     for century in ("19", "20"):
         at = text.find(century, start + 1, stop)
         while at >= 0:
-            if text[at - 1].isspace():
+            if text[at - 1].isspace() or text[at - 1] == "-":
                 return True
             at = text.find(century, at + 1, stop)
     return False

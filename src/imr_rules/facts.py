@@ -93,7 +93,8 @@ _USE_DURATION = re.compile(
 # "since (at least) April 2015", "started on 1/15/2014": the date a drug was first taken. Every
 # alternative starts with a literal word ("was started on" spelt out before "started on", as an
 # optional "was" would be tried), so `re` skips ahead to the letters that can start one.
-_STARTED = ("started", "begun", "initiated", "added")
+_STARTED = ("started", "begun", "initiated", "added", "first prescribed", "first dispensed",
+            "initially prescribed")
 _SINCE = re.compile(
     r"\b(?:since|was\s+(?:" + "|".join(_STARTED) + r")\s+(?:on|in)"
     + "".join(rf"|{word}\s+(?:on|in)" for word in _STARTED)
