@@ -449,6 +449,22 @@ class AssertionScope:
             en.backward = tuple((name, fams[name].post_window, fams[name].status)
                                 for name in en.post)
 
+        # A punctuation mark that only ends scopes (";", ",") is not scanned for: `decide`
+        # looks for it between a trigger and its concept (commas are many; scopes that reach
+        # over one are few). Per family, the marks that end its scopes, and those that end its
+        # non-clausal ones (soft).
+        self._stops: dict[str, str] = {}
+        self._soft_stops: dict[str, str] = {}
+        for key in [k for k in entries if len(k) == 1 and not k.isalnum()]:
+            en = entries[key]
+            if en.pre or en.post or en.clausal or en.record or en.ends_backward or (
+                    _ALL in en.ends):
+                continue  # a trigger, or a global termination: scanned as before
+            for name in en.ends:
+                self._stops[name] = self._stops.get(name, "") + key
+            for name in en.ends_soft:
+                self._soft_stops[name] = self._soft_stops.get(name, "") + key
+            del entries[key]
         literal = [k for k in entries if not k.startswith("re:")]
         patterns = [k for k in entries if k.startswith("re:")]
         alts = []
@@ -616,7 +632,7 @@ class AssertionScope:
         for cs, ce in concepts:
             if not s <= cs <= ce <= e:
                 raise ValueError(f"concept {(cs, ce)} is not inside sentence {sentence}")
-            out.append(self.decide(matches, words, cs - s, ce - s))
+            out.append(self.decide(matches, words, cs - s, ce - s, sent))
         return out
 
     def candidates(self, tokens: Tokens) -> TriggerStarts | None:
@@ -699,10 +715,11 @@ class AssertionScope:
         return self._group_entry[group]  # type: ignore[index]
 
     def decide(self, matches: list[tuple[int, int, _Entry]], words: list[int], cs: int,
-               ce: int) -> tuple[AssertionStatus, bool]:
+               ce: int, text: str) -> tuple[AssertionStatus, bool]:
         """The status (and whether a record trigger decided it) of the mention `[cs, ce)`
-        given the sentence's `scan_lowered` matches and the text's word starts (`word_starts`),
-        all in the same offsets."""
+        given the sentence's `scan_lowered` matches, the text's word starts (`word_starts`)
+        and the text itself or lower-cased (for the punctuation that ends scopes), all in the
+        same offsets."""
         if not matches:
             return "present", False
         near_pre: tuple[int, AssertionStatus, bool] | None = None  # (start, status, record)
@@ -723,7 +740,8 @@ class AssertionScope:
                     distance = at_cs - bisect_left(words, te)
                 for name, reach, status in en.forward:
                     if before and (distance > reach or self._blocked(matches, idx + 1, cs, name,
-                                                                     clausal=en.clausal)):
+                                                                     clausal=en.clausal)
+                                   or self._stopped(text, te, cs, name, en.clausal)):
                         continue
                     if status == "hypothetical":
                         # A hypothetical pre-trigger wins over everything: nothing else counts.
@@ -742,7 +760,8 @@ class AssertionScope:
                     distance = bisect_left(words, ts) - at_ce
                 for name, reach, status in en.backward:
                     if after and (distance > reach
-                                  or self._blocked_back(matches, idx, ce, name)):
+                                  or self._blocked_back(matches, idx, ce, name)
+                                  or self._stopped(text, ce, ts, name, False)):
                         continue
                     if status == "absent":
                         neg_post = True
@@ -784,6 +803,14 @@ class AssertionScope:
             matches.append((m.start(), m.end(), en))
         words = [m.start() for m in _WORD.finditer(sent)] if matches else []
         return matches, words
+
+    def _stopped(self, text: str, start: int, end: int, name: str, clausal: bool) -> bool:
+        """Whether a punctuation mark that ends family `name`'s scopes (its soft ones too,
+        unless the trigger is clausal) lies in `text[start:end]`."""
+        marks = self._stops.get(name, "")
+        if not clausal:
+            marks += self._soft_stops.get(name, "")
+        return any(text.find(mark, start, end) >= 0 for mark in marks)
 
     @staticmethod
     def _blocked(matches: list[tuple[int, int, _Entry]], first: int, cs: int, name: str,

@@ -398,7 +398,7 @@ class Extractor:
         if words is None:
             words = self._words = word_starts(text)
         decide = self.scope.decide
-        return [decide(matches, words, cs, ce) for cs, ce in concepts]
+        return [decide(matches, words, cs, ce, low) for cs, ce in concepts]
 
     def _span(self, text: str, base: int, s: int, e: int) -> Span:
         return make_span(base + s, base + e, text[s:e])
