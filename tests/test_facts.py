@@ -828,6 +828,28 @@ def test_other_drugs_of_a_medication_list(text: str, drugs: dict[str, str]) -> N
     assert {m.generic: m.drug_class for m in _case_of(text).medication} == drugs
 
 
+@pytest.mark.parametrize(("text", "recent"), [
+    # an operation dated long before the request is not recent (recent_surgery: 180 days)
+    ("She underwent right knee arthroscopy with partial medial meniscectomy on 7/19/2010.",
+     "absent"),
+    # one dated within the period is
+    ("He had an L4-5 fusion on 3/2/2015.", "present"),
+    # undated, or only planned: unknown
+    ("She is status post carpal tunnel release.", "unknown"),
+    ("He is scheduled for an L4-5 fusion on 7/1/2015.", "unknown"),
+    # what the letter says wins over the date
+    ("He had a fusion on 3/2/2011 and now has post-operative pain.", "present"),
+])
+def test_surgery_recent_from_the_operations_date(text: str, recent: str) -> None:
+    from imr_rules.facts import build_case
+    from imr_rules.models import KeyDates, Patient, TextBlock
+
+    obs = EXTRACTOR.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
+    case = build_case(Patient(), KeyDates(request_for_authorization=date(2015, 6, 1)), [obs],
+                      "form")
+    assert case.case.surgery_recent == recent
+
+
 def test_open_reduction_is_surgery_not_relief() -> None:
     (surgery,) = _case_of("He underwent open reduction and internal fixation of the wrist."
                           ).prior_treatment

@@ -45,10 +45,11 @@ def test_lexicon_additions_outside_the_vocabulary_are_refused(concepts: dict[str
         Lexicon.default().extended({"concepts": concepts})
 
 
+@pytest.mark.parametrize("period", ["long_term_use", "chronic_pain_after", "recent_surgery"])
 @pytest.mark.parametrize("days", ["six months", 0, True, 12.5])
-def test_a_long_term_period_that_is_not_a_number_of_days_is_refused(days: object) -> None:
+def test_a_period_that_is_not_a_number_of_days_is_refused(period: str, days: object) -> None:
     from imr_rules.errors import ImrError
     from imr_rules.lexicon import Lexicon
 
-    with pytest.raises(ImrError, match="long_term_use: days must be a whole number"):
-        Lexicon.default().extended({"concepts": {"long_term_use": {"days": days}}})
+    with pytest.raises(ImrError, match=f"{period}: days must be a whole number"):
+        Lexicon.default().extended({"concepts": {period: {"days": days}}})

@@ -926,9 +926,9 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
     if blocks and not any(obs.case or obs.work for obs in blocks[1:]):
         # Only the first block speaks of the case: one fact for every view with this patient.
         case = _cached(blocks[0], ("case", patient, dates),
-                       lambda: _case_fact(patient, dates, blocks, reference))
+                       lambda: _case_fact(patient, dates, blocks, reference, lexicon))
     else:
-        case = _case_fact(patient, dates, blocks, reference)
+        case = _case_fact(patient, dates, blocks, reference, lexicon)
 
     diagnoses: dict[tuple[str, str | None], DiagnosisFact] = {}
     findings: dict[tuple[str, str], FindingFact] = {}
@@ -988,7 +988,7 @@ def _merge_blocks(blocks: list[Observations], reference: date | None, lexicon: L
 
 
 def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
-               reference: date | None) -> CaseFact:
+               reference: date | None, lexicon: Lexicon) -> CaseFact:
     """The facts of the case: the patient, the key dates, and what the blocks say of the case
     and of work."""
     # Facts of the case: a present statement anywhere stands (a rationale's broad negation,
@@ -1001,8 +1001,13 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
     if patient.date_of_injury and reference:
         years = (reference - patient.date_of_injury).days / 365.25
         case_fields["years_since_injury"] = round(years, 2)
-        if (reference - patient.date_of_injury).days >= 90:
+        chronic_after = lexicon.chronic_pain_days
+        if chronic_after is not None and (reference - patient.date_of_injury).days >= chronic_after:
             case_fields["chronic_pain"] = "present"
+    if "surgery_recent" not in case_fields and reference is not None:
+        recent = _surgery_recent(blocks, reference, lexicon.recent_surgery_days)
+        if recent is not None:
+            case_fields["surgery_recent"], case_evidence["surgery_recent"] = recent
     work = [w for obs in blocks for w in obs.work]
     if work:
         # Summaries tell the case in order: the last status told is the current one ("he was
@@ -1020,6 +1025,27 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
         request_date=dates.request_for_authorization, ur_date=dates.utilization_review,
         reference_date=reference, evidence=case_evidence, **case_fields,
     )
+
+
+def _surgery_recent(blocks: list[Observations], reference: date, days: int | None,
+                    ) -> tuple[str, list[Span]] | None:
+    """Whether the dated operations the blocks tell of are recent at `reference` (within
+    `days` before it), with their words; None when no operation had is dated. A date of
+    month precision may be a month late: only an operation older by a month more is not
+    recent."""
+    if days is None:
+        return None
+    dated = [t for obs in blocks for kind, t in obs.treatments.items()
+             if kind == "surgery" and t.status == "present" and t.on_date is not None]
+    if not dated:
+        return None
+    spans = [s for t in dated for s in t.spans]
+    ages = [(reference - t.on_date).days for t in dated if t.on_date is not None]
+    if any(0 <= age <= days for age in ages):
+        return "present", spans
+    if all(age > days + 31 for age in ages):
+        return "absent", spans
+    return None
 
 
 def _region_key(known: dict[tuple[str, str | None], _V], name: str, region: str | None,

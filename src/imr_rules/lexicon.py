@@ -326,6 +326,15 @@ def _without_overlaps(found: list[tuple[str, int, int]]) -> list[tuple[str, int,
     return kept
 
 
+def _days(concepts: Mapping[str, Any], key: str, source: str) -> int | None:
+    """The `days` of the period `key` of a concepts mapping (None: not given)."""
+    days = (concepts.get(key) or {}).get("days")
+    if days is not None and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
+        raise ImrError(f"{key}: days must be a whole number of days, not {days!r}",
+                       file=source, hint=f"write e.g. `{key}: {{days: 180}}`")
+    return days
+
+
 def _load_yaml(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -373,13 +382,11 @@ class Lexicon:
         # item -> the items a mention of it (present) documents too
         self.present_also: dict[str, tuple[str, ...]] = {
             k: tuple(v["present_also"]) for k, v in docs.items() if v.get("present_also")}
-        # Days of use that make a drug's use long-term (None: only words say so).
-        days = (concepts.get("long_term_use") or {}).get("days")
-        if days is not None and (not isinstance(days, int) or isinstance(days, bool)
-                                 or days < 1):
-            raise ImrError(f"long_term_use: days must be a whole number of days, not {days!r}",
-                           file=source, hint="write e.g. `long_term_use: {days: 180}`")
-        self.long_term_days: int | None = days
+        # Days of use that make a drug's use long-term (None: only words say so); days from
+        # the injury that make pain chronic; days after an operation while it is recent.
+        self.long_term_days = _days(concepts, "long_term_use", source)
+        self.chronic_pain_days = _days(concepts, "chronic_pain_after", source)
+        self.recent_surgery_days = _days(concepts, "recent_surgery", source)
         self.drug_test_result = PhraseMatcher(concepts.get("drug_test_result", {}))
         self.case = PhraseMatcher(concepts.get("case", {}))
         self.work = PhraseMatcher(concepts.get("work", {}))
