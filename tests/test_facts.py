@@ -413,6 +413,14 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "improvement.", "functional_restoration", "present"),
     ("Conservative care has included physical therapy.", "conservative_care_failed",
      "unknown"),
+    # what a treatment let the patient do again is functional improvement
+    ("She was able to resume light household tasks.", "functional_improvement", "present"),
+    ("The medication enables him to work full shifts.", "functional_improvement", "present"),
+    # the check for aberrant behaviour, whatever the plural
+    ("No aberrant drug behaviors were noted.", "aberrant_behavior", "present"),
+    ("No aberrant drug behaviors were noted.", "aberrant_behavior_found", "absent"),
+    ("A urine drug screen was consistent with the prescribed tramadol.",
+     "urine_drug_test_consistent", "present"),
     # a diagnosis still to be ruled out is an uncertain one
     ("Diagnoses: lumbar spondylolisthesis, rule out right L5 radiculopathy.",
      "diagnosis_uncertain", "present"),
@@ -545,6 +553,7 @@ def test_the_four_as_speak_of_each_a(text: str, status: str) -> None:
      None, "present"),
     ("After the epidural injection she was able to cut back on her Norco.", None, None,
      "present"),
+    ("With the epidural injection she cut her Norco use in half.", None, None, "present"),
 ])
 def test_prior_injection_relief(text: str, relief: float | None, weeks: float | None,
                                 reduction: str) -> None:

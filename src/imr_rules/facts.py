@@ -131,7 +131,9 @@ _MED_REDUCTION = re.compile(
     "|".join([*(rf"\b{word}(?:{_REDUCED_WHAT}|{_REDUCED_USE}|{_FEWER_TABLETS})"
                 for word in (r"reduc\w*", r"decreas\w*", "less", "lower")),
               *(rf"\b{word}{_WHAT_REDUCED}" for word in ("medication", "opioid", "narcotic")),
-              _USE_REDUCED, r"\bcut\s+back\s+on\b"]),
+              _USE_REDUCED, r"\bcut\s+back\s+on\b",
+              # "she cut her Tylenol use in half"
+              rf"\bcut{_REDUCED_USE}", rf"\bcut{_REDUCED_WHAT}"]),
     re.IGNORECASE)
 _EQUIVALENTS_AFTER = re.compile(r"\s+(?:milligram\s+)?equivalen", re.IGNORECASE)
 # "10/325 mg" right after a drug's name (no anchors: matching at the name's end within the
