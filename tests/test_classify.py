@@ -76,6 +76,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # a joint injection with no procedure of its own
     ("Synvisc-One injection to the right knee", {"kind": "injection", "procedure": "other",
                                                  "side": "right"}),
+    ("6 additional acupuncture sessions", {"therapy": "acupuncture", "visits": 6}),
+    ("Right carpal tunnel release", {"kind": "surgery", "region": "wrist", "side": "right"}),
     # a functional capacity evaluation is a test, not a consultation
     ("Functional capacity evaluation", {"kind": "diagnostic", "test": "other"}),
 ]

@@ -503,6 +503,11 @@ def test_a_treatment_not_yet_started_is_not_one_the_patient_had() -> None:
     ("He has not had a trial of TENS.", {"tens": "absent"}),
     ("She has not had any psychological treatment to date.", {"psychotherapy": "absent"}),
     ("There is no documentation of a home exercise program.", {"home_exercise": "absent"}),
+    # a benefit denied: the treatments were had
+    ("He had no lasting benefit from two caudal epidural steroid injections in 2014, a course "
+     "of acupuncture, and 20 physical therapy visits.",
+     {"epidural_steroid_injection": "present", "acupuncture": "present",
+      "physical_therapy": "present"}),
     # not had for a time only: had before, so nothing is stated
     ("She has not had physical therapy since 2013.", {}),
     ("He has not had acupuncture in the past year.", {}),
@@ -681,6 +686,10 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
     ("Patrick's test was positive on the right.", "exam", "positive_faber"),
     ("Neer and Hawkins signs were positive.", "exam", "impingement_sign"),
     ("The right hand shows allodynia and color change.", "exam", "allodynia"),
+    ("There were positive Tinel's and Phalen's signs at the right wrist.", "exam",
+     "tinel_sign"),
+    ("There were positive Tinel's and Phalen's signs at the right wrist.", "exam",
+     "phalen_sign"),
     ("MRI of the right knee showed a tear of the medial meniscus.", "imaging",
      "meniscal_tear"),
     ("There was limited right wrist range of motion.", "exam", "decreased_rom"),

@@ -91,7 +91,8 @@ _DOSE = re.compile(r"\d\s*(?:mg|mcg|%)")  # a strength of any drug, in lower-cas
 # Body regions as letters name them (shared with fact extraction).
 REGION = re.compile(
     r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|l-spine|cervical|neck|c-spine|"
-    r"thoracic|t-spine|shoulders?|knees?|hips?|hands?|wrists?|elbows?|ankles?|feet|foot)\b",
+    r"thoracic|t-spine|shoulders?|knees?|hips?|hands?|wrists?|elbows?|ankles?|feet|foot|"
+    r"carpal\s+tunnel)\b",
     re.IGNORECASE)
 # A spinal level's first letter -> its region (the sacrum's levels are read with the lumbar spine).
 _SPINE_REGION = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
@@ -100,7 +101,7 @@ REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lu
                  "l-spine": "lumbar", "neck": "cervical", "c-spine": "cervical",
                  "t-spine": "thoracic", "shoulders": "shoulder", "knees": "knee",
                  "hips": "hip", "hands": "hand", "wrists": "wrist", "elbows": "elbow",
-                 "ankles": "ankle", "feet": "foot"}
+                 "ankles": "ankle", "feet": "foot", "carpal tunnel": "wrist"}
 
 
 # What may stand between a drug's name and its strength ("Ultram ER 150mg", "Norco tablets 10").
@@ -454,7 +455,8 @@ _VISITS_PER_WEEK = re.compile(
 _VISITS = re.compile(
     r"\b(?P<a>\d{1,2})\s*(?:x|times)\s*(?P<b>\d{1,2})\b"          # 2x6, 3 x 4
     r"|\bx\s*(?P<c>\d{1,2})\b"                                     # x 12
-    r"|\b(?P<d>\d{1,2})\s+(?:additional\s+|more\s+)?(?:sessions?|visits?|treatments?)\b"
+    r"|\b(?P<d>\d{1,2})\s+(?:additional\s+|more\s+)?(?:[a-z-]+\s+){0,2}?"
+    r"(?:sessions?|visits?|treatments?)\b"  # 8 sessions, 6 additional acupuncture sessions
     r"|\b(?:sessions?|visits?|treatments?)\s*(?:#|:)?\s*(?P<e>\d{1,2})\b"
     r"|#\s*(?P<f>\d{1,2})\b", re.IGNORECASE)
 

@@ -472,6 +472,11 @@ class Extractor:
                 # "it is unclear whether she had physical therapy": not a treatment she had
                 if status == "present":
                     treated.append((concept, a, b))
+                elif status == "absent" and _NO_BENEFIT_FROM_T.search(
+                        text, self._low, max(s, a - 160), a) is not None:
+                    # "no lasting benefit from two ESIs and 20 physical therapy visits": the
+                    # benefit is denied, the treatments were had
+                    treated.append((concept, a, b))
                 elif status == "absent" and concept != "medication":
                     # ("a lack of documentation of the efficacy of this medication" tells of
                     # a drug's record, not of medication not had)
@@ -1192,6 +1197,11 @@ _FOR_A_TIME = re.compile(r"\b(?:since|recent|recently|anymore|any\s+longer|again
                          r"(?:past|last)|for\s+(?:the\s+)?(?:past|last)|in\s+over|in\s+\d)\b",
                          re.IGNORECASE)
 _FOR_A_TIME_T = _Twin(_FOR_A_TIME)
+# A benefit denied of the treatments named after it ("no lasting benefit from ...").
+_NO_BENEFIT_FROM = re.compile(
+    r"\b(?:no|without|little|minimal)\s+(?:\w+\s+){0,2}(?:benefit|relief|improvement|help)\s+"
+    r"(?:from|with|after|following)\b", re.IGNORECASE)
+_NO_BENEFIT_FROM_T = _Twin(_NO_BENEFIT_FROM)
 _RELATIVE = re.compile(r"\b(?:that|which)\b", re.IGNORECASE)
 _RELATIVE_T = _Twin(_RELATIVE)
 
