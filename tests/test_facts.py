@@ -868,6 +868,22 @@ def test_surgery_recent_from_the_operations_date(text: str, recent: str) -> None
     assert case.case.surgery_recent == recent
 
 
+@pytest.mark.parametrize(("text", "first"), [
+    # how long a class has been taken is its drugs', when they tell no date of their own
+    ("She has been treated with opioid medications since at least 2010. Current medications "
+     "are Duragesic 50 mcg/hr, Norco 10/325 mg and Lyrica.",
+     {"fentanyl": "2010-12-31", "hydrocodone/acetaminophen": "2010-12-31", "pregabalin": None}),
+    ("He has taken muscle relaxants since March 2014. He takes Soma, and Norco since 2015.",
+     {"carisoprodol": "2014-03-31", "hydrocodone/acetaminophen": "2015-12-31"}),
+    # a guideline's words about a class are not the patient's
+    ("Opioids are not recommended since 2010 guidelines. He takes Norco.",
+     {"hydrocodone/acetaminophen": None}),
+])
+def test_a_class_taken_for_long(text: str, first: dict[str, str | None]) -> None:
+    given = {m.generic: m.first_documented for m in _case_of(text).medication}
+    assert {g: str(d) if d else None for g, d in given.items()} == first
+
+
 def test_open_reduction_is_surgery_not_relief() -> None:
     (surgery,) = _case_of("He underwent open reduction and internal fixation of the wrist."
                           ).prior_treatment

@@ -248,6 +248,10 @@ class Observations:
         default_factory=dict)
     treatments: dict[str, _Treatment] = field(default_factory=dict)
     medications: dict[str, _Medication] = field(default_factory=dict)
+    # drug class -> how long the class as a whole has been taken: (first date or None, days
+    # or None, the words)
+    class_use: dict[str, tuple[date | None, int | None, list[Span]]] = field(
+        default_factory=dict)
     # The block's text (furniture blanked) and its offset in the letter, when its dates are
     # wanted but not read yet (`dates`).
     undated: tuple[str, int] | None = field(default=None, repr=False, compare=False)
@@ -316,7 +320,9 @@ class Extractor:
             ("case", lx.case), ("work", lx.work),
             ("treatment", lx.treatment), ("drug", lx.drugs), ("context", lx.context),
         ]
-        self._families = MultiMatcher(families)
+        # A class named as a whole: in a summary only (a rationale's "opioids" are the
+        # guideline's, or the requested drug's).
+        self._families = MultiMatcher([*families, ("drug_class", lx.drug_class_reference)])
         self._families_with_subject = MultiMatcher(
             [*families, ("drug_reference", lx.drug_reference),
              ("therapy_reference", lx.therapy_reference)])
@@ -379,7 +385,40 @@ class Extractor:
             if buckets[k]:
                 pending_duration = self._sentence(original, text, base, s, e, buckets[k], obs,
                                                   pending_duration)
+        if obs.class_use:
+            self._apply_class_use(obs)
         return obs
+
+    def _class_use(self, original: str, text: str, base: int, s: int, e: int,
+                   drug_class: str, a: int, b: int, obs: Observations) -> None:
+        """Record how long the drug class named at `[a, b)` has been taken, when the sentence
+        says ("treated with opioid medications since at least 2010", "on narcotics for
+        years"), and says it of this patient."""
+        low = self._low
+        since = _SINCE_T.search(text, low, b, e)
+        first = _since_date(text, since.end(), e) if since else None
+        days = _use_duration(text, s, e, low)
+        if first is None and days is None:
+            return
+        status = self._statuses(text, s, e, [(a, b)])[0][0]
+        if status != "present":
+            return
+        end = first[1] if first else e
+        obs.class_use[drug_class] = (first[0] if first else None, days,
+                                     [self._span(original, base, a, b),
+                                      self._span(original, base, since.start() if since else a,
+                                                 end)])
+
+    def _apply_class_use(self, obs: Observations) -> None:
+        """Give each current drug of a class the block says has long been taken, and that has
+        no date or duration of its own, the class's."""
+        for med in obs.medications.values():
+            if not med.current or med.first_documented or med.duration_days:
+                continue
+            use = obs.class_use.get(self.lexicon.drug(med.key).drug_class)
+            if use is not None:
+                med.first_documented, med.duration_days = use[0], use[1]
+                med.spans += use[2]
 
     def _statuses(self, text: str, s: int, e: int, concepts: list[tuple[int, int]],
                   ) -> list[tuple[Assertion, bool]]:
@@ -442,6 +481,10 @@ class Extractor:
             elif f == "therapy_reference":
                 if not about_request and sessions is None:
                     sessions = (mention[2], mention[3])
+                continue
+            elif f == "drug_class":
+                if not about_request and c not in obs.class_use and self._subject is None:
+                    self._class_use(original, text, base, s, e, c, mention[2], mention[3], obs)
                 continue
             elif f in ("imaging_context", "electrodiagnostic_context", "context") or (
                     f == "finding.imaging" and not imaging) or (

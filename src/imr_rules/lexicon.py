@@ -395,6 +395,7 @@ class Lexicon:
         self.consult_purpose = PhraseMatcher(concepts.get("consult_purpose", {}))
         self.context = PhraseMatcher(concepts.get("context", {}))
         self.drug_reference = PhraseMatcher({"drug": concepts.get("drug_reference", [])})
+        self.drug_class_reference = PhraseMatcher(concepts.get("drug_class_reference", {}))
         self.therapy_reference = PhraseMatcher(
             {"therapy": concepts.get("therapy_reference", [])})
         self.drug_entries: dict[str, DrugEntry] = {}
@@ -506,6 +507,9 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
     for result in concepts.get("drug_test_result", {}):
         if result not in ("consistent", "inconsistent"):
             problems.append(f"drug_test_result '{result}' (consistent or inconsistent)")
+    for drug_class in concepts.get("drug_class_reference", {}):
+        if drug_class not in allowed(v.MedicationFact, "drug_class"):
+            problems.append(f"drug_class_reference '{drug_class}'")
     for entry in lexicon.drug_entries.values():
         if entry.drug_class not in allowed(v.MedicationFact, "drug_class"):
             problems.append(f"drug {entry.name}: class '{entry.drug_class}'")
