@@ -320,9 +320,11 @@ class Extractor:
             ("case", lx.case), ("work", lx.work),
             ("treatment", lx.treatment), ("drug", lx.drugs), ("context", lx.context),
         ]
+        self._families = MultiMatcher(families)
         # A class named as a whole: in a summary only (a rationale's "opioids" are the
         # guideline's, or the requested drug's).
-        self._families = MultiMatcher([*families, ("drug_class", lx.drug_class_reference)])
+        self._summary_families = MultiMatcher(
+            [*families, ("drug_class", lx.drug_class_reference)])
         self._families_with_subject = MultiMatcher(
             [*families, ("drug_reference", lx.drug_reference),
              ("therapy_reference", lx.therapy_reference)])
@@ -363,7 +365,7 @@ class Extractor:
         # One scan of the block per family, then each mention to its sentence.
         buckets: list[list[tuple[str, str, int, int]]] = [[] for _ in sentences]
         families = (self._families_with_subject if subject is not None or therapy is not None
-                    else self._families)
+                    else self._summary_families if dates else self._families)
         tokens = Tokens(text, low)
         self._tokens = None
         if self._low is not None:
@@ -483,7 +485,7 @@ class Extractor:
                     sessions = (mention[2], mention[3])
                 continue
             elif f == "drug_class":
-                if not about_request and c not in obs.class_use and self._subject is None:
+                if not about_request and c not in obs.class_use:
                     self._class_use(original, text, base, s, e, c, mention[2], mention[3], obs)
                 continue
             elif f in ("imaging_context", "electrodiagnostic_context", "context") or (
