@@ -416,6 +416,11 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     # what a treatment let the patient do again is functional improvement
     ("She was able to resume light household tasks.", "functional_improvement", "present"),
     ("The medication enables him to work full shifts.", "functional_improvement", "present"),
+    # a drug's benefit told by a verb, in a sentence that names the drug
+    ("She reports that the trazodone has helped her sleep.", "medication_efficacy", "present"),
+    ("He said that Elavil had improved his sleep.", "medication_efficacy", "present"),
+    ("Physical therapy has helped.", "medication_efficacy", "unknown"),
+    ("The trazodone has not helped her sleep.", "medication_efficacy", "absent"),
     # the check for aberrant behaviour, whatever the plural
     ("No aberrant drug behaviors were noted.", "aberrant_behavior", "present"),
     ("No aberrant drug behaviors were noted.", "aberrant_behavior_found", "absent"),

@@ -551,6 +551,8 @@ class Extractor:
                 if family == "doc":
                     if concept in _MEDICATION_EFFECTS and procedure_sentence:
                         continue  # "60-75% of pain reduction" after an injection: not analgesia
+                    if not drug_sentence and concept in self.lexicon.drug_sentence_only:
+                        continue
                     if status == "possible":
                         continue  # "unclear whether she performs a home exercise program"
                     span = self._span(original, base, a, b)

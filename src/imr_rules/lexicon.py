@@ -376,6 +376,9 @@ class Lexicon:
         self.doc_groups = frozenset(k for k in self.doc_also
                                     if k not in DocumentationFact.model_fields)
         self.monitoring = frozenset(k for k, v in docs.items() if v.get("monitoring"))
+        # items read only in a sentence that names a drug
+        self.drug_sentence_only = frozenset(
+            k for k, v in docs.items() if v.get("drug_sentence_only"))
         # item -> the items a negated mention of it says are absent too
         self.absent_also: dict[str, tuple[str, ...]] = {
             k: tuple(v["absent_also"]) for k, v in docs.items() if v.get("absent_also")}
