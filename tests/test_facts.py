@@ -416,6 +416,10 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     # what a treatment let the patient do again is functional improvement
     ("She was able to resume light household tasks.", "functional_improvement", "present"),
     ("The medication enables him to work full shifts.", "functional_improvement", "present"),
+    ("Tramadol allows him to do light household chores.", "functional_improvement", "present"),
+    ("Tramadol allows him to do light household chores.", "adl", "present"),
+    ("There is no documentation that the medication allows him to work.",
+     "functional_improvement", "absent"),
     # a drug's benefit told by a verb, in a sentence that names the drug
     ("She reports that the trazodone has helped her sleep.", "medication_efficacy", "present"),
     ("He said that Elavil had improved his sleep.", "medication_efficacy", "present"),
