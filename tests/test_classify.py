@@ -73,6 +73,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Right C5-6 interlaminar epidural steroid injection", {"region": "cervical"}),
     ("Right stellate ganglion block", {"kind": "injection", "procedure": "other",
                                        "side": "right"}),
+    # a strength written with the name is not part of the name as written
+    ("Voltaren gel 1% 100g", {"drug": "Voltaren gel", "generic": "diclofenac"}),
+    ("Voltaren 1% gel", {"drug": "Voltaren gel", "generic": "diclofenac"}),
     # a joint injection with no procedure of its own
     ("Synvisc-One injection to the right knee", {"kind": "injection", "procedure": "other",
                                                  "side": "right"}),

@@ -86,6 +86,13 @@ _SUPPLY = Twin(re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|
                           re.IGNORECASE))
 _WORDS = {"two": 2, "three": 3}
 _PERCENT_STRENGTH = re.compile(r"\d\s*%")
+_PERCENT_STRENGTH_WORD = re.compile(r"\s*\b\d+(?:\.\d+)?\s*%")
+
+
+def name_as_written(words: str) -> str:
+    """A drug product as the letter names it, without a strength written inside the name
+    ("Voltaren 1% gel" is "Voltaren gel"; the strength is read on its own), one space apart."""
+    return " ".join(_PERCENT_STRENGTH_WORD.sub(" ", words).split())
 _TOPICAL_DOSE = re.compile(r"\d\s*(?:%|(?:mg|g)\b)")  # a strength of a topical or compound
 _DOSE = re.compile(r"\d\s*(?:mg|mcg|%)")  # a strength of any drug, in lower-cased text
 # Body regions as letters name them (shared with fact extraction).
@@ -291,7 +298,8 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         note(drug[1], drug[2], "ingredients")
     elif drug:
         entry = lexicon.drug(drug[0])
-        fields.update(kind="medication", drug=text[drug[1]:drug[2]], generic=entry.generic,
+        fields.update(kind="medication", drug=name_as_written(text[drug[1]:drug[2]]),
+                      generic=entry.generic,
                       drug_class=entry.drug_class)
         note(drug[1], drug[2], "drug", "generic", "drug_class")
         strength = _strength(text, drug[2])

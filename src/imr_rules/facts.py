@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from imr_rules.assertion import AssertionScope, TriggerStarts, split_sentences, word_starts
 from imr_rules.classify import REGION_NAMES as _REGION_NAMES
 from imr_rules.classify import REGION_T as _REGION_T
-from imr_rules.classify import RequestWords, classify_request, request_words
+from imr_rules.classify import RequestWords, classify_request, name_as_written, request_words
 from imr_rules.dates import DateMatch, find_dates, first_date
 from imr_rules.letters import blank_furniture
 from imr_rules.lexicon import Lexicon, MultiMatcher, PhraseMatcher
@@ -782,7 +782,7 @@ class Extractor:
             if med is None:
                 named = key != self._subject or a not in self._references  # not "the medication"
                 med = obs.medications[entry.generic] = _Medication(
-                    key, text[a:b] if named else entry.name)
+                    key, name_as_written(text[a:b]) if named else entry.name)
             med.spans.append(self._span(original, base, a, b))
             own_end = bounds[i + 1]
             strength = _STRENGTH.match(text, b, own_end)

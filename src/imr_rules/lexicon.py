@@ -326,6 +326,9 @@ def _without_overlaps(found: list[tuple[str, int, int]]) -> list[tuple[str, int,
     return kept
 
 
+_TRAILING_STRENGTH = re.compile(r"\s+\d+(?:\.\d+)?\s*%$")
+
+
 def _days(concepts: Mapping[str, Any], key: str, source: str) -> int | None:
     """The `days` of the period `key` of a concepts mapping (None: not given)."""
     days = (concepts.get(key) or {}).get("days")
@@ -413,7 +416,10 @@ class Lexicon:
                                hint="each drug needs name, generic and class") from None
             key = _key(entry.name)
             self.drug_entries[key] = entry
-            names[key] = [entry.name, *entry.aliases]
+            # A strength at a name's end ("Voltaren Gel 1%") is read as the strength: matched
+            # as part of the name, it would cut "1%" to "1" in the name as written.
+            names[key] = [_TRAILING_STRENGTH.sub("", name) or name
+                          for name in (entry.name, *entry.aliases)]
         self.drugs = PhraseMatcher(names)
         _check_against_vocabulary(self, concepts, source)
         self.ingredients = PhraseMatcher(self._ingredient_names())
