@@ -96,6 +96,8 @@ def test_key_dates_survive_split_dates() -> None:
     ("On 12/03/2014, the treating orthopedic surgeon requested a knee arthroscopy.",
      "2014-12-03"),
     ("Requests dated 2/2/15 for Butrans and Elavil followed.", "2015-02-02"),
+    ("On 4/13/15 the surgeon recommended a lumbar fusion and requested a repeat MRI.",
+     "2015-04-13"),
     ("Requests for Xanax, trazodone and CBT were submitted on October 6, 2014.", "2014-10-06"),
     ("The request was submitted on 5/14/2015.", "2015-05-14"),
     # the request reviewed is the latest one told of

@@ -823,9 +823,10 @@ _INJURY = re.compile(
     r"\bsustained\s+an?\s+(?:\w+\s+){0,3}?injury|\bsuffered\s+an?\s+(?:\w+\s+){0,3}?injury|"
     r"\breported\s+an?\s+(?:\w+\s+){0,3}?injury", _I,
 )
-# "request for authorization dated ...", "On 07-15-2014 the provider requested ..."
+# "request for authorization dated ...", "On 07-15-2014 the provider requested ...", "On 4/13/15
+# the surgeon recommended a fusion and requested ..."
 _RFA = re.compile(r"\brequest\s+for\s+authori[sz]ation|\bRFA\b|\b(?:provider|physician|doctor|"
-                  r"surgeon|clinician|practitioner)\s+(?:has\s+|had\s+)?requested\b|"
+                  r"surgeon|clinician|practitioner)\s+(?:has\s+|had\s+)?(?:requested|recommended)\b|"
                   r"\brequests?\s+(?:was\s+|were\s+)?dated\b|\b(?:was|were)\s+submitted\s+on\b", _I)
 _UR = re.compile(r"\butili[sz]ation\s+review|\bUR\b|\bnon-?\s?certifi(?:ed|cation)\b", _I)
 # Fast twins (lower-cased ASCII text) of the patterns read from the summary and the header.
