@@ -331,6 +331,9 @@ def test_drug_test_result(text: str, consistent: str) -> None:
     ("There is no evidence of aberrant drug-seeking behavior.", "absent", "absent"),
     ("There is no documentation of aberrant behavior or early refills.", "absent", "absent"),
     ("Monitoring for aberrant behavior is documented.", "present", "unknown"),
+    # a behaviour not seen, however the negation is worded, was checked for
+    ("The CURES report was reviewed with no evidence of early refills or multiple "
+     "prescribers.", "present", "absent"),
 ])
 def test_aberrant_behaviour_checked_and_found(text: str, checked: str, found: str) -> None:
     doc = _doc_of(text)

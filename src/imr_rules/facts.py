@@ -613,6 +613,8 @@ class Extractor:
         lexicon = self.lexicon
         for other in lexicon.doc_also.get(concept, ()):
             self._documentation(other, status, by_record, span, obs)
+        for other in lexicon.documents.get(concept, ()):
+            obs.doc.setdefault(other, _Status()).see("present", _SOURCE_RANK["present"], span)
         if concept in lexicon.doc_groups:
             return  # "the 4 A's": said of its items only
         record_negation = status == "absent" and by_record

@@ -388,6 +388,9 @@ class Lexicon:
         # item -> the items a mention of it (present) documents too
         self.present_also: dict[str, tuple[str, ...]] = {
             k: tuple(v["present_also"]) for k, v in docs.items() if v.get("present_also")}
+        # item -> the items any mention of it, however negated, documents
+        self.documents: dict[str, tuple[str, ...]] = {
+            k: tuple(v["documents"]) for k, v in docs.items() if v.get("documents")}
         # Days of use that make a drug's use long-term (None: only words say so); days from
         # the injury that make pain chronic; days after an operation while it is recent.
         self.long_term_days = _days(concepts, "long_term_use", source)
@@ -506,7 +509,8 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
         if item not in items and item not in lexicon.doc_groups:
             problems.append(f"documentation item '{item}'")
     for key, mapping in (("absent_also", lexicon.absent_also), ("also", lexicon.doc_also),
-                         ("present_also", lexicon.present_also)):
+                         ("present_also", lexicon.present_also),
+                         ("documents", lexicon.documents)):
         for item, others in mapping.items():
             problems += [f"documentation item {item}: {key} '{other}'" for other in others
                          if other not in items or other == item]
