@@ -418,6 +418,9 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "unknown"),
     # what a treatment let the patient do again is functional improvement
     ("She was able to resume light household tasks.", "functional_improvement", "present"),
+    ("Lyrica was started in August; since then she is able to walk her dog for 30 minutes.",
+     "functional_improvement", "present"),
+    ("She is able to walk her dog for 30 minutes.", "functional_improvement", "unknown"),
     ("The medication enables him to work full shifts.", "functional_improvement", "present"),
     ("Tramadol allows him to do light household chores.", "functional_improvement", "present"),
     ("Tramadol allows him to do light household chores.", "adl", "present"),
