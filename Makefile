@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/accuracy.py
 	$(BIN)/python bench/accuracy.py --dir bench/accuracy2
 	$(BIN)/python bench/accuracy.py --dir bench/accuracy3
+	$(BIN)/python bench/accuracy.py --dir bench/accuracy4
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
