@@ -465,6 +465,10 @@ class AssertionScope:
             for name in en.ends_soft:
                 self._soft_stops[name] = self._soft_stops.get(name, "") + key
             del entries[key]
+        # What `_stopped` looks for, by (family, clausal trigger): built once, not per mention.
+        self._marks = {(name, clausal): self._stops.get(name, "") + (
+            "" if clausal else self._soft_stops.get(name, ""))
+            for name in {*self._stops, *self._soft_stops} for clausal in (False, True)}
         literal = [k for k in entries if not k.startswith("re:")]
         patterns = [k for k in entries if k.startswith("re:")]
         alts = []
@@ -807,10 +811,8 @@ class AssertionScope:
     def _stopped(self, text: str, start: int, end: int, name: str, clausal: bool) -> bool:
         """Whether a punctuation mark that ends family `name`'s scopes (its soft ones too,
         unless the trigger is clausal) lies in `text[start:end]`."""
-        marks = self._stops.get(name, "")
-        if not clausal:
-            marks += self._soft_stops.get(name, "")
-        return any(text.find(mark, start, end) >= 0 for mark in marks)
+        marks = self._marks.get((name, clausal))
+        return marks is not None and any(text.find(mark, start, end) >= 0 for mark in marks)
 
     @staticmethod
     def _blocked(matches: list[tuple[int, int, _Entry]], first: int, cs: int, name: str,

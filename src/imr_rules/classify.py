@@ -87,12 +87,6 @@ _SUPPLY = Twin(re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|
 _WORDS = {"two": 2, "three": 3}
 _PERCENT_STRENGTH = re.compile(r"\d\s*%")
 _PERCENT_STRENGTH_WORD = re.compile(r"\s*\b\d+(?:\.\d+)?\s*%")
-
-
-def name_as_written(words: str) -> str:
-    """A drug product as the letter names it, without a strength written inside the name
-    ("Voltaren 1% gel" is "Voltaren gel"; the strength is read on its own), one space apart."""
-    return " ".join(_PERCENT_STRENGTH_WORD.sub(" ", words).split())
 _TOPICAL_DOSE = re.compile(r"\d\s*(?:%|(?:mg|g)\b)")  # a strength of a topical or compound
 _DOSE = re.compile(r"\d\s*(?:mg|mcg|%)")  # a strength of any drug, in lower-cased text
 # Body regions as letters name them (shared with fact extraction).
@@ -109,6 +103,12 @@ REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lu
                  "t-spine": "thoracic", "shoulders": "shoulder", "knees": "knee",
                  "hips": "hip", "hands": "hand", "wrists": "wrist", "elbows": "elbow",
                  "ankles": "ankle", "feet": "foot", "carpal tunnel": "wrist"}
+
+
+def name_as_written(words: str) -> str:
+    """A drug product as the letter names it, without a strength written inside the name
+    ("Voltaren 1% gel" is "Voltaren gel"; the strength is read on its own), one space apart."""
+    return " ".join(_PERCENT_STRENGTH_WORD.sub(" ", words).split())
 
 
 # What may stand between a drug's name and its strength ("Ultram ER 150mg", "Norco tablets 10").

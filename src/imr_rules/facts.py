@@ -281,10 +281,10 @@ _WORK_STATUSES = frozenset(("full_duty", "modified_duty", "temporarily_disabled"
                             "retired"))
 _AT_WORK = frozenset(("returned_to_work", "full_duty", "modified_duty"))
 _OFF_WORK = frozenset(("temporarily_disabled", "not_working", "retired"))
+_WHOLE_PERSON = frozenset(("psychological", "other"))  # diagnosis categories with no region
 # What a mention of a normal examination says of its finding, by the mention's own status: a
 # negation reaching it is one spread from a list ("no spasm, intact sensation"), as "sensation
 # was not intact" is a finding phrase of its own.
-_WHOLE_PERSON = frozenset(("psychological", "other"))  # diagnosis categories with no region
 _NORMAL_SAYS = {"present": "absent", "absent": "absent", "possible": "possible"}
 
 
@@ -1091,12 +1091,12 @@ def _surgery_recent(blocks: list[Observations], reference: date, days: int | Non
     recent."""
     if days is None:
         return None
-    dated = [t for obs in blocks for kind, t in obs.treatments.items()
+    dated = [(t.on_date, t.spans) for obs in blocks for kind, t in obs.treatments.items()
              if kind == "surgery" and t.status == "present" and t.on_date is not None]
     if not dated:
         return None
-    spans = [s for t in dated for s in t.spans]
-    ages = [(reference - t.on_date).days for t in dated if t.on_date is not None]
+    spans = [s for _on, said in dated for s in said]
+    ages = [(reference - on).days for on, _said in dated]
     if any(0 <= age <= days for age in ages):
         return "present", spans
     if all(age > days + 31 for age in ages):
@@ -1248,8 +1248,8 @@ _FOR_A_TIME = re.compile(r"\b(?:since|recent|recently|anymore|any\s+longer|again
 _FOR_A_TIME_T = _Twin(_FOR_A_TIME)
 # A benefit denied of the treatments named after it ("no lasting benefit from ...").
 _NO_BENEFIT_FROM = re.compile(
-    r"\b(?:no|without|little|minimal)\s+(?:\w+\s+){0,2}(?:benefit|relief|improvement|help)\s+"
-    r"(?:from|with|after|following)\b", re.IGNORECASE)
+    rf"\b(?:no|without|little|minimal){_NO_BENEFIT_AFTER}\s+(?:from|with|after|following)\b",
+    re.IGNORECASE)
 _NO_BENEFIT_FROM_T = _Twin(_NO_BENEFIT_FROM)
 _RELATIVE = re.compile(r"\b(?:that|which)\b", re.IGNORECASE)
 _RELATIVE_T = _Twin(_RELATIVE)
