@@ -518,9 +518,9 @@ class Extractor:
                 if status == "present":
                     treated.append((concept, a, b))
                 elif status == "absent" and _NO_BENEFIT_FROM_T.search(
-                        text, self._low, max(s, a - 160), a) is not None:
+                        text, self._low, s, a) is not None:
                     # "no lasting benefit from two ESIs and 20 physical therapy visits": the
-                    # benefit is denied, the treatments were had
+                    # benefit is denied, the treatments were had (anywhere in the list before)
                     treated.append((concept, a, b))
                 elif status == "absent" and concept != "medication":
                     # ("a lack of documentation of the efficacy of this medication" tells of
