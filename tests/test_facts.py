@@ -828,9 +828,37 @@ def test_counts_belong_to_their_treatment(text: str, counts: dict[str, int | Non
      {"physical_therapy": "no_benefit", "acupuncture": "no_benefit"}),
     ("She failed physical therapy and chiropractic care.",
      {"physical_therapy": "no_benefit", "chiropractic": "no_benefit"}),
+    # each relative clause of a list tells its own treatment's outcome
+    ("Past care has included massage, three facet injections that gave little relief, and "
+     "acupuncture which did not help.",
+     {"massage": "unknown", "facet_injection": "no_benefit", "acupuncture": "no_benefit"}),
+    ("She had chiropractic care which helped, and a TENS unit that provided no benefit.",
+     {"chiropractic": "improved", "tens": "no_benefit"}),
+    # a treatment named as the time of another does not own the clause after it
+    ("He had two epidural injections after the fusion surgery which gave minimal relief.",
+     {"epidural_steroid_injection": "no_benefit", "surgery": "unknown"}),
+    ("Physical therapy prior to his knee surgery, which helped for a month, was completed.",
+     {"physical_therapy": "improved", "surgery": "unknown"}),
 ])
 def test_an_outcome_belongs_to_its_treatments(text: str, outcomes: dict[str, str]) -> None:
     assert {t.kind: t.outcome for t in _case_of(text).prior_treatment} == outcomes
+
+
+@pytest.mark.parametrize(("text", "counts"), [
+    # a count after its treatment, in brackets or with "x"
+    ("Care to date has included acupuncture, physical therapy (16 sessions), aquatic therapy "
+     "and medications.",
+     {"acupuncture": None, "physical_therapy": 16, "aquatic_therapy": None, "medication": None}),
+    ("He was treated with chiropractic care x 6 visits, physical therapy x 9 visits and "
+     "medications.", {"chiropractic": 6, "physical_therapy": 9, "medication": None}),
+    # a count before the treatment it names
+    ("She completed 18 sessions of physical therapy and 4 sessions of acupuncture.",
+     {"physical_therapy": 18, "acupuncture": 4}),
+    ("Massage, two lumbar epidural steroid injections and 20 chiropractic visits.",
+     {"massage": None, "epidural_steroid_injection": 2, "chiropractic": 20}),
+])
+def test_a_count_belongs_to_its_treatment(text: str, counts: dict[str, int | None]) -> None:
+    assert {t.kind: t.count for t in _case_of(text).prior_treatment} == counts
 
 
 @pytest.mark.parametrize(("text", "diagnoses"), [

@@ -147,6 +147,8 @@ _COUNT_WORDS = re.compile(r"\b(?<![-/.])(?P<w>several|multiple|multiply|two|thre
                           r"\d{1,3})\s+(?:[\w-]+\s+){0,4}?"
                           r"(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits)",
                           re.IGNORECASE)
+# What stands between a count and the treatment it counts ("12 sessions of physical therapy").
+_COUNT_OF = re.compile(r"\s+(?:of\s+)?", re.IGNORECASE)
 _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 # Documentation items that speak of a drug's effect: in a sentence about an injection or
 # therapy, relief belongs to that treatment (prior_treatment), not to the medication.
@@ -697,13 +699,32 @@ class Extractor:
                 t = obs.treatments[owner]
                 t.relief_weeks = weeks if t.relief_weeks is None else min(t.relief_weeks, weeks)
                 t.spans.append(self._span(original, base, m.start(), m.end()))
-        # What the sentence says of every treatment it names: read once.
+        # What the sentence says of every treatment it names: read once. An outcome told in a
+        # relative clause is that of the treatment the clause follows ("..., an ESI in 2012
+        # that provided no lasting benefit, and a TENS unit which did not help"); else of all.
         no_benefit_said = _led_search(_NO_BENEFIT_T, _NO_BENEFIT_LEADS, words, text, low, s, e)
-        no_benefit = no_benefit_said is not None
-        # An outcome told in a relative clause is that of the treatment the clause follows
-        # ("..., an ESI in 2012 that provided no lasting benefit, and ..."); else of all.
-        only_failed = _clause_owner(text, low, treated, starts, no_benefit_said)
-        only_helped = _clause_owner(text, low, treated, starts, relief_said)
+        failed_own: set[str] = set()
+        failed_all = False
+        failed_spans: list[tuple[int, int]] = []
+        if no_benefit_said is not None:
+            for m in _NO_BENEFIT_T.finditer(text, low, no_benefit_said.start(), e):
+                failed_spans.append(m.span())
+                told_of = _clause_owner(text, low, treated, starts, m)
+                if told_of is None:
+                    failed_all = True
+                else:
+                    failed_own.add(told_of)
+        helped_own: set[str] = set()
+        helped_all = False
+        if relief_said is not None:
+            for m in _RELIEF_WORDS_T.finditer(text, low, relief_said.start(), e):
+                if any(a <= m.start() < b for a, b in failed_spans):
+                    continue  # "minimal relief": said of a failure
+                told_of = _clause_owner(text, low, treated, starts, m)
+                if told_of is None:
+                    helped_all = True
+                else:
+                    helped_own.add(told_of)
         red = _led_search(_MED_REDUCTION_T, _MED_REDUCTION_LEADS, words, text, low, s, e)
         reduction = None
         if red:
@@ -715,16 +736,19 @@ class Extractor:
         if words is None or _COUNT_LEADS.any_in(words):
             for count in _COUNT_WORDS_T.finditer(text, low, s, e):
                 word = count.group("w").lower()
-                named = [c for c, a, _b in treated if count.start() < a <= count.end() + 4]
+                # "12 sessions of physical therapy"; not "therapy x 8 visits, chiropractic"
+                named = [c for c, a, _b in treated
+                         if count.start() < a and (a <= count.end() or _COUNT_OF.fullmatch(
+                             text, count.end(), a) is not None)]
                 owner = named[0] if named else treated[
                     max(0, bisect_right(starts, count.start()) - 1)][0]
                 counts.setdefault(owner, int(word) if word.isdigit()
                                   else _NUMBER_WORDS.get(word, 2))
         for concept, a, _b in treated:
             t = obs.treatments[concept]
-            if no_benefit and only_failed in (None, concept):
+            if concept in failed_own or (failed_all and concept not in helped_own):
                 t.outcome = "no_benefit"
-            elif relief and t.outcome == "unknown" and only_helped in (None, concept):
+            elif t.outcome == "unknown" and (concept in helped_own or helped_all):
                 t.outcome = "improved"
             if reduction is not None:
                 t.medication_reduction = reduction
@@ -1252,6 +1276,11 @@ _NO_BENEFIT_FROM = re.compile(
     re.IGNORECASE)
 _NO_BENEFIT_FROM_T = _Twin(_NO_BENEFIT_FROM)
 _RELATIVE = re.compile(r"\b(?:that|which)\b", re.IGNORECASE)
+# The words between two treatments when the second tells the time of the first ("injections
+# after the surgery", "therapy prior to his fusion").
+_TIME_OF_BEFORE = re.compile(r"\s+(?:(?:in|on)\s+\d{4}\s+)?(?:before|after|following|prior\s+to)"
+                             r"\s+(?:(?:the|his|her|their|a|an)\s+)?(?:[\w-]+\s+){0,2}\Z",
+                             re.IGNORECASE)
 _RELATIVE_T = _Twin(_RELATIVE)
 
 
@@ -1264,6 +1293,12 @@ def _clause_owner(text: str, low: str | None, treated: list[tuple[str, int, int]
     k = bisect_right(starts, said.start()) - 1
     if k < 0:
         return None
+    # "injections before the fusion which gave minimal relief": a treatment named as the time
+    # of the one before it does not own the clause.
+    # ("the fusion surgery": two names of one operation, side by side)
+    while k > 0 and (text[treated[k - 1][2]:treated[k][1]].isspace() or _TIME_OF_BEFORE.search(
+            text, treated[k - 1][2], treated[k][1]) is not None):
+        k -= 1
     concept, _a, b = treated[k]
     gap = said.start() - b
     if gap < 0 or gap > 60:
