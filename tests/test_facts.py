@@ -328,8 +328,12 @@ def test_drug_test_result(text: str, consistent: str) -> None:
     ("The patient has exhibited drug-seeking behavior.", "present", "present"),
     ("The patient did not exhibit aberrant behavior.", "present", "absent"),
     ("The patient denies aberrant behavior.", "present", "absent"),
-    ("There is no evidence of aberrant drug-seeking behavior.", "absent", "absent"),
+    # no evidence of a behaviour: it was looked for and not seen (the check was made) ...
+    ("There is no evidence of aberrant drug-seeking behavior.", "present", "absent"),
+    ("There was no evidence of misuse or other aberrant behavior.", "present", "absent"),
+    # ... unlike the records being silent on it
     ("There is no documentation of aberrant behavior or early refills.", "absent", "absent"),
+    ("No aberrant behavior is documented.", "absent", "absent"),
     ("Monitoring for aberrant behavior is documented.", "present", "unknown"),
     # a behaviour not seen, however the negation is worded, was checked for
     ("The CURES report was reviewed with no evidence of early refills or multiple "
@@ -379,6 +383,13 @@ def test_work_status(text: str, status: str, returned: str) -> None:
     ("The provider failed to document any side effects.", "absent"),
     ("The records have not addressed adverse effects.", "absent"),
     ("The patient does not have side effects from Norco.", "present"),
+    # what the patient reported, or what was looked for and not seen: the check was made
+    ("No side effects were reported.", "present"),
+    ("No adverse effects from the medication were reported by the patient.", "present"),
+    ("There was no evidence of medication side effects.", "present"),
+    # what the records do not say: not made
+    ("No side effects are documented.", "absent"),
+    ("Side effects were not discussed.", "absent"),
 ])
 def test_side_effect_check_denied_or_not_documented(text: str, checked: str) -> None:
     assert _doc_of(text)["adverse_effects"] == checked

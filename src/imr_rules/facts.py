@@ -67,6 +67,8 @@ Assertion = Literal["present", "absent", "possible", "hypothetical"]
 _RECORD_VERB_AFTER = re.compile(
     r"\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:\w+\s+)?(?:documented|discussed|"
     r"mentioned|addressed|provided|recorded|described|indicated|reported)\b", re.IGNORECASE)
+# A mention that ends "no evidence of ...": what was looked for and not seen.
+_EVIDENCE_OF_BEFORE = re.compile(r"\bevidence\s+of\s+(?:[\w'-]+,?\s+){0,6}\Z", re.IGNORECASE)
 # "50-60%", "70 percent": `a` is the (first) percent. The pattern starts with a digit, so `re`
 # skips ahead to digits; the look-behind after it says what a leading `(?<![\d.])` would.
 # Digits are read greedily (a shorter run is followed by a digit, which neither form allows
@@ -549,7 +551,17 @@ class Extractor:
                                        self._span(original, base, a, b), obs)
             else:
                 if status == "absent" and not by_record:
-                    by_record = _RECORD_VERB_AFTER_T.search(text, self._low, b, e) is not None
+                    said_of = _RECORD_VERB_AFTER_T.search(text, self._low, b, e)
+                    # "No side effects were reported": the patient reported none (the check was
+                    # made), unlike "no side effects are documented".
+                    by_record = said_of is not None and not (
+                        concept in self.lexicon.monitoring
+                        and said_of.group().lower().endswith("reported"))
+                elif (status == "absent" and by_record and concept in self.lexicon.monitoring
+                      and _EVIDENCE_OF_BEFORE.search(text, max(s, a - 80), a) is not None):
+                    # "There was no evidence of drug-seeking or aberrant behavior": none was
+                    # seen, so the check was made (unlike "no documentation of ...").
+                    by_record = False
                 if family == "doc":
                     if concept in _MEDICATION_EFFECTS and procedure_sentence:
                         continue  # "60-75% of pain reduction" after an injection: not analgesia
