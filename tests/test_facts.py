@@ -643,9 +643,19 @@ def test_morphine_equivalents_are_a_unit_not_a_drug(text: str, drugs: list[str])
     ("She takes naproxen 550 mg for the past 8 months, and omeprazole 20 mg daily was added.",
      {"naproxen": 240, "omeprazole": None}),
     ("For the past six months she has taken Norco.", {"hydrocodone/acetaminophen": 180}),
-    ("He has taken Norco and Soma for 6 months.",
+    ("He takes Norco 10 mg and has taken Soma 350 mg for 6 months.",
      {"hydrocodone/acetaminophen": None, "carisoprodol": 180}),
-    # ... unless words after the list take up all its drugs
+    ("He takes Norco 10 mg and Soma 350 mg, which he has used for 6 months.",
+     {"hydrocodone/acetaminophen": None, "carisoprodol": 180}),
+    # ... unless the drugs are a plain list (doses and how often between them) ...
+    ("He has taken Norco and Soma for 6 months.",
+     {"hydrocodone/acetaminophen": 180, "carisoprodol": 180}),
+    ("She has been taking Ultram ER 150 mg once daily and Naprosyn 550 mg twice daily for "
+     "over a year.", {"tramadol": 365, "naproxen": 365}),
+    ("Medications: Norco 10/325 mg q6h prn pain, Flexeril 10 mg tid and Ambien 10 mg at "
+     "bedtime for the past 6 months.",
+     {"hydrocodone/acetaminophen": 180, "cyclobenzaprine": 180, "zolpidem": 180}),
+    # ... or words after the list take up all its drugs
     ("She takes Ultram 50 mg and Flexeril 10 mg; both have been prescribed for 8 months.",
      {"tramadol": 240, "cyclobenzaprine": 240}),
     ("He uses Norco, Soma and Ambien, all of which he has taken for over a year.",
@@ -677,6 +687,18 @@ def test_long_term_use_from_days_of_use(sentence: str, long_term: bool) -> None:
      {"tramadol": "2014-01-31", "cyclobenzaprine": "2014-01-31"}),
     ("She takes Ultram since 2012 and Flexeril; these were refilled.",
      {"tramadol": "2012-12-31", "cyclobenzaprine": None}),
+    # a plain list of drugs: the date after the last is all of theirs
+    ("She takes Norco 10 mg, Soma 350 mg and Ambien 10 mg at bedtime since at least March "
+     "2013.", {"hydrocodone/acetaminophen": "2013-03-31", "carisoprodol": "2013-03-31",
+               "zolpidem": "2013-03-31"}),
+    # a part of a year: its last possible day
+    ("He has used Ambien since early 2012.", {"zolpidem": "2012-04-30"}),
+    ("Lyrica 75 mg twice daily for neuropathic pain, which he has taken since at least "
+     "mid-2013.", {"pregabalin": "2013-08-31"}),
+    ("She has taken Norco since the end of 2011.", {"hydrocodone/acetaminophen": "2011-12-31"}),
+    # the drug switched to starts on the date told
+    ("She was switched from Percocet to Nucynta ER 50 mg on 04/12/2014.",
+     {"oxycodone/acetaminophen": None, "tapentadol": "2014-04-12"}),
 ])
 def test_a_start_date_after_a_list_of_drugs(sentence: str, first: dict[str, str | None]) -> None:
     given = {m.generic: m.first_documented for m in _case_of(sentence).medication}
@@ -927,7 +949,8 @@ def test_surgery_recent_from_the_operations_date(text: str, recent: str) -> None
     ("She has been treated with opioid medications since at least 2010. Current medications "
      "are Duragesic 50 mcg/hr, Norco 10/325 mg and Lyrica.",
      {"fentanyl": "2010-12-31", "hydrocodone/acetaminophen": "2010-12-31", "pregabalin": None}),
-    ("He has taken muscle relaxants since March 2014. He takes Soma, and Norco since 2015.",
+    ("He has taken muscle relaxants since March 2014. He takes Soma, and has used Norco "
+     "since 2015.",
      {"carisoprodol": "2014-03-31", "hydrocodone/acetaminophen": "2015-12-31"}),
     # a guideline's words about a class are not the patient's
     ("Opioids are not recommended since 2010 guidelines. He takes Norco.",

@@ -814,6 +814,13 @@ class Extractor:
         # What the sentence says after its last drug of all its drugs ("both have been ...").
         shared = (_ALL_OF_THEM_T.search(text, low, drugs[-1][2], e)
                   if len(drugs) > 1 else None)
+        # A plain list of drugs with their doses ("Norco 10/325 mg three times daily and Soma
+        # 350 mg twice daily for over a year"): what follows the last is said of them all.
+        listed_from = len(drugs) - 1
+        if listed_from and shared is None and not _RELATIVE_T.search(text, low, drugs[-1][2], e):
+            while listed_from and _LIST_GAP.fullmatch(
+                    text, drugs[listed_from - 1][2], drugs[listed_from][1]):
+                listed_from -= 1
         for i, (key, a, b) in enumerate(drugs):
             entry = lx.drug(key)
             med = obs.medications.get(entry.generic)
@@ -832,11 +839,13 @@ class Extractor:
             if since is None and shared is not None and own_end < e:
                 # an earlier drug's date, told after "both"
                 since, since_end = _SINCE_T.search(text, low, shared.end(), e), e
+            elif since is None and listed_from <= i < len(drugs) - 1:
+                since, since_end = _SINCE_T.search(text, low, drugs[-1][2], e), e
             dated = None
             if since:
                 dated = _since_date(text, since.end(), since_end)
                 said_from = since.start()  # "since at least April 13, 2015"
-            elif started := _STARTED_BEFORE.search(text, max(s, a - 40), a):
+            elif started := _STARTED_BEFORE.search(text, max(s, a - 70), a):
                 # "was started on tramadol 50 mg on 2/3/2015": the date after the drug.
                 dated = _dated_after(text, b, own_end)
                 said_from = started.start()
@@ -847,6 +856,8 @@ class Extractor:
             own_duration = _use_duration(text, b, own_end, low)
             if own_duration is None and shared is not None and i < len(drugs) - 1:
                 own_duration = _use_duration(text, shared.end(), e, low)
+            elif own_duration is None and listed_from <= i < len(drugs) - 1:
+                own_duration = _use_duration(text, drugs[-1][2], e, low)
             if own_duration is None and i == len(drugs) - 1 and not procedure:
                 # "For the past six months she has taken Norco": a duration before the drugs is
                 # the last one's, unless the sentence tells of a procedure ("an ESI gave 70%
@@ -1356,6 +1367,14 @@ def _use_duration(text: str, s: int, e: int, low: str | None = None) -> int | No
 # A drug taken before and no longer: "was switched from naproxen to Celebrex", "weaned off
 # Norco" (the words right before the drug), or tried in the past ("has tried naproxen and
 # tramadol in the past without benefit": a trying word before it, a past marker in the sentence).
+# Between two drugs of a plain list: a dose, how often, what for, then a comma or "and"; no
+# verb or clause word ("Norco 10 mg and has taken Soma ..." is two statements).
+_LIST_GAP = re.compile(
+    r"(?:(?!\b(?:is|are|was|were|has|have|had|been|be|takes?|taking|took|started|stopped|"
+    r"discontinued|switched|changed|increased|decreased|tapered|which|that|who|but|however|"
+    r"although|while|whereas|he|she|they|it|also|prescribed|uses?|using|used|reports?|"
+    r"reported|then|now|previously|before|after|since|until|with|without|not|no)\b)"
+    r"[^.;:]){0,80}?(?:,\s*(?:and\s+)?|\band\s+)", re.IGNORECASE)
 _LEFT_BEFORE = re.compile(r"\b(?:switched|changed|transitioned|weaned|tapered)\s+(?:\w+\s+)?"
                           r"(?:from|off(?:\s+of)?)\s+(?:(?:his|her|the)\s+)?\Z", re.IGNORECASE)
 _TRIED_BEFORE = re.compile(r"\b(?:tried|trialed)\b", re.IGNORECASE)
@@ -1366,7 +1385,9 @@ _TRIED_BEFORE_T = _Twin(_TRIED_BEFORE)
 _PAST_MARKER_T = _Twin(_PAST_MARKER)
 # A drug named right after the words that start it: "was started on", "he was prescribed".
 _STARTED_BEFORE = re.compile(
-    r"\b(?:started|initiated|began|begun|restarted|prescribed)\s+(?:\w+\s+){0,2}\Z",
+    r"\b(?:started|initiated|began|begun|restarted|prescribed)\s+(?:\w+\s+){0,2}\Z"
+    # "was switched from Norco 10/325 mg to Nucynta ER 50 mg on 11/03/2015"
+    r"|\b(?:switched|changed|transitioned|converted)\b[^.;]{0,50}?\bto\s+(?:\w+\s+)?\Z",
     re.IGNORECASE)
 # The words right before the date a drug was started: "tramadol 50 mg on 2/3/2015".
 _ON_DATE_BEFORE = re.compile(r"\b(?:on|in|dated)\s+\Z", re.IGNORECASE)
@@ -1398,4 +1419,19 @@ def _since_date(text: str, start: int, end: int) -> tuple[date, int] | None:
     y = _YEAR.match(text, start)
     if y:
         return date(int(y.group("y")), 12, 31), y.end()
+    part = _PART_OF_YEAR.match(text, start)
+    if part:
+        # "since early 2015": the part's last day (a lower bound of the days used)
+        month = _PART_LAST_MONTH[part.group("part").lower()]
+        return _day_of(DateMatch(part.start(), part.end(), date(int(part.group("y")), month, 1),
+                                 "month")), part.end()
     return None
+
+
+# "early 2015", "mid-2013", "the end of 2012", "the spring of 2014": a part of a year, by the
+# last month it may mean.
+_PART_LAST_MONTH = {"early": 4, "beginning": 4, "start": 4, "mid": 8, "middle": 8, "late": 12,
+                    "end": 12, "spring": 6, "summer": 9, "fall": 12, "autumn": 12, "winter": 12}
+_PART_OF_YEAR = re.compile(
+    r"(?:the\s+)?(?P<part>" + "|".join(_PART_LAST_MONTH) + r")(?:\s+of|-)?\s*(?:the\s+year\s+)?"
+    r"(?P<y>(?:19|20)\d{2})\b", re.IGNORECASE)
