@@ -655,6 +655,10 @@ def test_morphine_equivalents_are_a_unit_not_a_drug(text: str, drugs: list[str])
     ("Medications: Norco 10/325 mg q6h prn pain, Flexeril 10 mg tid and Ambien 10 mg at "
      "bedtime for the past 6 months.",
      {"hydrocodone/acetaminophen": 180, "cyclobenzaprine": 180, "zolpidem": 180}),
+    # ... up to the drug after which it is told
+    ("He takes Norco 10 mg twice daily and Motrin 800 mg daily for over a year, and Prilosec "
+     "20 mg daily for the stomach upset that he attributes to the Motrin.",
+     {"hydrocodone/acetaminophen": 365, "ibuprofen": 365, "omeprazole": None}),
     # ... or words after the list take up all its drugs
     ("She takes Ultram 50 mg and Flexeril 10 mg; both have been prescribed for 8 months.",
      {"tramadol": 240, "cyclobenzaprine": 240}),

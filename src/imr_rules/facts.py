@@ -815,12 +815,10 @@ class Extractor:
         shared = (_ALL_OF_THEM_T.search(text, low, drugs[-1][2], e)
                   if len(drugs) > 1 else None)
         # A plain list of drugs with their doses ("Norco 10/325 mg three times daily and Soma
-        # 350 mg twice daily for over a year"): what follows the last is said of them all.
-        listed_from = len(drugs) - 1
-        if listed_from and shared is None and not _RELATIVE_T.search(text, low, drugs[-1][2], e):
-            while listed_from and _LIST_GAP.fullmatch(
-                    text, drugs[listed_from - 1][2], drugs[listed_from][1]):
-                listed_from -= 1
+        # 350 mg twice daily for over a year, and ..."): the date or duration told after a
+        # later drug of the list, before anything else is said, is said of them all.
+        listed = [_LIST_GAP.fullmatch(text, b, bounds[i + 1]) is not None
+                  for i, (_k, _a, b) in enumerate(drugs[:-1])] if shared is None else []
         for i, (key, a, b) in enumerate(drugs):
             entry = lx.drug(key)
             med = obs.medications.get(entry.generic)
@@ -839,8 +837,11 @@ class Extractor:
             if since is None and shared is not None and own_end < e:
                 # an earlier drug's date, told after "both"
                 since, since_end = _SINCE_T.search(text, low, shared.end(), e), e
-            elif since is None and listed_from <= i < len(drugs) - 1:
-                since, since_end = _SINCE_T.search(text, low, drugs[-1][2], e), e
+            told = None  # (start, end) of the list's words that tell a date or duration
+            if listed and i < len(listed) and listed[i]:
+                told = self._told_of_list(text, drugs, bounds, listed, i)
+            if since is None and told is not None:
+                since, since_end = _SINCE_T.search(text, low, *told), told[1]
             dated = None
             if since:
                 dated = _since_date(text, since.end(), since_end)
@@ -856,8 +857,8 @@ class Extractor:
             own_duration = _use_duration(text, b, own_end, low)
             if own_duration is None and shared is not None and i < len(drugs) - 1:
                 own_duration = _use_duration(text, shared.end(), e, low)
-            elif own_duration is None and listed_from <= i < len(drugs) - 1:
-                own_duration = _use_duration(text, drugs[-1][2], e, low)
+            elif own_duration is None and told is not None:
+                own_duration = _use_duration(text, told[0], told[1], low)
             if own_duration is None and i == len(drugs) - 1 and not procedure:
                 # "For the past six months she has taken Norco": a duration before the drugs is
                 # the last one's, unless the sentence tells of a procedure ("an ESI gave 70%
@@ -878,6 +879,23 @@ class Extractor:
                     med.duration_days = max(med.duration_days or 0, p_days)
                 med.long_term = med.long_term or p_long
                 med.spans.append(p_span)
+        return None
+
+    def _told_of_list(self, text: str, drugs: list[tuple[str, int, int]], bounds: list[int],
+                      listed: list[bool], i: int) -> tuple[int, int] | None:
+        """The words after a later drug of the plain list that drug `i` starts, that tell a
+        date or duration (the first such drug's, up to the next drug or the sentence's end),
+        or None. After the last drug, words with a relative clause tell of that drug alone."""
+        low = self._low
+        k = i
+        while k < len(listed) and listed[k]:
+            k += 1
+            start, end = drugs[k][2], bounds[k + 1]
+            if k == len(drugs) - 1 and _RELATIVE_T.search(text, low, start, end) is not None:
+                return None
+            if (_SINCE_T.search(text, low, start, end) is not None
+                    or _use_duration(text, start, end, low) is not None):
+                return start, end
         return None
 
     # -- facts ---------------------------------------------------------------------------------
