@@ -547,6 +547,34 @@ def test_treatments_stated_not_had(text: str, statuses: dict[str, str]) -> None:
     assert {t.kind: t.status for t in _case_of(text).prior_treatment} == statuses
 
 
+@pytest.mark.parametrize(("text", "products"), [
+    # two products of one drug, each with its dose: two medications
+    ("He takes OxyContin 40 mg every 12 hours and Roxicodone 15 mg up to four times daily.",
+     [("OxyContin", 40.0), ("Roxicodone", 15.0)]),
+    ("Medications: MS Contin 30 mg twice daily, morphine IR 15 mg for breakthrough pain.",
+     [("MS Contin", 30.0), ("morphine IR", 15.0)]),
+    ("She takes Nucynta ER 100 mg twice daily and Nucynta 50 mg as needed.",
+     [("Nucynta ER", 100.0), ("Nucynta", 50.0)]),
+    # the drug named again without a dose is the one already named
+    ("He takes OxyContin 40 mg. The oxycodone was reduced last month.", [("OxyContin", 40.0)]),
+    ("She takes Norco 10/325 mg. Hydrocodone 10 mg was refilled.", [("Norco", 10.0)]),
+    # ... and so is one product named twice, by its brand and by its generic
+    ("He takes Ultram 50 mg. The tramadol 50 mg was refilled.", [("Ultram", 50.0)]),
+])
+def test_two_products_of_one_drug(text: str, products: list[tuple[str, float]]) -> None:
+    assert [(m.name, m.strength_mg) for m in _case_of(text).medication] == products
+
+
+def test_a_request_links_to_the_product_asked_for() -> None:
+    from imr_rules.facts import link_request
+    from imr_rules.vocabulary import RequestFact
+
+    case = _case_of("He has taken OxyContin 40 mg since 2012 and Roxicodone 15 mg since "
+                    "March 2014.")
+    request = RequestFact(kind="medication", drug="Roxicodone", generic="oxycodone")
+    assert link_request(request, case).first_documented == date(2014, 3, 31)
+
+
 def test_a_treatment_stated_not_had_is_not_a_repeat() -> None:
     from imr_rules.facts import link_request
     from imr_rules.vocabulary import RequestFact

@@ -213,6 +213,22 @@ class _Treatment:
     status: str = "present"  # "absent": only stated not had ("has not had a trial of TENS")
 
 
+_EXTENDED = re.compile(r"\b(?:ER|CR|SR|XR|XL|LA|extended|controlled|sustained|long[- ]acting)\b",
+                       re.IGNORECASE)
+_IMMEDIATE = re.compile(r"\b(?:IR|immediate|short[- ]acting)\b", re.IGNORECASE)
+
+
+def _release(name: str) -> str:
+    """How a product named so releases its drug: "extended", "immediate", or "" (not said)."""
+    return ("extended" if _EXTENDED.search(name) else "immediate" if _IMMEDIATE.search(name)
+            else "")
+
+
+# Observations hold a drug's medications by generic; a second product of it with its own dose
+# by generic, this mark and the product's lexicon key.
+_PRODUCT_SEP = "|"
+
+
 @dataclass
 class _Medication:
     key: str
@@ -821,14 +837,23 @@ class Extractor:
                   for i, (_k, _a, b) in enumerate(drugs[:-1])] if shared is None else []
         for i, (key, a, b) in enumerate(drugs):
             entry = lx.drug(key)
-            med = obs.medications.get(entry.generic)
-            if med is None:
-                named = key != self._subject or a not in self._references  # not "the medication"
-                med = obs.medications[entry.generic] = _Medication(
-                    key, name_as_written(text[a:b]) if named else entry.name)
-            med.spans.append(self._span(original, base, a, b))
             own_end = bounds[i + 1]
             strength = _STRENGTH.match(text, b, own_end)
+            held = entry.generic
+            med = obs.medications.get(held)
+            if (med is not None and med.strength_mg is not None and strength
+                    and strength.group("a") and (med.key != key or _release(med.name)
+                                                 != _release(text[a:b]))):
+                # Two products of one drug, each with its dose ("OxyContin 40 mg every 12 hours
+                # and oxycodone 15 mg for breakthrough pain", "Nucynta ER 100 mg and Nucynta
+                # 50 mg"): two medications.
+                held = f"{entry.generic}{_PRODUCT_SEP}{key}"
+                med = obs.medications.get(held)
+            if med is None:
+                named = key != self._subject or a not in self._references  # not "the medication"
+                med = obs.medications[held] = _Medication(
+                    key, name_as_written(text[a:b]) if named else entry.name)
+            med.spans.append(self._span(original, base, a, b))
             if strength and med.strength_mg is None and strength.group("a"):
                 med.strength_mg = float(strength.group("a"))
                 med.dose_text = " ".join(strength.group().split()) or None
@@ -1102,9 +1127,10 @@ def _merge_blocks(blocks: list[Observations], reference: date | None, lexicon: L
                                         status=status, level=level, evidence=list(spans))
         for kind, t in obs.treatments.items():
             treatments[kind] = _merge_treatment(treatments.get(kind), t)
-        for generic, m in obs.medications.items():
-            medications[generic] = _merge_medication(medications.get(generic), m, generic,
-                                                     reference, lexicon)
+        for held, m in obs.medications.items():
+            medications[held] = _merge_medication(medications.get(held), m,
+                                                  held.partition(_PRODUCT_SEP)[0], reference,
+                                                  lexicon)
     return diagnoses, findings, treatments, medications
 
 
@@ -1265,7 +1291,10 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
     evidence: dict[str, list[Span]] = {}  # evidence of what the case adds
     if request.kind == "medication" and request.generic:
         wanted = _components(request.generic)
-        for med in case.medication:
+        # The product asked for first, when the case takes two of its drug (OxyContin and
+        # oxycodone IR), then any product with an ingredient of it.
+        asked = (request.drug or "").lower()
+        for med in sorted(case.medication, key=lambda m: m.name.lower() != asked):
             if med.current and not wanted.isdisjoint(_components(med.generic)):
                 if med.new_prescription and not med.days_used and not med.long_term:
                     # "Cyclobenzaprine is prescribed for a short course": a new start.
