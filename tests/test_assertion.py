@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from imr_rules.assertion import AssertionScope, split_sentences
@@ -152,6 +152,8 @@ TEXT_CHARS = st.sampled_from(list("abcXYZ .!?\n\n  \t\f\"')(#;:,-0123456789") + 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(TEXT_CHARS, max_size=80).map("".join), st.integers(0, 90), st.integers(0, 90))
+@example("-0-", 0, 3)  # a page number line: furniture, in no span
+@example("a.\n- 2 -\nb", 1, 9)
 def test_split_spans_are_ordered_trimmed_and_inside(text: str, a: int, b: int) -> None:
     start, end = min(a, b), max(a, b)
     spans = split_sentences(text, start, end)
@@ -161,9 +163,16 @@ def test_split_spans_are_ordered_trimmed_and_inside(text: str, a: int, b: int) -
         assert prev_end <= s < e <= hi
         assert not text[s].isspace() and not text[e - 1].isspace()
         prev_end = e
-    # every non-space character lies in a span, except page furniture (not generated here)
+    # every non-space character lies in a span, except a line of page furniture ("- 3 -")
     covered = {i for s, e in spans for i in range(s, e)}
+    for line in re.finditer(r"[^\n\f]+", text[:hi]):
+        if _FURNITURE_LINE.fullmatch(line.group().strip()):
+            covered.update(range(line.start(), line.end()))
     assert all(text[i].isspace() or i in covered for i in range(start, hi))
+
+
+# What split_sentences leaves out between sentences, when it stands on a line of its own.
+_FURNITURE_LINE = re.compile(r"Page\s+\d+(?:\s+of\s+\d+)?|CM\d{2}-\d{5,8}|-\s*\d{1,3}\s*-", re.I)
 
 
 # ------------------------------------------------------------------------------ properties

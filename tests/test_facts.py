@@ -565,6 +565,17 @@ def test_two_products_of_one_drug(text: str, products: list[tuple[str, float]]) 
     assert [(m.name, m.strength_mg) for m in _case_of(text).medication] == products
 
 
+@pytest.mark.parametrize(("text", "strength"), [
+    ("He takes cyclobenzaprine (Flexeril) 10mg three times daily.", 10.0),
+    ("He takes Flexeril (cyclobenzaprine) 7.5 mg at night.", 7.5),
+    ("Norco (hydrocodone/APAP) 10/325 mg every 6 hours.", 10.0),
+    ("Norco (since 2013) as needed.", None),
+])
+def test_a_strength_after_the_other_name_in_brackets(text: str, strength: float | None) -> None:
+    (med,) = _case_of(text).medication
+    assert med.strength_mg == strength
+
+
 def test_a_request_links_to_the_product_asked_for() -> None:
     from imr_rules.facts import link_request
     from imr_rules.vocabulary import RequestFact

@@ -140,7 +140,9 @@ _MED_REDUCTION = re.compile(
 _EQUIVALENTS_AFTER = re.compile(r"\s+(?:milligram\s+)?equivalen", re.IGNORECASE)
 # "10/325 mg" right after a drug's name (no anchors: matching at the name's end within the
 # drug's own words is matching its words alone).
-_STRENGTH = re.compile(r"\s*(?P<a>\d+(?:\.\d+)?)\s*(?:/\s*\d+(?:\.\d+)?)?\s*(?:mg|mcg|%)?")
+# After a drug's name, or the other name of it in brackets: "cyclobenzaprine (Flexeril) 10mg".
+_STRENGTH = re.compile(r"\s*\)?\s*(?P<dose>(?P<a>\d+(?:\.\d+)?)\s*(?:/\s*\d+(?:\.\d+)?)?\s*"
+                       r"(?:mg|mcg|%)?)")
 _LEVEL = re.compile(r"\b[CTLS]\s?\d{1,2}(?:\s*-\s*[CTLS]?\s?\d{1,2})?\b")
 
 # "24 sessions of", "two L4-5 epidural steroid injections" (not the 5 of "L4-5": a number
@@ -856,7 +858,7 @@ class Extractor:
             med.spans.append(self._span(original, base, a, b))
             if strength and med.strength_mg is None and strength.group("a"):
                 med.strength_mg = float(strength.group("a"))
-                med.dose_text = " ".join(strength.group().split()) or None
+                med.dose_text = " ".join(strength.group("dose").split()) or None
             since = _SINCE_T.search(text, low, b, own_end)
             since_end = own_end
             if since is None and shared is not None and own_end < e:
