@@ -435,6 +435,10 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("The medication enables him to work full shifts.", "functional_improvement", "present"),
     ("Tramadol allows him to do light household chores.", "functional_improvement", "present"),
     ("Tramadol allows him to do light household chores.", "adl", "present"),
+    ("Nucynta has allowed him to get back to a full 8-hour shift.", "functional_improvement",
+     "present"),
+    ("The naproxen enabled her to return to her usual household tasks.",
+     "functional_improvement", "present"),
     ("There is no documentation that the medication allows him to work.",
      "functional_improvement", "absent"),
     # a drug's benefit told by a verb, in a sentence that names the drug
@@ -467,6 +471,21 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "unknown"),
     ("The report does not quantify the pain level with and without medications.",
      "pain_scores_with_without", "absent"),
+    ("The report does not document pain levels with and without medication.",
+     "pain_scores_with_without", "absent"),
+    ("VAS ratings with and without opioids were not recorded.", "pain_scores_with_without",
+     "absent"),
+    # the score without medication told as what it would be: the patient's report, not a plan
+    ("She rated her pain 5/10 on her current medications, which she said would be 8/10 "
+     "without medication.", "pain_scores_with_without", "present"),
+    ("Without medication her pain would go up to 9/10.", "pain_scores_with_without",
+     "present"),
+    # a score before and after, in a sentence that names a drug
+    ("Tramadol reduces her pain from 9/10 to 5/10.", "pain_scores_with_without", "present"),
+    ("Her pain increased from 4/10 to 8/10 after the fall.", "pain_scores_with_without",
+     "unknown"),
+    ("The epidural injection reduced his pain from 8/10 to 3/10 for a month.",
+     "pain_scores_with_without", "unknown"),
     # uncertain documentation documents nothing
     ("It is unclear whether she performs a home exercise program.", "functional_restoration",
      "unknown"),
