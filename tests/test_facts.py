@@ -896,6 +896,16 @@ def test_injections_of_no_kind_of_their_own(text: str, relief: tuple[float, str]
     assert (t.kind, t.relief_percent, t.outcome) == ("other", *relief)
 
 
+@pytest.mark.parametrize(("text", "weeks"), [
+    ("He had a cervical epidural injection which helped for a few days.", 0.29),
+    ("The injections after the fusion helped for a couple of weeks.", 2.0),
+    ("A facet injection gave relief for several weeks.", 3.0),
+])
+def test_relief_told_in_words(text: str, weeks: float) -> None:
+    treatment = _case_of(text).prior_treatment[0]
+    assert treatment.relief_weeks == weeks
+
+
 @pytest.mark.parametrize(("text", "counts"), [
     # a count is the treatment's its words name, else the one named before it
     ("He has completed 24 sessions of physical therapy and 6 sessions of chiropractic "
@@ -934,6 +944,11 @@ def test_counts_belong_to_their_treatment(text: str, counts: dict[str, int | Non
      {"epidural_steroid_injection": "no_benefit", "surgery": "unknown"}),
     ("Physical therapy prior to his knee surgery, which helped for a month, was completed.",
      {"physical_therapy": "improved", "surgery": "unknown"}),
+    # ... nor any outcome of the sentence
+    ("Two lumbar epidural injections after the fusion helped for a couple of weeks.",
+     {"epidural_steroid_injection": "improved", "surgery": "unknown"}),
+    ("Physical therapy and surgery did not help.",
+     {"physical_therapy": "no_benefit", "surgery": "no_benefit"}),
 ])
 def test_an_outcome_belongs_to_its_treatments(text: str, outcomes: dict[str, str]) -> None:
     assert {t.kind: t.outcome for t in _case_of(text).prior_treatment} == outcomes

@@ -78,7 +78,8 @@ _PERCENT = re.compile(r"(?P<a>\d(?<![\d.]\d)\d{0,2})(?:\s*(?:%|percent)?\s*(?:-|
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                  "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "an": 1,
                  "several": 3, "few": 2, "couple": 2}
-_NUM = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a|an)"
+_NUM = (r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+        r"(?:a\s+)?few|several|(?:a\s+)?couple\s+of|a|an)")
 _DURATION = re.compile(
     rf"(?P<a>{_NUM})(?:\s*(?:-|to|\u2013)\s*(?P<b>{_NUM}))?\s*[- ]?\s*"
     r"(?P<unit>days?|weeks?|wks?|months?|years?|yrs?)\b", re.IGNORECASE)
@@ -707,7 +708,7 @@ class Extractor:
             percents = (_PERCENT_T.finditer(text, low, s, e) if low is None
                         or low.find("%", s, e) >= 0 or low.find("percent", s, e) >= 0 else ())
             for m in percents:
-                owner = treated[max(0, bisect_right(starts, m.start()) - 1)][0]
+                owner = treated[max(0, _teller(text, treated, starts, m.start()))][0]
                 value = float(m.group("a"))
                 t = obs.treatments[owner]
                 t.relief_percent = value if t.relief_percent is None else min(
@@ -722,7 +723,7 @@ class Extractor:
                 if m.group("a").lower() in ("a", "an") and _FREQUENCY_BEFORE.search(
                         text, max(s, m.start() - 20), m.start()):
                     continue
-                owner = treated[max(0, bisect_right(starts, m.start()) - 1)][0]
+                owner = treated[max(0, _teller(text, treated, starts, m.start()))][0]
                 weeks = _weeks(m.group("a"), m.group("unit"))
                 if weeks is None:
                     continue
@@ -774,11 +775,24 @@ class Extractor:
                     max(0, bisect_right(starts, count.start()) - 1)][0]
                 counts.setdefault(owner, int(word) if word.isdigit()
                                   else _NUMBER_WORDS.get(word, 2))
+        # A treatment named only as the time of another ("injections after the fusion helped")
+        # takes none of the sentence's outcomes.
+        timing = {treated[k][0] for k in range(1, len(treated)) if _TIME_OF_BEFORE.search(
+            text, treated[k - 1][2], treated[k][1]) is not None} if len(treated) > 1 else _NONE
+        if timing:
+            timing = timing - {c for k, (c, _a, _b) in enumerate(treated)
+                               if k == 0 or _TIME_OF_BEFORE.search(
+                                   text, treated[k - 1][2], treated[k][1]) is None}
         for concept, a, _b in treated:
             t = obs.treatments[concept]
-            if concept in failed_own or (failed_all and concept not in helped_own):
+            if concept in timing:
+                failed, helped = concept in failed_own, concept in helped_own
+            else:
+                failed = concept in failed_own or (failed_all and concept not in helped_own)
+                helped = concept in helped_own or helped_all
+            if failed:
                 t.outcome = "no_benefit"
-            elif t.outcome == "unknown" and (concept in helped_own or helped_all):
+            elif t.outcome == "unknown" and helped:
                 t.outcome = "improved"
             if reduction is not None:
                 t.medication_reduction = reduction
@@ -1356,21 +1370,26 @@ _TIME_OF_BEFORE = re.compile(r"\s+(?:(?:in|on)\s+\d{4}\s+)?(?:before|after|follo
 _RELATIVE_T = _Twin(_RELATIVE)
 
 
+def _teller(text: str, treated: list[tuple[str, int, int]], starts: list[int], at: int) -> int:
+    """The index of the treatment that words at `at` tell of: the last named before them,
+    unless it is named as the time of the one before it ("injections after the fusion, which
+    helped for a week"; "the fusion surgery": two names of one operation). -1: none."""
+    k = bisect_right(starts, at) - 1
+    while k > 0 and (text[treated[k - 1][2]:treated[k][1]].isspace() or _TIME_OF_BEFORE.search(
+            text, treated[k - 1][2], treated[k][1]) is not None):
+        k -= 1
+    return k
+
+
 def _clause_owner(text: str, low: str | None, treated: list[tuple[str, int, int]],
                   starts: list[int], said: re.Match[str] | None) -> str | None:
     """The treatment whose relative clause (`that`/`which` after its name) tells `said`, or
     None when `said` is not told in one."""
     if said is None:
         return None
-    k = bisect_right(starts, said.start()) - 1
+    k = _teller(text, treated, starts, said.start())
     if k < 0:
         return None
-    # "injections before the fusion which gave minimal relief": a treatment named as the time
-    # of the one before it does not own the clause.
-    # ("the fusion surgery": two names of one operation, side by side)
-    while k > 0 and (text[treated[k - 1][2]:treated[k][1]].isspace() or _TIME_OF_BEFORE.search(
-            text, treated[k - 1][2], treated[k][1]) is not None):
-        k -= 1
     concept, _a, b = treated[k]
     gap = said.start() - b
     if gap < 0 or gap > 60:
@@ -1382,6 +1401,8 @@ def _count(word: str | None) -> float | None:
     if word is None:
         return None
     w = word.lower()
+    if " " in w:  # "a few", "a couple of": the word that counts
+        w = w.removesuffix(" of").split()[-1]
     if w in _NUMBER_WORDS:
         return float(_NUMBER_WORDS[w])
     try:
