@@ -786,6 +786,9 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
      "root.", "imaging", "nerve_root_impingement"),
     ("MRI showed a disc extrusion abutting the left S1 nerve root.", "imaging",
      "nerve_root_impingement"),
+    ("MRI showed a disc extrusion with compression of the traversing left S1 nerve root.",
+     "imaging", "nerve_root_impingement"),
+    ("The MRI showed moderate stenosis at L4-5.", "imaging", "canal_stenosis"),
     ("Lumbar flexion was limited to 40 degrees.", "exam", "decreased_rom"),
     ("She has decreased finger range of motion.", "exam", "decreased_rom"),
     ("Grip strength was 4/5 with decreased grip strength on the right.", "exam",
@@ -842,6 +845,20 @@ def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     ("Negative straight leg raise bilaterally, 5/5 strength, and diminished sensation in the "
      "right thigh.", {"positive_slr": "absent", "motor_weakness": "absent",
                       "dermatomal_sensory_loss": "present"}),
+    # a list that shares its adjective: each noun of it names its finding
+    ("She had normal sensation, reflexes and strength in the lower extremities.",
+     {"dermatomal_sensory_loss": "absent", "reflex_change": "absent", "motor_weakness": "absent"}),
+    ("Examination showed decreased sensation and strength in the left leg.",
+     {"dermatomal_sensory_loss": "present", "motor_weakness": "present"}),
+    ("There is no decreased sensation or strength.",
+     {"dermatomal_sensory_loss": "absent", "motor_weakness": "absent"}),
+    ("Diminished sensation, deep tendon reflexes and motor strength at L5 on the left.",
+     {"dermatomal_sensory_loss": "present", "reflex_change": "present",
+      "motor_weakness": "present"}),
+    # ... not the next item of a list with words of its own
+    ("Decreased sensation at L5, 5/5 strength and normal reflexes.",
+     {"dermatomal_sensory_loss": "present", "motor_weakness": "absent",
+      "reflex_change": "absent"}),
     # uncertain and hypothetical mentions say nothing for sure
     ("It is unclear whether sensation was intact.", {"dermatomal_sensory_loss": "possible"}),
     ("Spurling's test was positive on the right.", {"spurling_sign": "present"}),
@@ -894,6 +911,22 @@ def test_work_status_as_the_case_went(text: str, status: str, returned: str) -> 
 def test_injections_of_no_kind_of_their_own(text: str, relief: tuple[float, str]) -> None:
     (t,) = _case_of(text).prior_treatment
     assert (t.kind, t.relief_percent, t.outcome) == ("other", *relief)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("He continues a home stretching program.", "home_exercise"),
+    ("She does a daily home walking routine.", "home_exercise"),
+])
+def test_treatments_as_summaries_name_them(text: str, kind: str) -> None:
+    assert [t.kind for t in _case_of(text).prior_treatment] == [kind]
+
+
+@pytest.mark.parametrize(("text", "flare"), [
+    ("She reports increased spasm in the low back over the past two weeks.", "present"),
+    ("She denies any increased spasm.", "absent"),
+])
+def test_an_acute_flare_as_told(text: str, flare: str) -> None:
+    assert _case_of(text).case.acute_flare == flare
 
 
 @pytest.mark.parametrize(("text", "weeks"), [

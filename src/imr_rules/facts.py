@@ -311,6 +311,27 @@ _WHOLE_PERSON = frozenset(("psychological", "other"))  # diagnosis categories wi
 _NORMAL_SAYS = {"present": "absent", "absent": "absent", "possible": "possible"}
 
 
+def _finding_list_patterns(lexicon: Lexicon) -> dict[str, tuple[re.Pattern[str], re.Pattern[str],
+                                                                 dict[str, str]]]:
+    """Per finding family ("finding.exam", "normal.exam"), what reads an examination list
+    (`Lexicon.finding_list_nouns`): the adjectives that may start it, the pattern of a further
+    noun of it (lower-cased text), and the finding each noun names."""
+    adjectives = lexicon.finding_list_adjectives
+    if not adjectives:
+        return {}
+    starts = re.compile("(?:" + "|".join(re.escape(a.lower()) for a in adjectives) + r")\b")
+    out = {}
+    for kind, finding_of in lexicon.finding_list_nouns.items():
+        said = {" ".join(noun.lower().split()): finding for noun, finding in finding_of.items()}
+        alternatives = sorted(said, key=len, reverse=True)  # the longest noun first
+        nouns = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?P<noun>"
+                           + "|".join(r"\s+".join(map(re.escape, n.split())) for n in alternatives)
+                           + r")\b")
+        for family in (f"finding.{kind}", f"normal.{kind}"):
+            out[family] = (starts, nouns, said)
+    return out
+
+
 class Extractor:
     """Reads letters into facts. Build once (lexicons and triggers compile here); reuse."""
 
@@ -352,6 +373,7 @@ class Extractor:
             [*families, ("drug_reference", lx.drug_reference),
              ("therapy_reference", lx.therapy_reference)])
         self._therapy: str | None = None  # the treatment kind a rationale's request asks for
+        self._finding_lists = _finding_list_patterns(lx)
 
     # -- one block of text -------------------------------------------------------------------
 
@@ -466,6 +488,26 @@ class Extractor:
         decide = self.scope.decide
         return [decide(matches, words, cs, ce, low) for cs, ce in concepts]
 
+    def _listed_findings(self, text: str, mentions: list[tuple[str, str, int, int]],
+                         ) -> list[tuple[str, str, int, int]]:
+        """`mentions`, with the findings a list names after a finding mention that starts with
+        one of its adjectives ("normal sensation, reflexes and strength"), in order."""
+        low = self._low if self._low is not None else lower(text)
+        more: list[tuple[str, str, int, int]] = []
+        for family, _c, a, b in mentions:
+            listing = self._finding_lists.get(family)
+            if listing is None or listing[0].match(low, a) is None:
+                continue
+            nouns, finding_of = listing[1], listing[2]
+            at = b
+            while (m := nouns.match(low, at)) is not None:
+                more.append((family, finding_of[" ".join(m.group("noun").split())],
+                             m.start("noun"), m.end("noun")))
+                at = m.end()
+        if not more:
+            return mentions
+        return sorted([*mentions, *more], key=itemgetter(2))
+
     def _span(self, text: str, base: int, s: int, e: int) -> Span:
         return make_span(base + s, base + e, text[s:e])
 
@@ -516,6 +558,8 @@ class Extractor:
                     f == "finding.electrodiagnostic" and not electro):
                 continue
             mentions.append(mention)
+        if self._finding_lists and any(f in self._finding_lists for f, _c, _a, _b in mentions):
+            mentions = self._listed_findings(text, mentions)
         if not named_drug and reference is not None and self._subject is not None:
             mentions.append(("drug", self._subject, reference[1], reference[2]))
             self._references.add(reference[1])

@@ -364,6 +364,13 @@ class Lexicon:
         # was intact": no dermatomal sensory loss).
         self.normal_findings = {kind: PhraseMatcher(entries)
                                 for kind, entries in concepts.get("normal_finding", {}).items()}
+        # An examination list sharing one adjective: the adjectives, and per finding kind the
+        # nouns that name a finding ("normal sensation, reflexes and strength").
+        listing = concepts.get("finding_list", {})
+        self.finding_list_adjectives: tuple[str, ...] = tuple(listing.get("adjectives", ()))
+        self.finding_list_nouns: dict[str, dict[str, str]] = {
+            kind: {noun: finding for finding, nouns in entries.items() for noun in nouns}
+            for kind, entries in listing.get("nouns", {}).items()}
         self.imaging_context = PhraseMatcher({"imaging": concepts.get("imaging_context", [])})
         self.electro_context = PhraseMatcher(
             {"electrodiagnostic": concepts.get("electrodiagnostic_context", [])})
@@ -501,6 +508,10 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
         known = concepts.get("finding", {}).get(kind, {})
         problems += [f"normal_finding {kind}.{name}: no finding {kind}.{name} to state absent"
                      for name in entries if name not in known]
+    for kind, nouns in lexicon.finding_list_nouns.items():
+        known = concepts.get("finding", {}).get(kind, {})
+        problems += [f"finding_list {kind}: no finding {kind}.{name}"
+                     for name in set(nouns.values()) if name not in known]
     for kind in concepts.get("treatment", {}):
         if kind not in allowed(v.PriorTreatmentFact, "kind"):
             problems.append(f"treatment '{kind}'")
