@@ -316,6 +316,14 @@ def _doc_of(text: str) -> dict[str, str]:
     ("The patient had a UDS in May. MRI findings were consistent with radiculopathy.",
      "unknown"),
     ("A UDS was done in May. He works full time. The results were consistent.", "unknown"),
+    # a drug missing and another found, or one found that is not prescribed: inconsistent
+    ("A urine drug screen collected on March 3, 2015 was negative for hydrocodone and "
+     "positive for oxycodone, which is not prescribed.", "absent"),
+    ("A urine drug screen was positive for oxycodone, which was not prescribed by this "
+     "physician.", "absent"),
+    # only the prescribed drug found, as expected: consistent
+    ("A urine drug test on 12/01/2015 was positive only for tapentadol, as expected.",
+     "present"),
 ])
 def test_drug_test_result(text: str, consistent: str) -> None:
     assert _doc_of(text)["urine_drug_test_consistent"] == consistent
