@@ -49,6 +49,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
       "level_count": 2, "region": "lumbar"}),  # the region its levels name
     ("Re-evaluation by a pain management specialist for repeat epidural injection",
      {"kind": "consult", "specialty": "pain_management", "purpose_topic": "esi"}),
+    # a clearance before a procedure is a consultation, whatever device it names
+    ("Psychological clearance for spinal cord stimulator trial",
+     {"kind": "consult", "specialty": "psychology"}),
+    ("Psych evaluation before implantation of a spinal cord stimulator",
+     {"kind": "consult", "specialty": "psychology"}),
     ("Outpatient physical therapy 2 x week x 6 weeks lumbar",
      {"kind": "therapy", "therapy": "physical_therapy", "visits": 12, "region": "lumbar"}),
     ("Chiropractic manipulation 2x3", {"therapy": "chiropractic", "visits": 6,
