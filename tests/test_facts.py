@@ -494,6 +494,15 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "unknown"),
     ("The epidural injection reduced his pain from 8/10 to 3/10 for a month.",
      "pain_scores_with_without", "unknown"),
+    # a plan told with its goal
+    ("The physician documents a plan to taper the OxyContin by 10% every 2 weeks, with a goal "
+     "of a total dose under 90 mg.", "treatment_plan_goals", "present"),
+    ("Guidelines recommend a plan to taper opioids with a goal of discontinuation.",
+     "treatment_plan_goals", "unknown"),
+    # an upset stomach told of, or denied, documents the side-effect check
+    ("She takes Prilosec 20 mg daily for gastric upset that she attributes to the naproxen.",
+     "adverse_effects", "present"),
+    ("He denied stomach upset or dizziness.", "adverse_effects", "present"),
     # uncertain documentation documents nothing
     ("It is unclear whether she performs a home exercise program.", "functional_restoration",
      "unknown"),
