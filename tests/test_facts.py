@@ -447,6 +447,10 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "present"),
     ("The naproxen enabled her to return to her usual household tasks.",
      "functional_improvement", "present"),
+    ("He reports that with his medications he is able to walk his dog for 15 minutes; without "
+     "them he stays in bed.", "functional_improvement", "present"),
+    ("On her current regimen, she is able to do light housework.", "functional_improvement",
+     "present"),
     ("There is no documentation that the medication allows him to work.",
      "functional_improvement", "absent"),
     # a drug's benefit told by a verb, in a sentence that names the drug
