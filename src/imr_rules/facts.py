@@ -374,6 +374,7 @@ class Extractor:
              ("therapy_reference", lx.therapy_reference)])
         self._therapy: str | None = None  # the treatment kind a rationale's request asks for
         self._finding_lists = _finding_list_patterns(lx)
+        self._list_families = frozenset(self._finding_lists)
 
     # -- one block of text -------------------------------------------------------------------
 
@@ -558,7 +559,7 @@ class Extractor:
                     f == "finding.electrodiagnostic" and not electro):
                 continue
             mentions.append(mention)
-        if self._finding_lists and any(f in self._finding_lists for f, _c, _a, _b in mentions):
+        if not self._list_families.isdisjoint(families):
             mentions = self._listed_findings(text, mentions)
         if not named_drug and reference is not None and self._subject is not None:
             mentions.append(("drug", self._subject, reference[1], reference[2]))
@@ -779,27 +780,33 @@ class Extractor:
         # that provided no lasting benefit, and a TENS unit which did not help"); else of all.
         no_benefit_said = _led_search(_NO_BENEFIT_T, _NO_BENEFIT_LEADS, words, text, low, s, e)
         failed_own: set[str] = set()
-        failed_all = False
-        failed_spans: list[tuple[int, int]] = []
-        if no_benefit_said is not None:
-            for m in _NO_BENEFIT_T.finditer(text, low, no_benefit_said.start(), e):
-                failed_spans.append(m.span())
-                told_of = _clause_owner(text, low, treated, starts, m)
-                if told_of is None:
-                    failed_all = True
-                else:
-                    failed_own.add(told_of)
         helped_own: set[str] = set()
-        helped_all = False
-        if relief_said is not None:
-            for m in _RELIEF_WORDS_T.finditer(text, low, relief_said.start(), e):
-                if any(a <= m.start() < b for a, b in failed_spans):
-                    continue  # "minimal relief": said of a failure
-                told_of = _clause_owner(text, low, treated, starts, m)
-                if told_of is None:
-                    helped_all = True
-                else:
-                    helped_own.add(told_of)
+        # Clauses need a relative word and two treatments to tell apart: most sentences have
+        # neither, and every outcome of theirs is all their treatments'.
+        clauses = len(treated) > 1 and (
+            no_benefit_said is not None or relief_said is not None) and _RELATIVE_T.search(
+                text, low, s, e) is not None
+        failed_all = no_benefit_said is not None and not clauses
+        helped_all = relief_said is not None and not clauses
+        if clauses:
+            failed_spans: list[tuple[int, int]] = []
+            if no_benefit_said is not None:
+                for m in _NO_BENEFIT_T.finditer(text, low, no_benefit_said.start(), e):
+                    failed_spans.append(m.span())
+                    told_of = _clause_owner(text, low, treated, starts, m)
+                    if told_of is None:
+                        failed_all = True
+                    else:
+                        failed_own.add(told_of)
+            if relief_said is not None:
+                for m in _RELIEF_WORDS_T.finditer(text, low, relief_said.start(), e):
+                    if any(a <= m.start() < b for a, b in failed_spans):
+                        continue  # "minimal relief": said of a failure
+                    told_of = _clause_owner(text, low, treated, starts, m)
+                    if told_of is None:
+                        helped_all = True
+                    else:
+                        helped_own.add(told_of)
         red = _led_search(_MED_REDUCTION_T, _MED_REDUCTION_LEADS, words, text, low, s, e)
         reduction = None
         if red:
@@ -821,12 +828,14 @@ class Extractor:
                                   else _NUMBER_WORDS.get(word, 2))
         # A treatment named only as the time of another ("injections after the fusion helped")
         # takes none of the sentence's outcomes.
-        timing = {treated[k][0] for k in range(1, len(treated)) if _TIME_OF_BEFORE.search(
-            text, treated[k - 1][2], treated[k][1]) is not None} if len(treated) > 1 else _NONE
-        if timing:
-            timing = timing - {c for k, (c, _a, _b) in enumerate(treated)
-                               if k == 0 or _TIME_OF_BEFORE.search(
-                                   text, treated[k - 1][2], treated[k][1]) is None}
+        timing: frozenset[str] | set[str] = _NONE
+        if (failed_all or helped_all) and len(treated) > 1:
+            named_as_time = [k > 0 and _time_of_before(text, treated, k)
+                             for k in range(len(treated))]
+            if any(named_as_time):
+                timing = ({c for (c, _a, _b), t in zip(treated, named_as_time, strict=True) if t}
+                          - {c for (c, _a, _b), t in zip(treated, named_as_time, strict=True)
+                             if not t})
         for concept, a, _b in treated:
             t = obs.treatments[concept]
             if concept in timing:
@@ -893,7 +902,7 @@ class Extractor:
         # A plain list of drugs with their doses ("Norco 10/325 mg three times daily and Soma
         # 350 mg twice daily for over a year, and ..."): the date or duration told after a
         # later drug of the list, before anything else is said, is said of them all.
-        listed = [_LIST_GAP.fullmatch(text, b, bounds[i + 1]) is not None
+        listed = [_list_gap(text, b, bounds[i + 1])
                   for i, (_k, _a, b) in enumerate(drugs[:-1])] if shared is None else []
         for i, (key, a, b) in enumerate(drugs):
             entry = lx.drug(key)
@@ -931,7 +940,7 @@ class Extractor:
             if since:
                 dated = _since_date(text, since.end(), since_end)
                 said_from = since.start()  # "since at least April 13, 2015"
-            elif started := _STARTED_BEFORE.search(text, max(s, a - 70), a):
+            elif started := _started_before(text, low, max(s, a - 70), a):
                 # "was started on tramadol 50 mg on 2/3/2015": the date after the drug.
                 dated = _dated_after(text, b, own_end)
                 said_from = started.start()
@@ -1354,18 +1363,21 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
         # The product asked for first, when the case takes two of its drug (OxyContin and
         # oxycodone IR), then any product with an ingredient of it.
         asked = (request.drug or "").lower()
-        for med in sorted(case.medication, key=lambda m: m.name.lower() != asked):
-            if med.current and not wanted.isdisjoint(_components(med.generic)):
-                if med.new_prescription and not med.days_used and not med.long_term:
-                    # "Cyclobenzaprine is prescribed for a short course": a new start.
-                    update["continues_current"] = False
-                    evidence["continues_current"] = list(med.evidence)
-                    break
+        taken = [m for m in case.medication
+                 if m.current and not wanted.isdisjoint(_components(m.generic))]
+        if len(taken) > 1:
+            taken.sort(key=lambda m: m.name.lower() != asked)  # a stable sort
+        if taken:
+            med = taken[0]
+            if med.new_prescription and not med.days_used and not med.long_term:
+                # "Cyclobenzaprine is prescribed for a short course": a new start.
+                update["continues_current"] = False
+                evidence["continues_current"] = list(med.evidence)
+            else:
                 update.update(continues_current=True, days_used=med.days_used,
                               long_term=med.long_term, first_documented=med.first_documented)
                 evidence["continues_current"] = list(med.evidence)
                 evidence["days_used"] = list(med.evidence)
-                break
     elif request.kind == "injection" and request.procedure:
         kinds = _PROCEDURE_TREATMENTS.get(request.procedure, set())
         prior = [t for t in case.prior_treatment if t.kind in kinds and t.status == "present"]
@@ -1419,10 +1431,17 @@ def _teller(text: str, treated: list[tuple[str, int, int]], starts: list[int], a
     unless it is named as the time of the one before it ("injections after the fusion, which
     helped for a week"; "the fusion surgery": two names of one operation). -1: none."""
     k = bisect_right(starts, at) - 1
-    while k > 0 and (text[treated[k - 1][2]:treated[k][1]].isspace() or _TIME_OF_BEFORE.search(
-            text, treated[k - 1][2], treated[k][1]) is not None):
+    while k > 0 and (text[treated[k - 1][2]:treated[k][1]].isspace()
+                     or _time_of_before(text, treated, k)):
         k -= 1
     return k
+
+
+def _time_of_before(text: str, treated: list[tuple[str, int, int]], k: int) -> bool:
+    """Whether treatment `k` is named as the time of the one before it ("injections after the
+    fusion"): the words just before it say so (only the last 60 characters of the gap can)."""
+    a, b = treated[k - 1][2], treated[k][1]
+    return _TIME_OF_BEFORE.search(text, max(a, b - 60), b) is not None
 
 
 def _clause_owner(text: str, low: str | None, treated: list[tuple[str, int, int]],
@@ -1483,12 +1502,29 @@ def _use_duration(text: str, s: int, e: int, low: str | None = None) -> int | No
 # tramadol in the past without benefit": a trying word before it, a past marker in the sentence).
 # Between two drugs of a plain list: a dose, how often, what for, then a comma or "and"; no
 # verb or clause word ("Norco 10 mg and has taken Soma ..." is two statements).
-_LIST_GAP = re.compile(
-    r"(?:(?!\b(?:is|are|was|were|has|have|had|been|be|takes?|taking|took|started|stopped|"
-    r"discontinued|switched|changed|increased|decreased|tapered|which|that|who|but|however|"
-    r"although|while|whereas|he|she|they|it|also|prescribed|uses?|using|used|reports?|"
-    r"reported|then|now|previously|before|after|since|until|with|without|not|no)\b)"
-    r"[^.;:]){0,80}?(?:,\s*(?:and\s+)?|\band\s+)", re.IGNORECASE)
+_CLAUSE_WORDS = frozenset((
+    "is", "are", "was", "were", "has", "have", "had", "been", "be", "take", "takes", "taking",
+    "took", "started", "stopped", "discontinued", "switched", "changed", "increased",
+    "decreased", "tapered", "which", "that", "who", "but", "however", "although", "while",
+    "whereas", "he", "she", "they", "it", "also", "prescribed", "use", "uses", "using", "used",
+    "report", "reports", "reported", "then", "now", "previously", "before", "after", "since",
+    "until", "with", "without", "not", "no",
+))
+_LIST_JOIN = re.compile(r"(?:,\s*(?:and\s+)?|\band\s+)\Z", re.IGNORECASE)
+
+
+def _list_gap(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]`, between two drugs, joins them in a plain list: a dose, how
+    often and what for, then a comma or "and" (no stop, no verb or clause word)."""
+    if end - start > 80:
+        return False
+    gap = text[start:end]
+    if "." in gap or ";" in gap or ":" in gap or _LIST_JOIN.search(gap) is None:
+        return False
+    return _CLAUSE_WORDS.isdisjoint(_WORD_OF_GAP.findall(gap.lower()))
+
+
+_WORD_OF_GAP = re.compile(r"[a-z]+")
 _LEFT_BEFORE = re.compile(r"\b(?:switched|changed|transitioned|weaned|tapered)\s+(?:\w+\s+)?"
                           r"(?:from|off(?:\s+of)?)\s+(?:(?:his|her|the)\s+)?\Z", re.IGNORECASE)
 _TRIED_BEFORE = re.compile(r"\b(?:tried|trialed)\b", re.IGNORECASE)
@@ -1498,11 +1534,25 @@ _LEFT_BEFORE_T = _Twin(_LEFT_BEFORE)
 _TRIED_BEFORE_T = _Twin(_TRIED_BEFORE)
 _PAST_MARKER_T = _Twin(_PAST_MARKER)
 # A drug named right after the words that start it: "was started on", "he was prescribed".
+_STARTED_JUST_BEFORE = (r"\b(?:started|initiated|began|begun|restarted|prescribed)\s+"
+                        r"(?:\w+\s+){0,2}\Z")
+_STARTED_ONLY = re.compile(_STARTED_JUST_BEFORE, re.IGNORECASE)
 _STARTED_BEFORE = re.compile(
-    r"\b(?:started|initiated|began|begun|restarted|prescribed)\s+(?:\w+\s+){0,2}\Z"
+    _STARTED_JUST_BEFORE
     # "was switched from Norco 10/325 mg to Nucynta ER 50 mg on 11/03/2015"
-    r"|\b(?:switched|changed|transitioned|converted)\b[^.;]{0,50}?\bto\s+(?:\w+\s+)?\Z",
+    + r"|\b(?:switched|changed|transitioned|converted)\b[^.;]{0,50}?\bto\s+(?:\w+\s+)?\Z",
     re.IGNORECASE)
+_SWITCH_WORDS = ("switch", "chang", "transition", "convert")
+
+
+def _started_before(text: str, low: str | None, start: int, end: int) -> re.Match[str] | None:
+    """`_STARTED_BEFORE` in `text[start:end]`: the words that start the drug named at `end`
+    (a switch is looked for only where one of its words is)."""
+    if low is not None and not any(low.find(w, start, end) >= 0 for w in _SWITCH_WORDS):
+        return _STARTED_ONLY.search(text, max(start, end - 40), end)
+    return _STARTED_BEFORE.search(text, start, end)
+
+
 # The words right before the date a drug was started: "tramadol 50 mg on 2/3/2015".
 _ON_DATE_BEFORE = re.compile(r"\b(?:on|in|dated)\s+\Z", re.IGNORECASE)
 
