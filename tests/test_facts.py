@@ -498,6 +498,14 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "unknown"),
     ("The epidural injection reduced his pain from 8/10 to 3/10 for a month.",
      "pain_scores_with_without", "unknown"),
+    # relief told right after a sentence that names one drug is that drug's
+    ("Gabapentin 300 mg three times daily was started on 8/5/14. At the follow-up visit he "
+     "reported that the burning pain had decreased by roughly 30%.", "medication_efficacy",
+     "present"),
+    ("Norco and Soma were refilled. His pain decreased by 30%.", "medication_efficacy",
+     "unknown"),
+    ("Lyrica was added. The epidural injection decreased his pain by 50%.",
+     "medication_efficacy", "unknown"),
     # a plan told with its goal
     ("The physician documents a plan to taper the OxyContin by 10% every 2 weeks, with a goal "
      "of a total dose under 90 mg.", "treatment_plan_goals", "present"),

@@ -489,6 +489,14 @@ class Extractor:
         decide = self.scope.decide
         return [decide(matches, words, cs, ce, low) for cs, ce in concepts]
 
+    def _follows_one_drug(self, s: int) -> bool:
+        """Whether the sentence starting at `s` follows one that names exactly one drug."""
+        k = bisect_right(self._sentence_starts, s) - 1
+        if k < 1:
+            return False
+        named = {c for f, c, _a, _b in self._buckets[k - 1] if f == "drug"}
+        return len(named) == 1
+
     def _listed_findings(self, text: str, mentions: list[tuple[str, str, int, int]],
                          ) -> list[tuple[str, str, int, int]]:
         """`mentions`, with the findings a list names after a finding mention that starts with
@@ -637,8 +645,12 @@ class Extractor:
                     self._documentation(concept, status, by_record, span, obs)
                     if concept == "functional_improvement" and function != "absent":
                         function = status
-                    if concept == "analgesia" and drug_sentence:
-                        # Pain relief told of a drug is that drug's documented benefit.
+                    if concept == "analgesia" and (drug_sentence or (
+                            not procedure_sentence and self._follows_one_drug(s))):
+                        # Pain relief told of a drug is that drug's documented benefit; so is
+                        # relief told right after a sentence that starts or names one drug
+                        # ("Gabapentin was started on 8/5/14. At follow-up the burning pain
+                        # had decreased by 30%").
                         self._documentation("medication_efficacy", status, by_record, span, obs)
                 elif concept == "long_term":  # family "case"
                     long_term = long_term or status == "present"  # read with the drugs
