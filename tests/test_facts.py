@@ -624,6 +624,24 @@ def test_a_strength_after_the_other_name_in_brackets(text: str, strength: float 
     assert med.strength_mg == strength
 
 
+def test_benefit_told_of_a_drug_by_name_is_that_drugs() -> None:
+    from imr_rules.facts import link_request
+    from imr_rules.vocabulary import RequestFact
+
+    case = _case_of("He has taken gabapentin 300 mg since 2013. At his last visit the burning "
+                    "pain had decreased by 30%. He also uses Lidoderm patches. Naproxen 550 mg "
+                    "has allowed him to get back to work. There is no documentation of "
+                    "functional improvement from the Lidoderm patches.")
+    said = {m.generic: (m.efficacy, m.functional_improvement) for m in case.medication}
+    assert said["gabapentin"] == ("present", "unknown")  # the sentence after it
+    assert said["naproxen"] == ("unknown", "present")
+    assert said["lidocaine"] == ("unknown", "absent")
+    asked = link_request(RequestFact(kind="medication", drug="Lidoderm", generic="lidocaine"),
+                         case)
+    assert (asked.efficacy, asked.functional_improvement) == ("unknown", "absent")
+    assert case.doc.functional_improvement in ("present", "absent")  # one record for all drugs
+
+
 def test_a_request_links_to_the_product_asked_for() -> None:
     from imr_rules.facts import link_request
     from imr_rules.vocabulary import RequestFact

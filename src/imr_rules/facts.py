@@ -158,6 +158,8 @@ _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 # Documentation items that speak of a drug's effect: in a sentence about an injection or
 # therapy, relief belongs to that treatment (prior_treatment), not to the medication.
 _MEDICATION_EFFECTS = frozenset({"analgesia", "medication_efficacy", "pain_scores_with_without"})
+# Documentation items also recorded per drug, when a sentence names the drug they are told of.
+_PER_DRUG = {"medication_efficacy": "efficacy", "functional_improvement": "functional_improvement"}
 _SOURCE_RANK = {"absent_record": 3, "present": 2, "possible": 1, "absent": 0}
 # The case facts read from the words of the case family (its `long_term` goes to the drugs).
 _CASE_STATUSES = frozenset(("acute_flare", "chronic_pain", "surgery_recent"))
@@ -271,6 +273,9 @@ class Observations:
         default_factory=dict)
     treatments: dict[str, _Treatment] = field(default_factory=dict)
     medications: dict[str, _Medication] = field(default_factory=dict)
+    # generic -> item (medication_efficacy, functional_improvement) -> what sentences naming
+    # that drug say of it
+    drug_doc: dict[str, dict[str, _Status]] = field(default_factory=dict)
     # drug class -> how long the class as a whole has been taken: (first date or None, days
     # or None, the words)
     class_use: dict[str, tuple[date | None, int | None, list[Span]]] = field(
@@ -489,13 +494,15 @@ class Extractor:
         decide = self.scope.decide
         return [decide(matches, words, cs, ce, low) for cs, ce in concepts]
 
-    def _follows_one_drug(self, s: int) -> bool:
-        """Whether the sentence starting at `s` follows one that names exactly one drug."""
+    def _drug_before(self, s: int) -> str | None:
+        """The generic of the one drug the sentence before the one starting at `s` names
+        (None: none, or several)."""
         k = bisect_right(self._sentence_starts, s) - 1
         if k < 1:
-            return False
-        named = {c for f, c, _a, _b in self._buckets[k - 1] if f == "drug"}
-        return len(named) == 1
+            return None
+        named = {self.lexicon.drug(c).generic for f, c, _a, _b in self._buckets[k - 1]
+                 if f == "drug"}
+        return named.pop() if len(named) == 1 else None
 
     def _listed_findings(self, text: str, mentions: list[tuple[str, str, int, int]],
                          ) -> list[tuple[str, str, int, int]]:
@@ -580,6 +587,9 @@ class Extractor:
         if not mentions:
             return pending
         detailed = self._statuses(text, s, e, [(a, b) for _f, _c, a, b in mentions])
+        # The drugs the sentence names: what it says of benefit and function is also theirs.
+        sentence_drugs = tuple({self.lexicon.drug(c).generic for f, c, _a, _b in mentions
+                                if f == "drug"}) if drug_sentence else ()
         long_term = False
         function: str | None = None  # what the sentence says of functional improvement
         treated: list[tuple[str, int, int]] = []
@@ -642,16 +652,21 @@ class Extractor:
                     if status == "possible":
                         continue  # "unclear whether she performs a home exercise program"
                     span = self._span(original, base, a, b)
-                    self._documentation(concept, status, by_record, span, obs)
+                    self._documentation(concept, status, by_record, span, obs, sentence_drugs)
                     if concept == "functional_improvement" and function != "absent":
                         function = status
-                    if concept == "analgesia" and (drug_sentence or (
-                            not procedure_sentence and self._follows_one_drug(s))):
-                        # Pain relief told of a drug is that drug's documented benefit; so is
-                        # relief told right after a sentence that starts or names one drug
-                        # ("Gabapentin was started on 8/5/14. At follow-up the burning pain
-                        # had decreased by 30%").
-                        self._documentation("medication_efficacy", status, by_record, span, obs)
+                    if concept == "analgesia" and drug_sentence:
+                        # Pain relief told of a drug is that drug's documented benefit.
+                        self._documentation("medication_efficacy", status, by_record, span, obs,
+                                            sentence_drugs)
+                    elif concept == "analgesia" and not procedure_sentence:
+                        # So is relief told right after a sentence that starts or names one
+                        # drug ("Gabapentin was started on 8/5/14. At follow-up the burning
+                        # pain had decreased by 30%").
+                        before = self._drug_before(s)
+                        if before is not None:
+                            self._documentation("medication_efficacy", status, by_record, span,
+                                                obs, (before,))
                 elif concept == "long_term":  # family "case"
                     long_term = long_term or status == "present"  # read with the drugs
                 else:
@@ -699,10 +714,12 @@ class Extractor:
             old[2].append(span)
 
     def _documentation(self, concept: str, status: str, by_record: bool, span: Span,
-                       obs: Observations) -> None:
+                       obs: Observations, drugs: tuple[str, ...] = ()) -> None:
+        """Record what a mention says of documentation item `concept`; `drugs`: the generics
+        of the drugs its sentence names (their own benefit and functional improvement)."""
         lexicon = self.lexicon
         for other in lexicon.doc_also.get(concept, ()):
-            self._documentation(other, status, by_record, span, obs)
+            self._documentation(other, status, by_record, span, obs, drugs)
         for other in lexicon.documents.get(concept, ()):
             obs.doc.setdefault(other, _Status()).see("present", _SOURCE_RANK["present"], span)
         if concept in lexicon.doc_groups:
@@ -720,8 +737,12 @@ class Extractor:
             # "denies side effects", "no aberrant behavior": the check is documented.
             status = "present"
         rank = _SOURCE_RANK["absent_record" if record_negation else status]
-        obs.doc.setdefault(concept, _Status()).see(
-            "absent" if status == "absent" else "present", rank, span)
+        said = "absent" if status == "absent" else "present"
+        obs.doc.setdefault(concept, _Status()).see(said, rank, span)
+        if drugs and concept in _PER_DRUG:
+            for generic in drugs:
+                obs.drug_doc.setdefault(generic, {}).setdefault(concept, _Status()).see(
+                    said, rank, span)
 
     def _drug_test_result(self, found: list[tuple[str, str, int, int]], s: int, result: str,
                           status: str, by_record: bool, span: Span, obs: Observations) -> None:
@@ -1212,6 +1233,15 @@ def _merge_blocks(blocks: list[Observations], reference: date | None, lexicon: L
             medications[held] = _merge_medication(medications.get(held), m,
                                                   held.partition(_PRODUCT_SEP)[0], reference,
                                                   lexicon)
+        if obs.drug_doc:
+            # What the block says of each drug by name; a later block's word wins, as for doc.
+            for held, med in medications.items():
+                told = obs.drug_doc.get(held.partition(_PRODUCT_SEP)[0])
+                if told:
+                    medications[held] = copy_model(med, {
+                        _PER_DRUG[item]: st.status for item, st in told.items()} | {
+                        "evidence": [*med.evidence, *(sp for st in told.values()
+                                                      for sp in st.spans)]})
     return diagnoses, findings, treatments, medications
 
 
@@ -1390,6 +1420,11 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
                               long_term=med.long_term, first_documented=med.first_documented)
                 evidence["continues_current"] = list(med.evidence)
                 evidence["days_used"] = list(med.evidence)
+            # What the records say of this drug's benefit and function, by its name.
+            if med.efficacy != "unknown":
+                update["efficacy"] = med.efficacy
+            if med.functional_improvement != "unknown":
+                update["functional_improvement"] = med.functional_improvement
     elif request.kind == "injection" and request.procedure:
         kinds = _PROCEDURE_TREATMENTS.get(request.procedure, set())
         prior = [t for t in case.prior_treatment if t.kind in kinds and t.status == "present"]

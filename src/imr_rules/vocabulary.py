@@ -130,6 +130,12 @@ class RequestFact(SingletonFact):
                             "as long-term or chronic, whether or not a duration is given, or "
                             "state use for the lexicon's long-term period (long_term_use)")
     first_documented: date | None = None
+    efficacy: Status = Field("unknown", description="what the records say, by the drug's name, "
+                             "of the requested drug's benefit (doc.medication_efficacy is any "
+                             "drug's)")
+    functional_improvement: Status = Field("unknown", description="what the records say, by "
+                                           "the drug's name, of functional improvement on the "
+                                           "requested drug")
 
 
 class CaseFact(SingletonFact):
@@ -194,6 +200,10 @@ class MedicationFact(ListFact):
     current: bool = True
     new_prescription: bool = Field(False, description="the records describe the drug only as "
                                    "newly prescribed or started")
+    efficacy: Status = Field("unknown", description="the records' words on this drug's benefit "
+                             "(pain relief told of it by name)")
+    functional_improvement: Status = Field("unknown", description="the records' words on "
+                                           "functional improvement told of this drug by name")
     status: Status = "present"
 
 
