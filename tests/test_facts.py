@@ -595,6 +595,26 @@ def test_treatments_stated_not_had(text: str, statuses: dict[str, str]) -> None:
     assert {t.kind: t.status for t in _case_of(text).prior_treatment} == statuses
 
 
+@pytest.mark.parametrize(("text", "current"), [
+    # a drug discontinued in a relative clause after it: that drug only
+    ("Medications have included naproxen, Flexeril, and tramadol, which was discontinued due "
+     "to nausea.", {"naproxen": True, "cyclobenzaprine": True, "tramadol": False}),
+    ("Norco and Soma were discontinued in March.",
+     {"hydrocodone/acetaminophen": False, "carisoprodol": False}),
+])
+def test_a_drug_discontinued(text: str, current: dict[str, bool]) -> None:
+    assert {m.generic: m.current for m in _case_of(text).medication} == current
+
+
+@pytest.mark.parametrize("text", [
+    "A urine drug screen was negative for tramadol and positive for hydrocodone, which is not "
+    "prescribed.",
+    "Her UDS was positive for oxycodone and Norco, as expected.",
+])
+def test_drugs_a_drug_test_found_are_not_drugs_taken(text: str) -> None:
+    assert _case_of(text).medication == []
+
+
 @pytest.mark.parametrize(("text", "products"), [
     # two products of one drug, each with its dose: two medications
     ("He takes OxyContin 40 mg every 12 hours and Roxicodone 15 mg up to four times daily.",
@@ -800,6 +820,9 @@ def test_long_term_use_from_days_of_use(sentence: str, long_term: bool) -> None:
     ("She takes Norco 10 mg, Soma 350 mg and Ambien 10 mg at bedtime since at least March "
      "2013.", {"hydrocodone/acetaminophen": "2013-03-31", "carisoprodol": "2013-03-31",
                "zolpidem": "2013-03-31"}),
+    # ... but in a list of items set off by commas, a date before the next item is its own
+    ("Medications have included naproxen, Flexeril since 03-2014, and Norco.",
+     {"naproxen": None, "cyclobenzaprine": "2014-03-31", "hydrocodone/acetaminophen": None}),
     # a part of a year: its last possible day
     ("He has used Ambien since early 2012.", {"zolpidem": "2012-04-30"}),
     ("Lyrica 75 mg twice daily for neuropathic pain, which he has taken since at least "

@@ -67,6 +67,10 @@ Assertion = Literal["present", "absent", "possible", "hypothetical"]
 _RECORD_VERB_AFTER = re.compile(
     r"\b(?:is|are|was|were|has\s+been|have\s+been)\s+(?:\w+\s+)?(?:documented|discussed|"
     r"mentioned|addressed|provided|recorded|described|indicated|reported)\b", re.IGNORECASE)
+# The words of a drug test's result right before a drug ("was negative for tramadol and
+# positive for hydrocodone").
+_RESULT_FOR_BEFORE = re.compile(r"\b(?:positive|negative)\s+(?:only\s+)?for\s+(?:the\s+)?"
+                                r"(?:[\w/-]+\s+(?:and|or)\s+)?\Z", re.IGNORECASE)
 # A mention that ends "no evidence of ...": what was looked for and not seen.
 _EVIDENCE_OF_BEFORE = re.compile(r"\bevidence\s+of\s+(?:[\w'-]+,?\s+){0,6}\Z", re.IGNORECASE)
 # "50-60%", "70 percent": `a` is the (first) percent. The pattern starts with a digit, so `re`
@@ -556,6 +560,8 @@ class Extractor:
             elif f == "drug":
                 if about_request or _EQUIVALENTS_AFTER.match(text, mention[3]):
                     continue  # "135 mg morphine equivalents per day" is a unit, not a drug
+                if _RESULT_FOR_BEFORE.search(text, max(s, mention[2] - 30), mention[2]):
+                    continue  # "positive for hydrocodone": a drug test's finding, not a drug taken
                 named_drug = drug_sentence = True
             elif f == "drug_reference":
                 if not about_request and reference is None:
@@ -681,9 +687,11 @@ class Extractor:
             self._treatments(original, text, base, s, e, treated, obs, function)
         elif not present_drugs:
             return None  # no drug, no medication: nothing carries over to the next sentence
+        stopped = None  # where the sentence says a drug was discontinued
+        if "discontinued" in said:
+            stopped = next(a for f, c, a, _b in found if f == "context" and c == "discontinued")
         return self._medications(original, text, base, s, e, present_drugs, treated, obs,
-                                 pending, long_term, "discontinued" in said,
-                                 "new_prescription" in said)
+                                 pending, long_term, stopped, "new_prescription" in said)
 
     def _diagnosis(self, text: str, s: int, a: int, concept: str, status: str, span: Span,
                    obs: Observations) -> None:
@@ -913,7 +921,7 @@ class Extractor:
     def _medications(self, original: str, text: str, base: int, s: int, e: int,
                      drugs: list[tuple[str, int, int]], treated: list[tuple[str, int, int]],
                      obs: Observations, pending: tuple[int | None, bool, Span] | None,
-                     has_long_term: bool, discontinued: bool, newly: bool,
+                     has_long_term: bool, stopped: int | None, newly: bool,
                      ) -> tuple[int | None, bool, Span] | None:
         lx = self.lexicon
         if not drugs:
@@ -935,6 +943,14 @@ class Extractor:
         # A plain list of drugs with their doses ("Norco 10/325 mg three times daily and Soma
         # 350 mg twice daily for over a year, and ..."): the date or duration told after a
         # later drug of the list, before anything else is said, is said of them all.
+        # "..., and tramadol, which was discontinued due to nausea": that drug only; else the
+        # sentence's every drug.
+        stopped_one = None
+        if stopped is not None:
+            before = [d for d in drugs if d[2] <= stopped]
+            if before and stopped - before[-1][2] <= 60 and _RELATIVE_T.search(
+                    text, low, before[-1][2], stopped) is not None:
+                stopped_one = before[-1][1]
         listed = [_list_gap(text, b, bounds[i + 1])
                   for i, (_k, _a, b) in enumerate(drugs[:-1])] if shared is None else []
         for i, (key, a, b) in enumerate(drugs):
@@ -996,7 +1012,8 @@ class Extractor:
             if has_long_term:
                 med.long_term = True
             med.new = med.new and newly
-            if discontinued or _LEFT_BEFORE_T.search(text, low, max(s, a - 40), a) or (
+            if (stopped is not None and stopped_one in (None, a)) or _LEFT_BEFORE_T.search(
+                    text, low, max(s, a - 40), a) or (
                     _TRIED_BEFORE_T.search(text, low, s, a)
                     and _PAST_MARKER_T.search(text, low, s, e)):
                 med.current = False
@@ -1015,14 +1032,19 @@ class Extractor:
         or None. After the last drug, words with a relative clause tell of that drug alone."""
         low = self._low
         k = i
+        joined = True  # every gap so far a bare "and" ("A and B for a year, and C")
         while k < len(listed) and listed[k]:
+            joined = joined and "," not in text[drugs[k][2]:drugs[k + 1][1]]
             k += 1
             start, end = drugs[k][2], bounds[k + 1]
-            if k == len(drugs) - 1 and _RELATIVE_T.search(text, low, start, end) is not None:
+            last = k == len(drugs) - 1
+            if last and _RELATIVE_T.search(text, low, start, end) is not None:
                 return None
             if (_SINCE_T.search(text, low, start, end) is not None
                     or _use_duration(text, start, end, low) is not None):
-                return start, end
+                # Inside a list of items each set off by commas ("ibuprofen, Robaxin since
+                # 01-2015, and tramadol"), words before the next item are that item's own.
+                return (start, end) if last or joined else None
         return None
 
     # -- facts ---------------------------------------------------------------------------------
