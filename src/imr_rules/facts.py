@@ -560,7 +560,8 @@ class Extractor:
             elif f == "drug":
                 if about_request or _EQUIVALENTS_AFTER.match(text, mention[3]):
                     continue  # "135 mg morphine equivalents per day" is a unit, not a drug
-                if _RESULT_FOR_BEFORE.search(text, max(s, mention[2] - 30), mention[2]):
+                if text.find("for", max(s, mention[2] - 30), mention[2]) >= 0 and (
+                        _RESULT_FOR_BEFORE.search(text, max(s, mention[2] - 30), mention[2])):
                     continue  # "positive for hydrocodone": a drug test's finding, not a drug taken
                 named_drug = drug_sentence = True
             elif f == "drug_reference":
@@ -1251,14 +1252,19 @@ def _merge_blocks(blocks: list[Observations], reference: date | None, lexicon: L
                                         status=status, level=level, evidence=list(spans))
         for kind, t in obs.treatments.items():
             treatments[kind] = _merge_treatment(treatments.get(kind), t)
+        drug_doc = obs.drug_doc
         for held, m in obs.medications.items():
-            medications[held] = _merge_medication(medications.get(held), m,
-                                                  held.partition(_PRODUCT_SEP)[0], reference,
-                                                  lexicon)
-        if obs.drug_doc:
-            # What the block says of each drug by name; a later block's word wins, as for doc.
+            generic = held.partition(_PRODUCT_SEP)[0]
+            medications[held] = _merge_medication(medications.get(held), m, generic, reference,
+                                                  lexicon, drug_doc.get(generic) if drug_doc
+                                                  else None)
+        if drug_doc:
+            # What the block says by name of drugs it does not list itself (a rationale's words
+            # on a drug of the summary); a later block's word wins, as for doc.
             for held, med in medications.items():
-                told = obs.drug_doc.get(held.partition(_PRODUCT_SEP)[0])
+                if held in obs.medications:
+                    continue
+                told = drug_doc.get(held.partition(_PRODUCT_SEP)[0])
                 if told:
                     medications[held] = copy_model(med, {
                         _PER_DRUG[item]: st.status for item, st in told.items()} | {
@@ -1374,7 +1380,18 @@ def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTrea
 
 
 def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
-                      reference: date | None, lexicon: Lexicon) -> MedicationFact:
+                      reference: date | None, lexicon: Lexicon,
+                      told: dict[str, _Status] | None = None) -> MedicationFact:
+    """`old` (what earlier blocks said of the drug) with block's `m`; `told`: what the block
+    says of the drug's benefit and function by its name (it wins, as a later block's doc does)."""
+    efficacy: str = old.efficacy if old else "unknown"
+    function: str = old.functional_improvement if old else "unknown"
+    spans = m.spans
+    if told:
+        efficacy = told["medication_efficacy"].status if "medication_efficacy" in told else efficacy
+        function = (told["functional_improvement"].status if "functional_improvement" in told
+                    else function)
+        spans = [*spans, *(sp for st in told.values() for sp in st.spans)]
     first = m.first_documented
     if old is not None and old.first_documented and (first is None or old.first_documented < first):
         first = old.first_documented
@@ -1395,7 +1412,8 @@ def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
             and days >= lexicon.long_term_days),
         current=m.current and (old.current if old else True),
         new_prescription=m.new and (old.new_prescription if old else True),
-        evidence=[*(old.evidence if old else []), *m.spans],
+        efficacy=efficacy, functional_improvement=function,
+        evidence=[*(old.evidence if old else []), *spans],
     )
 
 
