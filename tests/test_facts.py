@@ -487,6 +487,8 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "pain_scores_with_without", "absent"),
     ("VAS ratings with and without opioids were not recorded.", "pain_scores_with_without",
      "absent"),
+    ("He rated his pain 4 out of 10 with medications and 8 out of 10 without them.",
+     "pain_scores_with_without", "present"),
     # the score without medication told as what it would be: the patient's report, not a plan
     ("She rated her pain 5/10 on her current medications, which she said would be 8/10 "
      "without medication.", "pain_scores_with_without", "present"),
@@ -584,6 +586,8 @@ def test_a_treatment_not_yet_started_is_not_one_the_patient_had() -> None:
       "physical_therapy": "present"}),
     # not had for a time only: had before, so nothing is stated
     ("She has not had physical therapy since 2013.", {}),
+    # "in the past" with no span of time is ever
+    ("She has not used a TENS unit in the past.", {"tens": "absent"}),
     ("He has not had acupuncture in the past year.", {}),
     # had, in another sentence of the block: had
     ("He has not had physical therapy recently. He completed 12 sessions of physical therapy "
@@ -613,6 +617,15 @@ def test_a_drug_discontinued(text: str, current: dict[str, bool]) -> None:
 ])
 def test_drugs_a_drug_test_found_are_not_drugs_taken(text: str) -> None:
     assert _case_of(text).medication == []
+
+
+@pytest.mark.parametrize(("text", "current"), [
+    ("Current medications are tramadol and Lyrica 75 mg; she had previously taken gabapentin "
+     "for about 4 months.", {"tramadol": True, "pregabalin": True, "gabapentin": False}),
+    ("He previously used ibuprofen with good effect.", {"ibuprofen": False}),
+])
+def test_a_drug_taken_before_is_not_current(text: str, current: dict[str, bool]) -> None:
+    assert {m.generic: m.current for m in _case_of(text).medication} == current
 
 
 @pytest.mark.parametrize(("text", "products"), [

@@ -1495,8 +1495,10 @@ def _led_search(pattern: _Twin, leads: LeadWords, words: list[str] | None, text:
 # -- numbers in words ----------------------------------------------------------------------------
 
 # Words that limit a "not had" to a time: before it, the treatment may have been had.
+# ("in the past" alone is ever: "has not used a TENS unit in the past")
 _FOR_A_TIME = re.compile(r"\b(?:since|recent|recently|anymore|any\s+longer|again|in\s+the\s+"
-                         r"(?:past|last)|for\s+(?:the\s+)?(?:past|last)|in\s+over|in\s+\d)\b",
+                         r"(?:past|last)\s+(?:\w+\s+)?(?:days?|weeks?|months?|years?)|"
+                         r"in\s+the\s+last|for\s+(?:the\s+)?(?:past|last)|in\s+over|in\s+\d)\b",
                          re.IGNORECASE)
 _FOR_A_TIME_T = _Twin(_FOR_A_TIME)
 # A benefit denied of the treatments named after it ("no lasting benefit from ...").
@@ -1614,7 +1616,8 @@ def _list_gap(text: str, start: int, end: int) -> bool:
 _WORD_OF_GAP = re.compile(r"[a-z]+")
 _LEFT_BEFORE = re.compile(r"\b(?:switched|changed|transitioned|weaned|tapered)\s+(?:\w+\s+)?"
                           r"(?:from|off(?:\s+of)?)\s+(?:(?:his|her|the)\s+)?\Z", re.IGNORECASE)
-_TRIED_BEFORE = re.compile(r"\b(?:tried|trialed)\b", re.IGNORECASE)
+_TRIED_BEFORE = re.compile(r"\b(?:tried|trialed|had\s+(?:previously\s+)?(?:taken|used|been\s+on)|"
+                           r"previously\s+(?:took|used|taken))\b", re.IGNORECASE)
 _PAST_MARKER = re.compile(r"\b(?:in\s+the\s+past|previously|formerly|without\s+(?:benefit|relief|"
                           r"success|improvement))\b", re.IGNORECASE)
 _LEFT_BEFORE_T = _Twin(_LEFT_BEFORE)
