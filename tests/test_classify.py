@@ -49,6 +49,15 @@ CASES: list[tuple[str, dict[str, Any]]] = [
       "level_count": 2, "region": "lumbar"}),  # the region its levels name
     ("Re-evaluation by a pain management specialist for repeat epidural injection",
      {"kind": "consult", "specialty": "pain_management", "purpose_topic": "esi"}),
+    # the side of any request that names one
+    ("Post-operative physical therapy 12 sessions for the right shoulder",
+     {"kind": "therapy", "side": "right", "region": "shoulder"}),
+    ("Orthopedic consultation for the left knee", {"kind": "consult", "side": "left"}),
+    ("TENS unit purchase for the left knee", {"kind": "device", "side": "left",
+                                              "purchase": True}),
+    # a supply bought or rented
+    ("Cold therapy unit purchase", {"kind": "supply", "purchase": True}),
+    ("Hot/cold therapy unit rental", {"kind": "supply", "purchase": False}),
     # a clearance before a procedure is a consultation, whatever device it names
     ("Psychological clearance for spinal cord stimulator trial",
      {"kind": "consult", "specialty": "psychology"}),

@@ -44,9 +44,11 @@ _DAYS_SUPPLY = re.compile(r"\b(?P<n>\d+)[-\s]*days?(?:'|\u2019)?\s*supply\b|"
                           r"\bfor\s+(?P<m>\d+)\s+days\b", re.IGNORECASE)
 _LEVEL = re.compile(r"\b(?P<a>[CTLS])\s?(?P<an>\d{1,2})(?:\s*(?:-|/|to)\s*(?P<b>[CTLS])?\s?"
                     r"(?P<bn>\d{1,2}))?\b")
-# The kinds of request that may ask to repeat a treatment, and those done on one side.
+# The kinds of request that may ask to repeat a treatment, and those that may name a side
+# ("physical therapy for the right shoulder", "TENS unit for the left knee").
 _REPEATABLE = frozenset(("consult", "injection", "therapy", "imaging", "diagnostic", "surgery"))
-_SIDED = frozenset(("injection", "imaging", "diagnostic", "surgery"))
+_SIDED = frozenset(("injection", "imaging", "diagnostic", "surgery", "therapy", "consult",
+                    "device", "supply"))
 _SIDE = Twin(re.compile(r"\b(?P<side>bilateral|left|right|bilaterally)\b", re.IGNORECASE))
 _APPROACH = Twin(re.compile(r"\b(?P<a>transforaminal|interlaminar|caudal)\b", re.IGNORECASE))
 _LEADS = Twin(re.compile(r"\b(?P<n>[24])[-\s]*leads?\b", re.IGNORECASE))
@@ -376,6 +378,10 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         fields["level_count"] = _level_count(levels)
     elif _SUPPLY.search(text, low, 0, n):
         fields["kind"] = "supply"
+        # "Cold therapy unit purchase", "Hot/cold unit rental"
+        buy = _PURCHASE.search(text)
+        if buy:
+            fields["purchase"] = buy.group("buy") is not None
     elif consult:
         fields["kind"] = "consult"
 
