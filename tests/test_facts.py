@@ -623,6 +623,10 @@ def test_drugs_a_drug_test_found_are_not_drugs_taken(text: str) -> None:
     ("Current medications are tramadol and Lyrica 75 mg; she had previously taken gabapentin "
      "for about 4 months.", {"tramadol": True, "pregabalin": True, "gabapentin": False}),
     ("He previously used ibuprofen with good effect.", {"ibuprofen": False}),
+    # a clause of the present after the drugs tried before
+    ("He previously tried Norco and gabapentin (stopped for dizziness), and has been using "
+     "Duragesic 50 mcg/hr since 2013.",
+     {"hydrocodone/acetaminophen": False, "gabapentin": False, "fentanyl": True}),
 ])
 def test_a_drug_taken_before_is_not_current(text: str, current: dict[str, bool]) -> None:
     assert {m.generic: m.current for m in _case_of(text).medication} == current

@@ -944,13 +944,14 @@ class Extractor:
         # A plain list of drugs with their doses ("Norco 10/325 mg three times daily and Soma
         # 350 mg twice daily for over a year, and ..."): the date or duration told after a
         # later drug of the list, before anything else is said, is said of them all.
-        # "..., and tramadol, which was discontinued due to nausea": that drug only; else the
-        # sentence's every drug.
+        # "..., and tramadol, which was discontinued due to nausea", "gabapentin (stopped for
+        # dizziness)": that drug only; else the sentence's every drug.
         stopped_one = None
         if stopped is not None:
             before = [d for d in drugs if d[2] <= stopped]
-            if before and stopped - before[-1][2] <= 60 and _RELATIVE_T.search(
-                    text, low, before[-1][2], stopped) is not None:
+            if before and stopped - before[-1][2] <= 60 and (
+                    "(" in text[before[-1][2]:stopped]  # "gabapentin (stopped for dizziness)"
+                    or _RELATIVE_T.search(text, low, before[-1][2], stopped) is not None):
                 stopped_one = before[-1][1]
         listed = [_list_gap(text, b, bounds[i + 1])
                   for i, (_k, _a, b) in enumerate(drugs[:-1])] if shared is None else []
@@ -1015,8 +1016,10 @@ class Extractor:
             med.new = med.new and newly
             if (stopped is not None and stopped_one in (None, a)) or _LEFT_BEFORE_T.search(
                     text, low, max(s, a - 40), a) or (
-                    _TRIED_BEFORE_T.search(text, low, s, a)
-                    and _PAST_MARKER_T.search(text, low, s, e)):
+                    (tried := _TRIED_BEFORE_T.search(text, low, s, a)) is not None
+                    and _PAST_MARKER_T.search(text, low, s, e)
+                    # "He previously tried Norco ..., and has been using Duragesic since 2013"
+                    and _NOW_CLAUSE.search(text, tried.end(), a) is None):
                 med.current = False
             if pending is not None:
                 p_days, p_long, p_span = pending
@@ -1622,6 +1625,10 @@ _PAST_MARKER = re.compile(r"\b(?:in\s+the\s+past|previously|formerly|without\s+(
                           r"success|improvement))\b", re.IGNORECASE)
 _LEFT_BEFORE_T = _Twin(_LEFT_BEFORE)
 _TRIED_BEFORE_T = _Twin(_TRIED_BEFORE)
+# A clause of the present after one of drugs tried before.
+_NOW_CLAUSE = re.compile(r";|\b(?:and|but)\s+(?:(?:he|she|they)\s+)?(?:has|have|is|are|now|"
+                         r"currently|continues|takes|uses)\b|\b(?:now|currently)\b",
+                         re.IGNORECASE)
 _PAST_MARKER_T = _Twin(_PAST_MARKER)
 # A drug named right after the words that start it: "was started on", "he was prescribed".
 _STARTED_JUST_BEFORE = (r"\b(?:started|initiated|began|begun|restarted|prescribed)\s+"
