@@ -55,6 +55,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Orthopedic consultation for the left knee", {"kind": "consult", "side": "left"}),
     ("TENS unit purchase for the left knee", {"kind": "device", "side": "left",
                                               "purchase": True}),
+    # a discogram is imaging, at its levels
+    ("Lumbar discogram at L3-L4, L4-L5 and L5-S1",
+     {"kind": "imaging", "levels": ["L3-L4", "L4-L5", "L5-S1"], "level_count": 3}),
     # a supply bought or rented
     ("Cold therapy unit purchase", {"kind": "supply", "purchase": True}),
     ("Hot/cold therapy unit rental", {"kind": "supply", "purchase": False}),

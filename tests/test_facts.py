@@ -895,6 +895,7 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
     ("There was limited right wrist range of motion.", "exam", "decreased_rom"),
     ("He has decreased cervical rotation.", "exam", "decreased_rom"),
     ("Exam showed decreased right grip strength.", "exam", "motor_weakness"),
+    ("There was 4+/5 strength of the right triceps.", "exam", "motor_weakness"),
 ])
 def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     assert (kind, name, "present") in [(f.kind, f.name, f.status)

@@ -71,7 +71,7 @@ _THERAPY = Twin(re.compile(r"\b(?:physical\s+therapy|physiotherapy|PT|chiropract
                            r"psychotherapy|cognitive\s+behaviou?ral\s+therapy|CBT)\b",
                            re.IGNORECASE))
 _IMAGING = Twin(re.compile(r"\b(?:MRI|CT|x-?rays?|radiographs?|imaging|bone\s+scan|ultrasound|"
-                           r"myelogram)\b", re.IGNORECASE))
+                           r"myelogram|discogram|discography)\b", re.IGNORECASE))
 _DIAGNOSTIC = Twin(re.compile(r"\b(?:EMG|NCV|NCS|electrodiagnostic|nerve\s+conduction|"
                               r"urine\s+(?:drug|toxicology)|drug\s+(?:screen|test)|"
                               r"lab(?:s|oratory)?|blood\s+work|genetic\s+testing|"
@@ -371,6 +371,10 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
     elif _IMAGING.search(text, low, 0, n):
         fields["kind"] = "imaging"
         fields["test"] = _test(text)
+        levels = _levels(text)  # "Lumbar discogram at L3-L4, L4-L5 and L5-S1"
+        if levels:
+            fields["levels"] = levels
+            fields["level_count"] = _level_count(levels)
     elif _SURGERY.search(text, low, 0, n):
         fields["kind"] = "surgery"
         levels = _levels(text)

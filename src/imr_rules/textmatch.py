@@ -66,8 +66,9 @@ _WORD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 # Every ASCII character that is not a word character, as a space.
 _SPACED = str.maketrans({chr(c): chr(c) if chr(c) in _WORD_CHARS else " " for c in range(128)})
 # What may stand between two words of one phrase: "low back pain", "flare-up", "sprain/strain",
-# "ADL's", "PM&R", "Tylenol #3", "Voltaren 1% gel" — but not a comma or a full stop.
-_JOINER = re.compile(r"[\s\-/&'\u2019#%]*")
+# "ADL's", "PM&R", "Tylenol #3", "Voltaren 1% gel", "4+/5 strength" — but not a comma or a full
+# stop.
+_JOINER = re.compile(r"[\s\-/&'\u2019#%+]*")
 
 
 class Tokens:
