@@ -517,6 +517,10 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("She takes Prilosec 20 mg daily for gastric upset that she attributes to the naproxen.",
      "adverse_effects", "present"),
     ("He denied stomach upset or dizziness.", "adverse_effects", "present"),
+    ("He naps during the day, which he attributes to the medications.", "adverse_effects",
+     "present"),
+    ("He attributes his pain to the injury.", "adverse_effects", "unknown"),
+    ("Suboxone keeps his pain at 3-4 out of 10.", "medication_efficacy", "present"),
     # uncertain documentation documents nothing
     ("It is unclear whether she performs a home exercise program.", "functional_restoration",
      "unknown"),
