@@ -494,6 +494,8 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "without medication.", "pain_scores_with_without", "present"),
     ("Without medication her pain would go up to 9/10.", "pain_scores_with_without",
      "present"),
+    ("She rated her pain 5 out of 10 on her medications, which she said would be 8 out of 10 "
+     "without medication.", "pain_scores_with_without", "present"),
     # a score before and after, in a sentence that names a drug
     ("Tramadol reduces her pain from 9/10 to 5/10.", "pain_scores_with_without", "present"),
     ("Her pain increased from 4/10 to 8/10 after the fall.", "pain_scores_with_without",

@@ -338,9 +338,6 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
             fields["device"] = " ".join(head.split()[-3:])
             note(m.start(), m.end(), "modality")
         fields["modality"] = modality
-        buy = _PURCHASE.search(text)
-        if buy:
-            fields["purchase"] = buy.group("buy") is not None
         leads = _LEADS.search(text, low, 0, n)
         if leads:
             fields["leads"] = int(leads.group("n"))
@@ -382,16 +379,15 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         fields["level_count"] = _level_count(levels)
     elif _SUPPLY.search(text, low, 0, n):
         fields["kind"] = "supply"
-        # "Cold therapy unit purchase", "Hot/cold unit rental"
-        buy = _PURCHASE.search(text)
-        if buy:
-            fields["purchase"] = buy.group("buy") is not None
     elif consult:
         fields["kind"] = "consult"
 
     if fields.get("kind") in ("therapy", "diagnostic"):
         fields["visits"] = _visits(text)
     kind = fields.get("kind")
+    # "TENS unit purchase", "Interferential unit rental", "Cold therapy unit purchase"
+    if kind in ("device", "supply") and (buy := _PURCHASE.search(text)):
+        fields["purchase"] = buy.group("buy") is not None
     # "Additional physical therapy 2x6", "Repeat MRI", "re-evaluation ... for repeat epidural"
     if kind in _REPEATABLE and _REPEAT.search(text, low, 0, n):
         fields["repeat"] = True

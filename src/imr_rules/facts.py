@@ -941,9 +941,6 @@ class Extractor:
         # What the sentence says after its last drug of all its drugs ("both have been ...").
         shared = (_ALL_OF_THEM_T.search(text, low, drugs[-1][2], e)
                   if len(drugs) > 1 else None)
-        # A plain list of drugs with their doses ("Norco 10/325 mg three times daily and Soma
-        # 350 mg twice daily for over a year, and ..."): the date or duration told after a
-        # later drug of the list, before anything else is said, is said of them all.
         # "..., and tramadol, which was discontinued due to nausea", "gabapentin (stopped for
         # dizziness)": that drug only; else the sentence's every drug.
         stopped_one = None
@@ -953,6 +950,9 @@ class Extractor:
                     "(" in text[before[-1][2]:stopped]  # "gabapentin (stopped for dizziness)"
                     or _RELATIVE_T.search(text, low, before[-1][2], stopped) is not None):
                 stopped_one = before[-1][1]
+        # A plain list of drugs with their doses ("Norco 10/325 mg three times daily and Soma
+        # 350 mg twice daily for over a year, and ..."): the date or duration told after a
+        # later drug of the list, before anything else is said, is said of them all.
         listed = [_list_gap(text, b, bounds[i + 1])
                   for i, (_k, _a, b) in enumerate(drugs[:-1])] if shared is None else []
         for i, (key, a, b) in enumerate(drugs):
@@ -1269,10 +1269,8 @@ def _merge_blocks(blocks: list[Observations], reference: date | None, lexicon: L
                     continue
                 told = drug_doc.get(held.partition(_PRODUCT_SEP)[0])
                 if told:
-                    medications[held] = copy_model(med, {
-                        _PER_DRUG[item]: st.status for item, st in told.items()} | {
-                        "evidence": [*med.evidence, *(sp for st in told.values()
-                                                      for sp in st.spans)]})
+                    medications[held] = copy_model(med, _told_fields(told) | {
+                        "evidence": [*med.evidence, *_told_spans(told)]})
     return diagnoses, findings, treatments, medications
 
 
@@ -1382,19 +1380,27 @@ def _merge_treatment(old: PriorTreatmentFact | None, t: _Treatment) -> PriorTrea
     })
 
 
+def _told_fields(told: dict[str, _Status]) -> dict[str, str]:
+    """The medication fields (efficacy, functional_improvement) a block's words on a drug set."""
+    return {_PER_DRUG[item]: st.status for item, st in told.items()}
+
+
+def _told_spans(told: dict[str, _Status]) -> list[Span]:
+    return [sp for st in told.values() for sp in st.spans]
+
+
 def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
                       reference: date | None, lexicon: Lexicon,
                       told: dict[str, _Status] | None = None) -> MedicationFact:
     """`old` (what earlier blocks said of the drug) with block's `m`; `told`: what the block
     says of the drug's benefit and function by its name (it wins, as a later block's doc does)."""
-    efficacy: str = old.efficacy if old else "unknown"
-    function: str = old.functional_improvement if old else "unknown"
+    said: dict[str, str] = {"efficacy": old.efficacy if old else "unknown",
+                            "functional_improvement": old.functional_improvement if old
+                            else "unknown"}
     spans = m.spans
     if told:
-        efficacy = told["medication_efficacy"].status if "medication_efficacy" in told else efficacy
-        function = (told["functional_improvement"].status if "functional_improvement" in told
-                    else function)
-        spans = [*spans, *(sp for st in told.values() for sp in st.spans)]
+        said |= _told_fields(told)
+        spans = [*spans, *_told_spans(told)]
     first = m.first_documented
     if old is not None and old.first_documented and (first is None or old.first_documented < first):
         first = old.first_documented
@@ -1415,8 +1421,7 @@ def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
             and days >= lexicon.long_term_days),
         current=m.current and (old.current if old else True),
         new_prescription=m.new and (old.new_prescription if old else True),
-        efficacy=efficacy, functional_improvement=function,
-        evidence=[*(old.evidence if old else []), *spans],
+        **said, evidence=[*(old.evidence if old else []), *spans],
     )
 
 
@@ -1589,9 +1594,6 @@ def _use_duration(text: str, s: int, e: int, low: str | None = None) -> int | No
     return days + 1 if m.group("more") else days
 
 
-# A drug taken before and no longer: "was switched from naproxen to Celebrex", "weaned off
-# Norco" (the words right before the drug), or tried in the past ("has tried naproxen and
-# tramadol in the past without benefit": a trying word before it, a past marker in the sentence).
 # Between two drugs of a plain list: a dose, how often, what for, then a comma or "and"; no
 # verb or clause word ("Norco 10 mg and has taken Soma ..." is two statements).
 _CLAUSE_WORDS = frozenset((
@@ -1602,6 +1604,7 @@ _CLAUSE_WORDS = frozenset((
     "report", "reports", "reported", "then", "now", "previously", "before", "after", "since",
     "until", "with", "without", "not", "no",
 ))
+_WORD_OF_GAP = re.compile(r"[a-z]+")
 _LIST_JOIN = re.compile(r"(?:,\s*(?:and\s+)?|\band\s+)\Z", re.IGNORECASE)
 
 
@@ -1616,7 +1619,9 @@ def _list_gap(text: str, start: int, end: int) -> bool:
     return _CLAUSE_WORDS.isdisjoint(_WORD_OF_GAP.findall(gap.lower()))
 
 
-_WORD_OF_GAP = re.compile(r"[a-z]+")
+# A drug taken before and no longer: "was switched from naproxen to Celebrex", "weaned off
+# Norco" (the words right before the drug), or tried in the past ("has tried naproxen and
+# tramadol in the past without benefit": a trying word before it, a past marker in the sentence).
 _LEFT_BEFORE = re.compile(r"\b(?:switched|changed|transitioned|weaned|tapered)\s+(?:\w+\s+)?"
                           r"(?:from|off(?:\s+of)?)\s+(?:(?:his|her|the)\s+)?\Z", re.IGNORECASE)
 _TRIED_BEFORE = re.compile(r"\b(?:tried|trialed|had\s+(?:previously\s+)?(?:taken|used|been\s+on)|"
