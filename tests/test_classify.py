@@ -39,6 +39,17 @@ CASES: list[tuple[str, dict[str, Any]]] = [
                                "quantity": 30}),
     ("One TENS unit", {"kind": "device", "modality": "tens"}),
     ("A-stim unit plus supplies for home use", {"kind": "device", "modality": "unspecified"}),
+    ("Solace stimulator rental", {"kind": "device", "modality": "unspecified"}),
+    # devices that are no electrotherapy unit: a spinal cord stimulator has its own guideline
+    # section; a unit that does not say it stimulates is not an unknown stimulator
+    ("Permanent spinal cord stimulator implantation", {"kind": "device", "modality": None}),
+    ("Percutaneous SCS trial with 2 leads", {"kind": "device", "modality": None, "leads": 2}),
+    ("Home cervical traction unit purchase", {"kind": "device", "modality": None,
+                                             "purchase": True}),
+    ("Bone growth stimulator", {"kind": "device", "modality": None}),
+    ("Durable medical equipment: home unit", {"kind": "device", "modality": None}),
+    ("Electrical stimulation unit for the neck", {"kind": "device",
+                                                 "modality": "unspecified"}),
     ("Home H-wave device purchase", {"modality": "h_wave", "purchase": True}),
     ("Interferential unit rental x 1 month", {"modality": "interferential", "purchase": False}),
     ("Bilateral L4 selective nerve root block",

@@ -27,6 +27,14 @@ def test_few_regex_phrases_start_with_a_digit() -> None:
                                            regexes._digit_led]
 
 
+def test_a_device_with_a_modality_outside_the_vocabulary_is_refused() -> None:
+    from imr_rules.errors import ImrError
+    from imr_rules.lexicon import Lexicon
+
+    with pytest.raises(ImrError, match="device Zapper: modality 'zap'"):
+        Lexicon.default().extended({"devices": [{"name": "Zapper", "modality": "zap"}]})
+
+
 @pytest.mark.parametrize(("concepts", "said"), [
     ({"documentation": {"adl": {"phrases": ["walks daily"], "absent_also": ["walking"]}}},
      "absent_also 'walking'"),

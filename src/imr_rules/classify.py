@@ -14,7 +14,7 @@ from functools import lru_cache
 from types import NoneType, UnionType
 from typing import Any, Literal, NamedTuple, Union, get_args, get_origin
 
-from imr_rules.lexicon import Lexicon, MultiMatcher, compile_regexes
+from imr_rules.lexicon import NO_MODALITY, Lexicon, MultiMatcher, compile_regexes
 from imr_rules.models import Span, make_model, make_span
 from imr_rules.textmatch import PhraseIndex, Tokens, Twin, starts_word
 from imr_rules.vocabulary import RequestFact
@@ -65,6 +65,8 @@ _FORMULATION = Twin(re.compile(r"\b(?P<f>tablets?|tabs?|capsules?|caps?|cream|ge
                                re.IGNORECASE))
 _DEVICE = Twin(re.compile(r"\b(?:unit|units|device|stimulator|stim|machine|electrodes?)\b",
                           re.IGNORECASE))
+_STIMULATES = Twin(re.compile(r"\b(?:stimulat\w*|stim|e-stim|estim|electrical|electric|"
+                              r"electrotherapy|electro)\b", re.IGNORECASE))
 _THERAPY = Twin(re.compile(r"\b(?:physical\s+therapy|physiotherapy|PT|chiropractic|chiropractor|"
                            r"acupuncture|massage|aquatic\s+therapy|occupational\s+therapy|"
                            r"manipulation|therapy\s+sessions?|functional\s+restoration|"
@@ -325,18 +327,26 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
                     and not _SUPPLY.search(text, low, 0, len(text.split(" plus ")[0]))
                     and not _THERAPY.search(text, low, 0, n)):
         fields["kind"] = "device"
+        modality: str | None
         if device:
             modality = device[0].split("|")[0]
             fields["device"] = text[device[1]:device[2]]
-            note(device[1], device[2], "modality")
+            if modality == NO_MODALITY:
+                modality = None
+            else:
+                note(device[1], device[2], "modality")
         else:
-            modality = "unspecified"
             m = _DEVICE.search(text, low, 0, n)
             assert m is not None
             # The device as written: the words before "unit"/"device", e.g. "A-stim unit".
             head = text[:m.end()].split(" for ")[0]
             fields["device"] = " ".join(head.split()[-3:])
-            note(m.start(), m.end(), "modality")
+            # A stimulator of a kind the lexicon does not know cannot be assessed; a unit that
+            # does not say it stimulates ("home unit") is no electrotherapy unit.
+            stimulates = _STIMULATES.search(text, low, 0, n)
+            modality = "unspecified" if stimulates else None
+            if stimulates:
+                note(stimulates.start(), stimulates.end(), "modality")
         fields["modality"] = modality
         leads = _LEADS.search(text, low, 0, n)
         if leads:

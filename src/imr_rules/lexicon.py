@@ -30,6 +30,9 @@ from imr_rules.textmatch import (
 )
 
 LEXICON_DIR = Path(__file__).with_name("lexicons")
+# devices.yaml's modality of a device that is no electrotherapy unit (an implanted stimulator,
+# a traction unit): its requests carry no modality.
+NO_MODALITY = "none"
 
 
 class DrugEntry(BaseModel):
@@ -353,7 +356,8 @@ class Lexicon:
 
     def __init__(self, concepts: Mapping[str, Any], drugs: Sequence[Mapping[str, Any]],
                  devices: Sequence[Mapping[str, Any]], source: str = "<lexicon>") -> None:
-        self._raw = {"concepts": concepts, "drugs": list(drugs), "devices": list(devices)}
+        self._raw: dict[str, Any] = {"concepts": concepts, "drugs": list(drugs),
+                                     "devices": list(devices)}
         diag = concepts.get("diagnosis", {})
         self.diagnosis = PhraseMatcher({k: v["phrases"] for k, v in diag.items()})
         self.diagnosis_category = {k: v.get("category", "other") for k, v in diag.items()}
@@ -537,6 +541,9 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
     for entry in lexicon.drug_entries.values():
         if entry.drug_class not in allowed(v.MedicationFact, "drug_class"):
             problems.append(f"drug {entry.name}: class '{entry.drug_class}'")
+    modalities = allowed(v.RequestFact, "modality") | {NO_MODALITY}
+    problems += [f"device {d.get('name')}: modality '{d.get('modality')}'"
+                 for d in lexicon._raw["devices"] if str(d.get("modality")) not in modalities]
     if problems:
         raise ImrError("lexicon values outside the fact vocabulary: " + "; ".join(problems[:5]),
                        file=source, hint="use the values `imr-rules vocabulary` lists")
