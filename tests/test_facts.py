@@ -1148,6 +1148,28 @@ def test_surgery_recent_from_the_operations_date(text: str, recent: str) -> None
     assert case.case.surgery_recent == recent
 
 
+@pytest.mark.parametrize(("text", "days"), [
+    ("He had an L4-5 fusion on 3/2/2015.", 91),
+    # the latest operation had counts
+    ("She had a discectomy on 1/5/2012. She underwent a revision fusion on 5/7/2015.", 25),
+    ("She had a discectomy on 1/5/2012 and a revision fusion on 5/7/2015.", 25),
+    # undated, planned, or after the request: no count
+    ("She is status post carpal tunnel release.", None),
+    ("He is scheduled for an L4-5 fusion on 7/1/2015.", None),
+])
+def test_days_since_surgery_from_the_operations_date(text: str, days: int | None) -> None:
+    from imr_rules.facts import build_case
+    from imr_rules.models import KeyDates, Patient, TextBlock
+
+    blocks = [EXTRACTOR.observe(TextBlock(text=s, span=Span.of(s, 0, len(s))))
+              for s in text.split(". ")]  # two sentences, two blocks (summary, rationale)
+    case = build_case(Patient(), KeyDates(request_for_authorization=date(2015, 6, 1)), blocks,
+                      "form")
+    assert case.case.days_since_surgery == days
+    if days is not None:
+        assert case.case.evidence["days_since_surgery"]
+
+
 @pytest.mark.parametrize(("text", "first"), [
     # how long a class has been taken is its drugs', when they tell no date of their own
     ("She has been treated with opioid medications since at least 2010. Current medications "

@@ -217,6 +217,9 @@ class _Treatment:
     medication_reduction: str = "unknown"
     outcome: str = "unknown"
     on_date: date | None = None
+    # every mention's date, for operations: one block may tell of several ("a discectomy in
+    # 2012 and a fusion on 5/7/2015"), and the latest is the one recent or not
+    dates: list[date] = field(default_factory=list)
     count: int | None = None
     functional_improvement: str = "unknown"
     status: str = "present"  # "absent": only stated not had ("has not had a trial of TENS")
@@ -895,12 +898,16 @@ class Extractor:
                 t.count = counts[concept]
             if function is not None:
                 t.functional_improvement = function
-            if t.on_date is None and _DIGIT.search(text, a, e) is not None:
+            if (t.on_date is None or concept == "surgery") \
+                    and _DIGIT.search(text, a, e) is not None:
                 # Only a date after the treatment's name is its date ("The 5/27/2014 report
                 # indicates ... epidural in 2012" is the report's date). Every date has a
                 # digit: most treatments are followed by none and need no date search.
                 for d in find_dates(text, a, e):
-                    t.on_date = d.value
+                    if t.on_date is None:
+                        t.on_date = d.value
+                    if concept == "surgery":
+                        t.dates.append(d.value)
                     break
 
     def _not_had(self, original: str, text: str, base: int, e: int,
@@ -1291,10 +1298,18 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
         chronic_after = lexicon.chronic_pain_days
         if chronic_after is not None and (reference - patient.date_of_injury).days >= chronic_after:
             case_fields["chronic_pain"] = "present"
-    if "surgery_recent" not in case_fields and reference is not None:
-        recent = _surgery_recent(blocks, reference, lexicon.recent_surgery_days)
-        if recent is not None:
-            case_fields["surgery_recent"], case_evidence["surgery_recent"] = recent
+    if reference is not None:
+        operations = _dated_operations(blocks, reference)
+        if operations:
+            since = [age for age, _said in operations if age >= 0]
+            if since:
+                case_fields["days_since_surgery"] = min(since)
+                case_evidence["days_since_surgery"] = [
+                    s for age, said in operations if age == min(since) for s in said]
+            if "surgery_recent" not in case_fields:
+                recent = _surgery_recent(operations, lexicon.recent_surgery_days)
+                if recent is not None:
+                    case_fields["surgery_recent"], case_evidence["surgery_recent"] = recent
     work = [w for obs in blocks for w in obs.work]
     if work:
         # Summaries tell the case in order: the last status told is the current one ("he was
@@ -1314,23 +1329,25 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
     )
 
 
-def _surgery_recent(blocks: list[Observations], reference: date, days: int | None,
+def _dated_operations(blocks: list[Observations], reference: date,
+                      ) -> list[tuple[int, list[Span]]]:
+    """(days before `reference`, words) of every dated operation the blocks say was had."""
+    return [((reference - on).days, t.spans) for obs in blocks
+            for kind, t in obs.treatments.items() if kind == "surgery" and t.status == "present"
+            for on in (t.dates or ([t.on_date] if t.on_date else []))]
+
+
+def _surgery_recent(operations: list[tuple[int, list[Span]]], days: int | None,
                     ) -> tuple[str, list[Span]] | None:
-    """Whether the dated operations the blocks tell of are recent at `reference` (within
-    `days` before it), with their words; None when no operation had is dated. A date of
-    month precision may be a month late: only an operation older by a month more is not
-    recent."""
-    if days is None:
+    """Whether the dated `operations` are recent (within `days` before the reference date),
+    with their words; None when there are none. A date of month precision may be a month
+    late: only an operation older by a month more is not recent."""
+    if days is None or not operations:
         return None
-    dated = [(t.on_date, t.spans) for obs in blocks for kind, t in obs.treatments.items()
-             if kind == "surgery" and t.status == "present" and t.on_date is not None]
-    if not dated:
-        return None
-    spans = [s for _on, said in dated for s in said]
-    ages = [(reference - on).days for on, _said in dated]
-    if any(0 <= age <= days for age in ages):
+    spans = [s for _age, said in operations for s in said]
+    if any(0 <= age <= days for age, _said in operations):
         return "present", spans
-    if all(age > days + 31 for age in ages):
+    if all(age > days + 31 for age, _said in operations):
         return "absent", spans
     return None
 

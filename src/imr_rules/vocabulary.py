@@ -154,6 +154,8 @@ class CaseFact(SingletonFact):
     acute_flare: Status = Field("unknown", description="an acute flare, new injury or "
                                 "exacerbation is documented")
     surgery_recent: Status = "unknown"
+    days_since_surgery: int | None = Field(None, description="days from the latest dated "
+                                           "operation the patient had to the reference date")
 
 
 class DocumentationFact(SingletonFact):
