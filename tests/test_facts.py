@@ -321,6 +321,8 @@ def _doc_of(text: str) -> dict[str, str]:
      "positive for oxycodone, which is not prescribed.", "absent"),
     ("A urine drug screen was positive for oxycodone, which was not prescribed by this "
      "physician.", "absent"),
+    ("A urine drug screen on 01/22/2014 was positive for oxymorphone and also for hydrocodone, "
+     "which was not prescribed.", "absent"),
     # only the prescribed drug found, as expected: consistent
     ("A urine drug test on 12/01/2015 was positive only for tapentadol, as expected.",
      "present"),
@@ -627,9 +629,16 @@ def test_a_drug_discontinued(text: str, current: dict[str, bool]) -> None:
     "A urine drug screen was negative for tramadol and positive for hydrocodone, which is not "
     "prescribed.",
     "Her UDS was positive for oxycodone and Norco, as expected.",
+    "The UDS was positive for oxycodone, morphine and hydrocodone.",
+    "A urine drug screen was positive for oxymorphone and also for hydrocodone.",
 ])
 def test_drugs_a_drug_test_found_are_not_drugs_taken(text: str) -> None:
     assert _case_of(text).medication == []
+
+
+def test_a_drug_taken_after_a_test_result_is_a_drug_taken() -> None:
+    text = "The UDS was negative for oxycodone, and he takes Norco."
+    assert [m.generic for m in _case_of(text).medication] == ["hydrocodone/acetaminophen"]
 
 
 @pytest.mark.parametrize(("text", "current"), [

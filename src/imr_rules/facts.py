@@ -69,8 +69,10 @@ _RECORD_VERB_AFTER = re.compile(
     r"mentioned|addressed|provided|recorded|described|indicated|reported)\b", re.IGNORECASE)
 # The words of a drug test's result right before a drug ("was negative for tramadol and
 # positive for hydrocodone").
+# ("positive for oxycodone, morphine and also for hydrocodone": each a finding of the test)
 _RESULT_FOR_BEFORE = re.compile(r"\b(?:positive|negative)\s+(?:only\s+)?for\s+(?:the\s+)?"
-                                r"(?:[\w/-]+\s+(?:and|or)\s+)?\Z", re.IGNORECASE)
+                                r"(?:[\w/-]+(?:,\s+[\w/-]+)*(?:,\s+|,?\s+(?:and|or)\s+(?:also\s+)?"
+                                r"(?:for\s+)?))?\Z", re.IGNORECASE)
 # A mention that ends "no evidence of ...": what was looked for and not seen.
 _EVIDENCE_OF_BEFORE = re.compile(r"\bevidence\s+of\s+(?:[\w'-]+,?\s+){0,6}\Z", re.IGNORECASE)
 # "50-60%", "70 percent": `a` is the (first) percent. The pattern starts with a digit, so `re`
@@ -564,7 +566,7 @@ class Extractor:
                 if about_request or _EQUIVALENTS_AFTER.match(text, mention[3]):
                     continue  # "135 mg morphine equivalents per day" is a unit, not a drug
                 if text.find("for", max(s, mention[2] - 30), mention[2]) >= 0 and (
-                        _RESULT_FOR_BEFORE.search(text, max(s, mention[2] - 30), mention[2])):
+                        _RESULT_FOR_BEFORE.search(text, max(s, mention[2] - 60), mention[2])):
                     continue  # "positive for hydrocodone": a drug test's finding, not a drug taken
                 named_drug = drug_sentence = True
             elif f == "drug_reference":
