@@ -21,6 +21,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Prescription of Norco", {"drug_class": "opioid", "strength_mg": None,
                                "dose_stated": False}),
     ("Norco 7.5 mg QTY 120.00", {"strength_mg": 7.5, "quantity": 120}),
+    # a number sign in the drug's name is not the quantity; the strength of a combination
+    # named in brackets is its principal drug's, in whatever order the names stand
+    ("Tylenol #3 (acetaminophen/codeine 300/30mg) #60",
+     {"generic": "codeine/acetaminophen", "strength_mg": 30.0, "quantity": 60}),
+    ("Percocet (oxycodone/acetaminophen 10/325mg) #90", {"strength_mg": 10.0, "quantity": 90}),
+    ("Flexeril (cyclobenzaprine) 10mg #30", {"strength_mg": 10.0, "quantity": 30}),
     ("Ultram ER 150mg #30", {"drug_class": "opioid", "strength_mg": 150.0, "quantity": 30}),
     ("Tramadol 50mg #60 no refills", {"generic": "tramadol", "refills": 0}),
     ("Retrospective request for Terocin patch #30 (DOS: 4/1/2014)",

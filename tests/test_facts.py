@@ -1123,6 +1123,9 @@ def test_a_count_belongs_to_its_treatment(text: str, counts: dict[str, int | Non
     # the sacroiliac joint is the low back's (its blocks are in the low back chapter)
     ("Diagnoses: right shoulder impingement and sacroiliitis.",
      {"shoulder_impingement": "shoulder", "sacroiliac_joint_dysfunction": "lumbar"}),
+    # de Quervain's is a tenosynovitis of the wrist, whatever words stand before it
+    ("She has been diagnosed with right de Quervain\u2019s tenosynovitis and right wrist sprain.",
+     {"de_quervain_tenosynovitis": "wrist", "sprain_strain": "wrist"}),
 ])
 def test_diagnoses_and_their_regions(text: str, diagnoses: dict[str, str | None]) -> None:
     assert {d.name: d.region for d in _case_of(text).diagnosis} == diagnoses
@@ -1162,6 +1165,25 @@ def test_surgery_recent_from_the_operations_date(text: str, recent: str) -> None
     case = build_case(Patient(), KeyDates(request_for_authorization=date(2015, 6, 1)), [obs],
                       "form")
     assert case.case.surgery_recent == recent
+
+
+@pytest.mark.parametrize(("injured", "text", "chronic", "flare"), [
+    # injured more than 90 days before the request (chronic_pain_after): chronic pain
+    (date(2014, 1, 5), "He complains of low back pain.", "present", "unknown"),
+    # injured 8 days before: a new injury, its pain not yet chronic
+    (date(2015, 5, 24), "He complains of low back pain.", "absent", "present"),
+    # unless the letter says the pain is older than the injury
+    (date(2015, 5, 24), "He has had chronic low back pain for years.", "present", "present"),
+])
+def test_chronic_pain_and_new_injury_from_the_date_of_injury(
+        injured: date, text: str, chronic: str, flare: str) -> None:
+    from imr_rules.facts import build_case
+    from imr_rules.models import KeyDates, Patient, TextBlock
+
+    obs = EXTRACTOR.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
+    case = build_case(Patient(date_of_injury=injured),
+                      KeyDates(request_for_authorization=date(2015, 6, 1)), [obs], "form")
+    assert (case.case.chronic_pain, case.case.acute_flare) == (chronic, flare)
 
 
 @pytest.mark.parametrize(("text", "days"), [

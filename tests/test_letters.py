@@ -160,6 +160,13 @@ def test_the_age_as_summaries_tell_it(sentence: str, age: int) -> None:
     ("The patient was injured on 11/20/2009 when a pallet fell.", "2009-11-20"),
     ("She sustained an industrial injury to the wrist on 2/14/2013.", "2013-02-14"),
     ("Date of injury: 07/07/2011.", "2011-07-07"),
+    # how it happened, in the sentence that introduces the patient
+    ("This 44 year-old male warehouse loader was struck on the head by a falling pallet on "
+     "03/19/2012.", "2012-03-19"),
+    ("The patient is a 55-year-old female who fell about six feet from a ladder while stocking "
+     "shelves on 09/09/2009, landing on her buttock.", "2009-09-09"),
+    # a visit's date in that sentence is not the injury's
+    ("This 50-year-old man was seen on 06/01/2016 for chronic neck pain.", "None"),
 ])
 def test_the_date_of_injury_as_summaries_tell_it(sentence: str, injury: str) -> None:
     text = ("CLINICAL CASE SUMMARY\n\n" + sentence + " A note of 01/05/2017 follows.\n\n"

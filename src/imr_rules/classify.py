@@ -116,15 +116,24 @@ def name_as_written(words: str) -> str:
 
 
 # What may stand between a drug's name and its strength ("Ultram ER 150mg", "Norco tablets 10").
+# (and the generic names in brackets: "Tylenol #3 (acetaminophen/codeine 300/30mg)")
 _BEFORE_STRENGTH = re.compile(r"(?:[\s,]|\b(?:ER|XR|SR|CR|ODT|DS|tablets?|tabs?|capsules?|caps?|"
-                              r"patch(?:es)?|gel|cream|oral)\b)*", re.IGNORECASE)
+                              r"patch(?:es)?|gel|cream|oral)\b|"
+                              r"\((?P<names>[a-z][a-z/-]*(?:\s+[a-z][a-z/-]*){0,3})\)?)*",
+                              re.IGNORECASE)
 
 
-def _strength(text: str, start: int) -> tuple[float, int, int] | None:
-    """The strength written just after a drug name: '10/325mg' -> (10.0, start, end)."""
+def _strength(text: str, start: int, principal: str = "") -> tuple[float, int, int] | None:
+    """The strength written just after a drug name: '10/325mg' -> (10.0, start, end); of a
+    combination whose components are named in brackets in another order, the strength of
+    `principal` ("Tylenol #3 (acetaminophen/codeine 300/30mg)" -> 30.0 for codeine)."""
     m = _STRENGTH.search(text, start, start + 40)
-    if not m or not _BEFORE_STRENGTH.fullmatch(text, start, m.start()):
+    before = _BEFORE_STRENGTH.fullmatch(text, start, m.start()) if m else None
+    if not m or not before:
         return None  # "Terocin patch #30 (DOS 4/1/2014)": a date, not a strength
+    names = (before.group("names") or "").lower().split("/")
+    if m.group("b") and len(names) == 2 and names[1].strip() == principal:
+        return float(m.group("b")), m.start(), m.end()
     if not (m.group("u") or m.group("u1") or m.group("b")) and text[start:m.start()].strip():
         # A bare number is a strength only right after the name ("Norco 10").
         return None
@@ -133,11 +142,11 @@ def _strength(text: str, start: int) -> tuple[float, int, int] | None:
     return float(m.group("a")), m.start(), m.end()
 
 
-def _quantity(text: str, low: str | None) -> re.Match[str] | None:
-    """`_QUANTITY.search(text)`; `low`: the text lower-cased, when it is ASCII."""
+def _quantity(text: str, low: str | None, start: int = 0) -> re.Match[str] | None:
+    """`_QUANTITY.search(text, start)`; `low`: the text lower-cased, when it is ASCII."""
     if low is None:
-        return _QUANTITY.search(text)
-    m = _QUANTITY_LOW.search(low)
+        return _QUANTITY.search(text, start)
+    m = _QUANTITY_LOW.search(low, start)
     # Only the branches that lost their word boundary start with a letter: a match of one
     # inside a word ("max 30") is no match there, and none of the other branches can start
     # at a letter.
@@ -306,7 +315,7 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
                       generic=entry.generic,
                       drug_class=entry.drug_class)
         note(drug[1], drug[2], "drug", "generic", "drug_class")
-        strength = _strength(text, drug[2])
+        strength = _strength(text, drug[2], entry.generic.split("/")[0])
         if strength is not None:
             value, s, e = strength
             fields.update(strength_mg=value, strength_text=" ".join(text[s:e].split()),
@@ -405,7 +414,8 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
     if kind in _SIDED and (side := _SIDE.search(text, low, 0, n)):
         fields["side"] = _SIDES[_word_of(side.group("side"), _SIDE_WORDS)]
     if fields.get("kind") == "medication":
-        q = _quantity(text, low)
+        # after the drug's name, which may hold a number sign of its own ("Tylenol #3 #60")
+        q = _quantity(text, low, drug[2] if drug else 0)
         if q:
             fields["quantity"] = int(q.group("n") or q.group("n2"))
             note(q.start(), q.end(), "quantity")

@@ -1009,6 +1009,11 @@ class Extractor:
                 # The evidence runs to the date's end.
                 med.spans.append(self._span(original, base, said_from, dated[1]))
             own_duration = _use_duration(text, b, own_end, low)
+            if own_duration is not None and newly and _PLANNED_COURSE_T.search(
+                    text, low, b, own_end) is not None:
+                # "The physician prescribed Amrix 15mg once daily for two weeks": the course
+                # prescribed, not the days it has been taken.
+                own_duration = None
             if own_duration is None and shared is not None and i < len(drugs) - 1:
                 own_duration = _use_duration(text, shared.end(), e, low)
             elif own_duration is None and told is not None:
@@ -1298,8 +1303,15 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
         years = (reference - patient.date_of_injury).days / 365.25
         case_fields["years_since_injury"] = round(years, 2)
         chronic_after = lexicon.chronic_pain_days
-        if chronic_after is not None and (reference - patient.date_of_injury).days >= chronic_after:
+        since_injury = (reference - patient.date_of_injury).days
+        if chronic_after is not None and since_injury >= chronic_after:
             case_fields["chronic_pain"] = "present"
+        elif chronic_after is not None and since_injury >= 0:
+            # Injured within the period: pain cannot yet be chronic, and the injury is a new
+            # one, unless the words of the letter say otherwise (pain from before the injury).
+            if case_fields.get("chronic_pain") != "present":
+                case_fields["chronic_pain"] = "absent"
+            case_fields.setdefault("acute_flare", "present")
     if reference is not None:
         operations = _dated_operations(blocks, reference)
         if operations:
@@ -1595,6 +1607,12 @@ def _weeks(amount: str, unit: str) -> float | None:
     if n is None:
         return None
     return round(n * _UNIT_DAYS[unit.lower()[0]] / 7, 2)
+
+
+# The course a new prescription is written for ("for two weeks", "for the next 10 days"):
+# days or weeks, with nothing of time gone by ("for the past two weeks").
+_PLANNED_COURSE_T = _Twin(re.compile(r"\bfor\s+(?:the\s+next\s+|up\s+to\s+|another\s+)?"
+                                     + _NUM + r"\s+(?:days?|weeks?)\b", re.IGNORECASE))
 
 
 def _use_duration(text: str, s: int, e: int, low: str | None = None) -> int | None:

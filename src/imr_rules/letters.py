@@ -831,8 +831,15 @@ _RFA = re.compile(r"\brequest\s+for\s+authori[sz]ation|\bRFA\b|\b(?:provider|phy
                   # "The 02/20/2014 request is for an MRI": the date right before it
                   r"\brequests?\s+(?:is|was|are|were)\s+for\b", _I)
 _UR = re.compile(r"\butili[sz]ation\s+review|\bUR\b|\bnon-?\s?certifi(?:ed|cation)\b", _I)
+# How an injury happened ("was struck by a falling pallet on 03/19/2012", "fell from a ladder
+# on 09/09/2009"): read only in the sentence that introduces the patient (with the age), where
+# the date it tells is the injury's when no words name the date of injury.
+_INJURY_EVENT = re.compile(
+    r"\b(?:fell|slipped|tripped|struck|(?:was|were)\s+hit|lifting|lifted|carrying|pulling|"
+    r"pushing|twisted|twisting|bending|reaching|accident|incident|collision|assaulted|crushed|"
+    r"caught|injur(?:y|ies|ed))\b", _I)
 # Fast twins (lower-cased ASCII text) of the patterns read from the summary and the header.
-_TWINS = {p: Twin(p) for p in (_INJURY, _RFA, _UR)}
+_TWINS = {p: Twin(p) for p in (_INJURY, _RFA, _UR, _INJURY_EVENT)}
 _REVIEWER_TITLE_T = Twin(_REVIEWER_TITLE)
 _CRED_SPECIALTY_T = Twin(_CRED_SPECIALTY)
 _BOARD_T = Twin(_BOARD)
@@ -1023,6 +1030,10 @@ def _patient(text: str, lo: int, hi: int, low: str | None = None) -> Patient:
         word = sex_m.group("sex").lower()
         sex = "female" if word in ("female", "woman", "lady") else "male"
     injury = _date_after(text, _INJURY, lo, hi, 120, low)
+    if injury is None and age_m is not None:
+        # The sentence that introduces the patient tells how the injury happened, and when.
+        opening = _sentence_end(text, age_m.end(), hi)
+        injury = _date_after(text, _INJURY_EVENT, age_m.end(), opening, 200, low)
     return make_model(Patient, age=int(age_m.group("age")) if age_m else None, sex=sex,
                       date_of_injury=injury.value if injury else None)
 
