@@ -460,6 +460,15 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("With Norco, she is able to do her household chores.", "functional_improvement",
      "present"),
     ("With a cane she is able to walk a block.", "functional_improvement", "unknown"),
+    ("She stated that Percocet lets her work her modified job four hours a day.",
+     "functional_improvement", "present"),
+    ("He is now able to mow his lawn, which he had stopped doing.", "functional_improvement",
+     "present"),
+    # a score change told of a dose of the one drug the sentence before names
+    ("Tylenol #3 was added on 12/17/2013. He described the neck pain dropping from 7/10 to "
+     "about 4/10 within an hour of a dose.", "pain_scores_with_without", "present"),
+    ("Norco was started in May. His pain went from 7/10 to 4/10 after physical therapy.",
+     "pain_scores_with_without", "unknown"),
     ("There is no documentation that the medication allows him to work.",
      "functional_improvement", "absent"),
     # a drug's benefit told by a verb, in a sentence that names the drug

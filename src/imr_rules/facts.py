@@ -73,6 +73,9 @@ _RECORD_VERB_AFTER = re.compile(
 _RESULT_FOR_BEFORE = re.compile(r"\b(?:positive|negative)\s+(?:only\s+)?for\s+(?:the\s+)?"
                                 r"(?:[\w/-]+(?:,\s+[\w/-]+)*(?:,\s+|,?\s+(?:and|or)\s+(?:also\s+)?"
                                 r"(?:for\s+)?))?\Z", re.IGNORECASE)
+# Words for a dose of a drug named before ("within an hour of a dose", "after each dose").
+_DOSE_TOLD_T = _Twin(re.compile(r"\b(?:a|each|every|one|the|his|her|their)\s+dose\b",
+                                re.IGNORECASE))
 # A mention that ends "no evidence of ...": what was looked for and not seen.
 _EVIDENCE_OF_BEFORE = re.compile(r"\bevidence\s+of\s+(?:[\w'-]+,?\s+){0,6}\Z", re.IGNORECASE)
 # "50-60%", "70 percent": `a` is the (first) percent. The pattern starts with a digit, so `re`
@@ -503,6 +506,13 @@ class Extractor:
         decide = self.scope.decide
         return [decide(matches, words, cs, ce, low) for cs, ce in concepts]
 
+    def _drug_dosed_before(self, text: str, s: int, e: int) -> str | None:
+        """The one drug the sentence before `[s, e)` names, when this sentence tells of a dose
+        ("within an hour of a dose", "each dose"); else None."""
+        if _DOSE_TOLD_T.search(text, self._low, s, e) is None:
+            return None
+        return self._drug_before(s)
+
     def _drug_before(self, s: int) -> str | None:
         """The generic of the one drug the sentence before the one starting at `s` names
         (None: none, or several)."""
@@ -659,12 +669,19 @@ class Extractor:
                 if family == "doc":
                     if concept in _MEDICATION_EFFECTS and procedure_sentence:
                         continue  # "60-75% of pain reduction" after an injection: not analgesia
+                    drugs_told = sentence_drugs
                     if not drug_sentence and concept in self.lexicon.drug_sentence_only:
-                        continue
+                        # Or one that tells of a dose of the one drug the sentence before
+                        # names ("Tylenol #3 was added on 12/17/2013. ... pain dropping from
+                        # 7/10 to 4/10 within an hour of a dose").
+                        dosed = self._drug_dosed_before(text, s, e)
+                        if dosed is None:
+                            continue
+                        drugs_told = (dosed,)
                     if status == "possible":
                         continue  # "unclear whether she performs a home exercise program"
                     span = self._span(original, base, a, b)
-                    self._documentation(concept, status, by_record, span, obs, sentence_drugs)
+                    self._documentation(concept, status, by_record, span, obs, drugs_told)
                     if concept == "functional_improvement" and function != "absent":
                         function = status
                     if concept == "analgesia" and drug_sentence:
