@@ -692,6 +692,22 @@ def test_a_strength_after_the_other_name_in_brackets(text: str, strength: float 
     assert med.strength_mg == strength
 
 
+@pytest.mark.parametrize(("text", "efficacy"), [
+    ('He said the ibuprofen "barely touched" the pain.', {"ibuprofen": "absent"}),
+    ("Tramadol and naproxen were stopped for lack of effect.",
+     {"tramadol": "absent", "naproxen": "absent"}),
+    # said of the drugs named only: the letter's own record of benefit is left alone
+    ("Ibuprofen was ineffective. Norco 10/325 helps.",
+     {"ibuprofen": "absent", "hydrocodone/acetaminophen": "unknown"}),
+    # denied, a word of no effect says nothing
+    ("Naproxen was not ineffective.", {"naproxen": "unknown"}),
+])
+def test_a_drug_that_did_not_help(text: str, efficacy: dict[str, str]) -> None:
+    case = _case_of(text)
+    assert {m.generic: m.efficacy for m in case.medication} == efficacy
+    assert case.doc.medication_efficacy != "absent"
+
+
 def test_benefit_told_of_a_drug_by_name_is_that_drugs() -> None:
     from imr_rules.facts import link_request
     from imr_rules.vocabulary import RequestFact

@@ -749,6 +749,17 @@ class Extractor:
         """Record what a mention says of documentation item `concept`; `drugs`: the generics
         of the drugs its sentence names (their own benefit and functional improvement)."""
         lexicon = self.lexicon
+        if concept in lexicon.negative_docs:
+            # "The ibuprofen barely touched the pain": no benefit from the drugs named, said of
+            # them only (the records may tell of another drug's benefit). "It was not
+            # ineffective" is too rare to read either way.
+            if status == "present" and not by_record:
+                for other in lexicon.doc_also.get(concept, ()):
+                    if other in _PER_DRUG:
+                        for generic in drugs:
+                            obs.drug_doc.setdefault(generic, {}).setdefault(
+                                other, _Status()).see("absent", _SOURCE_RANK["absent"], span)
+            return
         for other in lexicon.doc_also.get(concept, ()):
             self._documentation(other, status, by_record, span, obs, drugs)
         for other in lexicon.documents.get(concept, ()):

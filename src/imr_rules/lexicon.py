@@ -399,6 +399,9 @@ class Lexicon:
         # item -> the items a mention of it (present) documents too
         self.present_also: dict[str, tuple[str, ...]] = {
             k: tuple(v["present_also"]) for k, v in docs.items() if v.get("present_also")}
+        # groups whose words say the opposite of their items ("barely touched the pain": no
+        # benefit); only a mention that is not negated counts
+        self.negative_docs = frozenset(k for k, v in docs.items() if v.get("negative"))
         # item -> the items any mention of it, however negated, documents
         self.documents: dict[str, tuple[str, ...]] = {
             k: tuple(v["documents"]) for k, v in docs.items() if v.get("documents")}
@@ -529,6 +532,8 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
         for item, others in mapping.items():
             problems += [f"documentation item {item}: {key} '{other}'" for other in others
                          if other not in items or other == item]
+    problems += [f"documentation item {item}: negative without `also`"
+                 for item in lexicon.negative_docs if item not in lexicon.doc_groups]
     problems += [f"documentation item {item}: also '{other}', which has an `also` of its own"
                  for item, others in lexicon.doc_also.items() for other in others
                  if other in lexicon.doc_also]
