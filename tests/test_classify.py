@@ -93,6 +93,12 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      {"therapy": "chiropractic", "visits": 12}),
     ("Acupuncture 6 sessions", {"therapy": "acupuncture", "visits": 6}),
     ("Urine drug screen x 1", {"kind": "diagnostic", "test": "urine_drug_screen"}),
+    # how many a year
+    ("Urine drug screens 4 times per year", {"test": "urine_drug_screen", "per_year": 4}),
+    ("Quarterly urine drug testing", {"test": "urine_drug_screen", "per_year": 4}),
+    ("Urine toxicology every 6 months", {"test": "urine_drug_screen", "per_year": 2}),
+    ("Random urine drug screens monthly", {"per_year": 12}),
+    ("Urine drug screen x 1", {"per_year": None}),
     ("MRI of the lumbar spine", {"kind": "imaging", "test": "mri", "region": "lumbar"}),
     ("Trigger point injections x 3", {"kind": "injection",
                                       "procedure": "trigger_point_injection"}),

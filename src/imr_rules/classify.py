@@ -384,6 +384,9 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
     elif _DIAGNOSTIC.search(text, low, 0, n):
         fields["kind"] = "diagnostic"
         fields["test"] = _test(text)
+        per_year = _per_year(text)
+        if per_year is not None:
+            fields["per_year"] = per_year
     elif _IMAGING.search(text, low, 0, n):
         fields["kind"] = "imaging"
         fields["test"] = _test(text)
@@ -513,6 +516,32 @@ _TESTS = tuple((name, re.compile(pattern, re.IGNORECASE)) for name, pattern in (
     ("electrodiagnostic", r"EMG|NCV|NCS|electrodiagnostic|nerve\s+conduction"),
     ("mri", r"MRI|magnetic\s+resonance"), ("ct", r"\bCT\b|computed\s+tomography"),
     ("xray", r"x-?rays?|radiographs?"), ("lab", r"lab|blood|panel|CBC|liver")))
+
+
+# How often a year: "4 times per year", "twice a year", "quarterly", "every 3 months".
+_PER_YEAR = re.compile(
+    r"\b(?P<n>\d+|one|two|three|four|five|six|twelve)\s+times\s+(?:per|a|each|every)\s+year\b|"
+    r"\b(?P<twice>twice)\s+(?:per|a|each|every)\s+year\b|"
+    r"\b(?P<word>annual(?:ly)?|yearly|semi-?annual(?:ly)?|bi-?annual(?:ly)?|quarterly|monthly)\b|"
+    r"\bevery\s+(?P<months>\d+|two|three|four|six)\s+months\b", re.IGNORECASE)
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twelve": 12}
+_PER_YEAR_WORDS = {"annual": 1, "annually": 1, "yearly": 1, "quarterly": 4, "monthly": 12}
+
+
+def _per_year(text: str) -> int | None:
+    """How many a year the request asks for, when it says."""
+    m = _PER_YEAR.search(text)
+    if m is None:
+        return None
+    if m.group("n"):
+        return _NUMBER_WORDS.get(m.group("n").lower()) or int(m.group("n"))
+    if m.group("twice"):
+        return 2
+    if m.group("months"):
+        months = _NUMBER_WORDS.get(m.group("months").lower()) or int(m.group("months"))
+        return max(1, 12 // months)
+    word = m.group("word").lower().replace("-", "")
+    return _PER_YEAR_WORDS.get(word, 2)  # semiannual(ly), biannual(ly): twice a year
 
 
 def _test(text: str) -> str:

@@ -111,6 +111,8 @@ class RequestFact(SingletonFact):
                                           "(physical_therapy, chiropractic, acupuncture ...)")
     visits: int | None = Field(None, description="sessions or visits requested ('x 12', "
                                "'2x6', '8 sessions')")
+    per_year: int | None = Field(None, description="for a diagnostic request: how many a "
+                                 "year it asks for ('4 times per year', 'quarterly')")
     test: Literal["urine_drug_screen", "electrodiagnostic", "mri", "ct", "xray", "lab",
                   "other"] | None = Field(None, description="for a diagnostic or imaging "
                                           "request: which test")
