@@ -432,6 +432,8 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("He reported no significant benefit from Flexeril.", "medication_efficacy", "absent"),
     # conservative care failed, however said
     ("She has exhausted all conservative measures.", "conservative_care_failed", "present"),
+    ("Despite these measures the pain has returned to its previous level.",
+     "conservative_care_failed", "present"),
     ("Conservative treatment has been exhausted.", "conservative_care_failed", "present"),
     ("Conservative care: 18 sessions of physical therapy and NSAIDs, without lasting "
      "improvement.", "conservative_care_failed", "present"),
@@ -696,6 +698,8 @@ def test_a_strength_after_the_other_name_in_brackets(text: str, strength: float 
     ('He said the ibuprofen "barely touched" the pain.', {"ibuprofen": "absent"}),
     ("Tramadol and naproxen were stopped for lack of effect.",
      {"tramadol": "absent", "naproxen": "absent"}),
+    ("He took ibuprofen and naproxen, neither of which controlled his symptoms.",
+     {"ibuprofen": "absent", "naproxen": "absent"}),
     # said of the drugs named only: the letter's own record of benefit is left alone
     ("Ibuprofen was ineffective. Norco 10/325 helps.",
      {"ibuprofen": "absent", "hydrocodone/acetaminophen": "unknown"}),
@@ -1107,6 +1111,17 @@ def test_counts_belong_to_their_treatment(text: str, counts: dict[str, int | Non
      {"massage": "unknown", "facet_injection": "no_benefit", "acupuncture": "no_benefit"}),
     ("She had chiropractic care which helped, and a TENS unit that provided no benefit.",
      {"chiropractic": "improved", "tens": "no_benefit"}),
+    # "none/neither of which" tells of every treatment before it ...
+    ("He has had 24 visits of physical therapy, chiropractic care and a course of aquatic "
+     "therapy, none of which produced lasting change.",
+     {"physical_therapy": "no_benefit", "chiropractic": "no_benefit",
+      "aquatic_therapy": "no_benefit"}),
+    ("She tried physical therapy and acupuncture, neither of which helped.",
+     {"physical_therapy": "no_benefit", "acupuncture": "no_benefit"}),
+    # ... unless drugs stand between: then it tells of them
+    ("He had physical therapy and acupuncture, which eased the headaches, along with ibuprofen "
+     "and naproxen, neither of which controlled his symptoms.",
+     {"physical_therapy": "unknown", "acupuncture": "unknown"}),
     # a treatment named as the time of another does not own the clause after it
     ("He had two epidural injections after the fusion surgery which gave minimal relief.",
      {"epidural_steroid_injection": "no_benefit", "surgery": "unknown"}),

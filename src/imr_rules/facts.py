@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -128,7 +128,11 @@ _NO_BENEFIT = re.compile(
     r"\bfailed\s+(?!to\s+(?:document|provide|indicate|show))|"
     + "|".join(rf"\b{word}{_NO_BENEFIT_AFTER}"
                for word in ("no", "without", "not", "minimal", "little", r"failed\s+to\s+provide"))
-    + r"|\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b", re.IGNORECASE)
+    + r"|\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b"
+    # "..., none of which produced lasting change": every treatment before it
+    + r"|\b(?:none|neither)\s+of\s+(?:which|these|them)\s+(?:\w+\s+){0,2}?"
+      r"(?:helped|controlled|produced|provided|gave|relieved|improved|worked|resolved)\b",
+    re.IGNORECASE)
 _REDUCED_WHAT = r"\s+(?:\w+\s+){0,3}(?:medication|pain\s+medication|opioid|narcotic|analgesic)s?\b"
 _WHAT_REDUCED = r"s?\s+(?:use\s+)?(?:was\s+|were\s+)?(?:reduced|decreased)\b"
 # "a reduction in Norco use", "decreased medication intake": the drug named by its name.
@@ -180,7 +184,7 @@ _NONE: frozenset[str] = frozenset()
 _RELIEF_LEADS = LeadWords(("relief", "reduction", "helped", "better", "effective"),
                           prefixes=("improve", "benefit", "decrease"))
 _NO_BENEFIT_LEADS = LeadWords(("failed", "no", "without", "not", "minimal", "little", "did",
-                               "ineffective", "unsuccessful"))
+                               "ineffective", "unsuccessful", "none", "neither"))
 _MED_REDUCTION_LEADS = LeadWords(("less", "lower", "medication", "medications", "opioid",
                                   "opioids", "narcotic", "narcotics", "use", "cut"),
                                  prefixes=("reduc", "decreas"))
@@ -707,7 +711,8 @@ class Extractor:
         if not_had:
             self._not_had(original, text, base, e, not_had, obs)
         if treated:
-            self._treatments(original, text, base, s, e, treated, obs, function)
+            self._treatments(original, text, base, s, e, treated, obs, function,
+                             [a for f, _c, a, _b in mentions if f == "drug"])
         elif not present_drugs:
             return None  # no drug, no medication: nothing carries over to the next sentence
         stopped = None  # where the sentence says a drug was discontinued
@@ -803,11 +808,11 @@ class Extractor:
 
     def _treatments(self, original: str, text: str, base: int, s: int, e: int,
                     treated: list[tuple[str, int, int]], obs: Observations,
-                    function: str | None = None) -> None:
+                    function: str | None = None, drug_starts: Sequence[int] = ()) -> None:
         """Read the prior treatments `treated` of the sentence `[s, e)`: their relief,
         duration, outcome, count and date, and `function`, what the sentence says of
         functional improvement ("completed 12 sessions with objective functional
-        improvement"), as theirs."""
+        improvement"), as theirs. `drug_starts`: where the sentence names drugs."""
         # Numbers belong to the nearest treatment named before them in the sentence.
         starts = [a for _c, a, _b in treated]
         for concept, a, b in treated:
@@ -868,6 +873,15 @@ class Extractor:
             if no_benefit_said is not None:
                 for m in _NO_BENEFIT_T.finditer(text, low, no_benefit_said.start(), e):
                     failed_spans.append(m.span())
+                    if m.group().lower().startswith(("none", "neither")):
+                        # "..., none of which helped": said of all the treatments before it,
+                        # unless drugs stand between ("PT, with ibuprofen and naproxen,
+                        # neither of which controlled his pain": the drugs').
+                        last = max((b for _c, a, b in treated if a < m.start()), default=None)
+                        if last is not None and not any(last <= d < m.start()
+                                                        for d in drug_starts):
+                            failed_all = True
+                        continue
                     told_of = _clause_owner(text, low, treated, starts, m)
                     if told_of is None:
                         failed_all = True
