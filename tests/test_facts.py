@@ -484,6 +484,9 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("A urine drug screen was consistent with the prescribed tramadol.",
      "urine_drug_test_consistent", "present"),
     # a diagnosis still to be ruled out is an uncertain one
+    ("A CT showed lucency around the S1 pedicle screw, concerning for pseudarthrosis.",
+     "diagnosis_uncertain", "present"),
+    ("An occult fracture cannot be ruled out.", "diagnosis_uncertain", "present"),
     ("Diagnoses: lumbar spondylolisthesis, rule out right L5 radiculopathy.",
      "diagnosis_uncertain", "present"),
     ("He noted no benefit from the medication.", "medication_efficacy", "absent"),
@@ -1205,6 +1208,17 @@ def test_surgery_recent_from_the_operations_date(text: str, recent: str) -> None
     case = build_case(Patient(), KeyDates(request_for_authorization=date(2015, 6, 1)), [obs],
                       "form")
     assert case.case.surgery_recent == recent
+
+
+@pytest.mark.parametrize(("text", "flare"), [
+    ("He presented with a flare of low back pain after lifting a tire.", "present"),
+    ("Over three months he has noticed progressively worse low back pain.", "present"),
+    ("There is no new injury or exacerbation.", "absent"),
+    # feared, not happened
+    ("He acknowledged fear of re-injury.", "unknown"),
+])
+def test_acute_flare_as_summaries_tell_it(text: str, flare: str) -> None:
+    assert _case_of(text).case.acute_flare == flare
 
 
 @pytest.mark.parametrize(("injured", "text", "chronic", "flare"), [
