@@ -354,15 +354,24 @@ def test_aberrant_behaviour_checked_and_found(text: str, checked: str, found: st
     assert (doc["aberrant_behavior"], doc["aberrant_behavior_found"]) == (checked, found)
 
 
-@pytest.mark.parametrize(("text", "recent"), [
-    ("She has significant post-operative pain that limits her physical therapy.", "present"),
-    ("He is 6 weeks post-op from a right knee arthroscopy.", "present"),
-    ("There is no postoperative pain.", "absent"),
-    ("The patient is status post lumbar fusion in 2009.", "unknown"),
-    ("He underwent surgery 3 weeks after the injury in 2005.", "unknown"),
+@pytest.mark.parametrize(("text", "field", "status"), [
+    # post-operative pain or a recent operation
+    ("She has significant post-operative pain that limits her physical therapy.",
+     "surgery_recent", "present"),
+    ("He is 6 weeks post-op from a right knee arthroscopy.", "surgery_recent", "present"),
+    ("There is no postoperative pain.", "surgery_recent", "absent"),
+    ("The patient is status post lumbar fusion in 2009.", "surgery_recent", "unknown"),
+    ("He underwent surgery 3 weeks after the injury in 2005.", "surgery_recent", "unknown"),
+    # a flare, new injury or exacerbation
+    ("He presented with a flare of low back pain after lifting a tire.", "acute_flare",
+     "present"),
+    ("Over three months he has noticed progressively worse low back pain.", "acute_flare",
+     "present"),
+    ("There is no new injury or exacerbation.", "acute_flare", "absent"),
+    ("He acknowledged fear of re-injury.", "acute_flare", "unknown"),  # feared, not happened
 ])
-def test_post_operative_pain_or_recent_surgery(text: str, recent: str) -> None:
-    assert _case_of(text).case.surgery_recent == recent
+def test_case_status_as_summaries_tell_it(text: str, field: str, status: str) -> None:
+    assert getattr(_case_of(text).case, field) == status
 
 
 @pytest.mark.parametrize(("text", "status", "returned"), [
@@ -1208,17 +1217,6 @@ def test_surgery_recent_from_the_operations_date(text: str, recent: str) -> None
     case = build_case(Patient(), KeyDates(request_for_authorization=date(2015, 6, 1)), [obs],
                       "form")
     assert case.case.surgery_recent == recent
-
-
-@pytest.mark.parametrize(("text", "flare"), [
-    ("He presented with a flare of low back pain after lifting a tire.", "present"),
-    ("Over three months he has noticed progressively worse low back pain.", "present"),
-    ("There is no new injury or exacerbation.", "absent"),
-    # feared, not happened
-    ("He acknowledged fear of re-injury.", "unknown"),
-])
-def test_acute_flare_as_summaries_tell_it(text: str, flare: str) -> None:
-    assert _case_of(text).case.acute_flare == flare
 
 
 @pytest.mark.parametrize(("injured", "text", "chronic", "flare"), [
