@@ -75,6 +75,18 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # a discogram is imaging, at its levels
     ("Lumbar discogram at L3-L4, L4-L5 and L5-S1",
      {"kind": "imaging", "levels": ["L3-L4", "L4-L5", "L5-S1"], "level_count": 3}),
+    # drugs given by injection or into a vein
+    ("Botox 200 units to the cervical musculature",
+     {"kind": "medication", "drug": "Botox", "generic": "botulinum toxin",
+      "drug_class": "other"}),
+    ("IV lidocaine infusion", {"kind": "medication", "generic": "lidocaine",
+                               "drug_class": "other"}),
+    # a supply, as written
+    ("Custom foot orthotics (bilateral)", {"kind": "supply", "device": "Custom foot orthotics"}),
+    ("Hot/cold pack for home use", {"kind": "supply", "device": "Hot/cold pack"}),
+    # a consultation with the therapy it adds
+    ("Pain psychology evaluation and 4 sessions of CBT",
+     {"kind": "consult", "specialty": "psychology", "therapy": "psychotherapy", "visits": 4}),
     # a supply bought or rented
     ("Cold therapy unit purchase", {"kind": "supply", "purchase": True}),
     ("Hot/cold therapy unit rental", {"kind": "supply", "purchase": False}),

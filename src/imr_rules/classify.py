@@ -286,6 +286,12 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         if purpose:
             fields["purpose_topic"] = purpose[0]
             note(purpose[1], purpose[2], "purpose_topic")
+        # "Pain psychology evaluation and 4 sessions of CBT": the therapy it adds
+        if _THERAPY.search(text, low, 0, n) and (therapy := lexicon.treatment.search(
+                text, tokens=tokens)):
+            fields["therapy"] = therapy[0]
+            note(therapy[1], therapy[2], "therapy")
+            fields["visits"] = _visits(text)
     elif procedure:
         fields["kind"] = "injection"
         fields["procedure"] = procedure[0]
@@ -401,6 +407,7 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         fields["level_count"] = _level_count(levels)
     elif _SUPPLY.search(text, low, 0, n):
         fields["kind"] = "supply"
+        fields["device"] = _as_written(text)
     elif consult:
         fields["kind"] = "consult"
 
@@ -542,6 +549,19 @@ def _per_year(text: str) -> int | None:
         return max(1, 12 // months)
     word = m.group("word").lower().replace("-", "")
     return _PER_YEAR_WORDS.get(word, 2)  # semiannual(ly), biannual(ly): twice a year
+
+
+# Where the name of a supply ends: its purpose, count, side or purchase terms follow.
+_AFTER_NAME = re.compile(r"\s*(?:\(|,|;|\bfor\b|\bx\s*\d|\bpurchase\b|\brental\b|"
+                         r"\bto\s+(?:purchase|rent)\b)", re.IGNORECASE)
+
+
+def _as_written(text: str) -> str:
+    """A supply's name as the request writes it: "Custom foot orthotics (bilateral)" ->
+    "Custom foot orthotics", "Hot/cold pack for home use" -> "Hot/cold pack"."""
+    m = _AFTER_NAME.search(text)
+    name = " ".join(text[:m.start() if m else len(text)].split())
+    return name or " ".join(text.split())
 
 
 def _test(text: str) -> str:
