@@ -323,6 +323,8 @@ def _doc_of(text: str) -> dict[str, str]:
      "physician.", "absent"),
     ("A urine drug screen on 01/22/2014 was positive for oxymorphone and also for hydrocodone, "
      "which was not prescribed.", "absent"),
+    ("A urine drug screen detected butalbital only, in keeping with what was prescribed at the "
+     "time.", "present"),
     # only the prescribed drug found, as expected: consistent
     ("A urine drug test on 12/01/2015 was positive only for tapentadol, as expected.",
      "present"),
@@ -492,6 +494,9 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("No aberrant drug behaviors were noted.", "aberrant_behavior_found", "absent"),
     ("A urine drug screen was consistent with the prescribed tramadol.",
      "urine_drug_test_consistent", "present"),
+    ("He signed a controlled substance agreement on that date.", "pain_agreement", "present"),
+    ("There is no comparison of pain with and without the medication.",
+     "pain_scores_with_without", "absent"),
     # a diagnosis still to be ruled out is an uncertain one
     ("A CT showed lucency around the S1 pedicle screw, concerning for pseudarthrosis.",
      "diagnosis_uncertain", "present"),
@@ -911,6 +916,11 @@ def test_long_term_use_from_days_of_use(sentence: str, long_term: bool) -> None:
     # the drug switched to starts on the date told
     ("She was switched from Percocet to Nucynta ER 50 mg on 04/12/2014.",
      {"oxycodone/acetaminophen": None, "tapentadol": "2014-04-12"}),
+    # ... or, told before the switch, on that date
+    ("He took Norco until December 2013, when the physician switched him to Zohydro ER 20mg.",
+     {"hydrocodone/acetaminophen": None, "hydrocodone": "2013-12-31"}),
+    # a drug prescribed on a date is documented from it
+    ("Zofran 4mg was prescribed for this on 02/18/2014.", {"ondansetron": "2014-02-18"}),
 ])
 def test_a_start_date_after_a_list_of_drugs(sentence: str, first: dict[str, str | None]) -> None:
     given = {m.generic: m.first_documented for m in _case_of(sentence).medication}
@@ -1027,6 +1037,10 @@ def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> Non
     ("She was switched from naproxen to Celebrex 200 mg daily in 2014.",
      {"naproxen": False, "celecoxib": True}),
     ("He was weaned off Norco last year.", {"hydrocodone/acetaminophen": False}),
+    # taken until a date
+    ("He was maintained on Norco 10/325 four times daily until December 2013, when the pain "
+     "physician switched him to Zohydro ER 20mg.",
+     {"hydrocodone/acetaminophen": False, "hydrocodone": True}),
     # tried and still taken
     ("He has tried Lyrica with good effect and continues it.", {"pregabalin": True}),
     ("He failed physical therapy in the past and takes Norco daily.",

@@ -106,10 +106,10 @@ _USE_DURATION = re.compile(
 # alternative starts with a literal word ("was started on" spelt out before "started on", as an
 # optional "was" would be tried), so `re` skips ahead to the letters that can start one.
 _STARTED = ("started", "begun", "initiated", "added", "first prescribed", "first dispensed",
-            "initially prescribed")
+            "initially prescribed", "prescribed")
 _SINCE = re.compile(
-    r"\b(?:since|was\s+(?:" + "|".join(_STARTED) + r")\s+(?:on|in)"
-    + "".join(rf"|{word}\s+(?:on|in)" for word in _STARTED)
+    r"\b(?:since|was\s+(?:" + "|".join(_STARTED) + r")\s+(?:for\s+(?:this|that|it)\s+)?(?:on|in)"
+    + "".join(rf"|{word}\s+(?:for\s+(?:this|that|it)\s+)?(?:on|in)" for word in _STARTED)
     + r")\s+(?:at\s+least\s+)?(?:as\s+early\s+as\s+)?(?:about\s+)?", re.IGNORECASE)
 # After a list of drugs, words that take up all of them: "Ultram and Flexeril; both have been
 # prescribed since at least January 2014", "..., all of which she has taken for a year".
@@ -1043,9 +1043,13 @@ class Extractor:
                 dated = _since_date(text, since.end(), since_end)
                 said_from = since.start()  # "since at least April 13, 2015"
             elif started := _started_before(text, low, max(s, a - 70), a):
-                # "was started on tramadol 50 mg on 2/3/2015": the date after the drug.
+                # "was started on tramadol 50 mg on 2/3/2015": the date after the drug; for a
+                # switch, else the one before it ("until December 2013, when he was switched
+                # to Zohydro ER").
                 dated = _dated_after(text, b, own_end)
                 said_from = started.start()
+                if dated is None and started.group().lower().startswith(_SWITCH_WORDS):
+                    dated = _until_date(text, s, started.start())
             if dated and (med.first_documented is None or dated[0] < med.first_documented):
                 med.first_documented = dated[0]
                 # The evidence runs to the date's end.
@@ -1070,7 +1074,8 @@ class Extractor:
             if has_long_term:
                 med.long_term = True
             med.new = med.new and newly
-            if (stopped is not None and stopped_one in (None, a)) or _LEFT_BEFORE_T.search(
+            if (stopped is not None and stopped_one in (None, a)) or _until_date(
+                    text, b, own_end) is not None or _LEFT_BEFORE_T.search(
                     text, low, max(s, a - 40), a) or (
                     (tried := _TRIED_BEFORE_T.search(text, low, s, a)) is not None
                     and _PAST_MARKER_T.search(text, low, s, e)
@@ -1732,6 +1737,20 @@ def _started_before(text: str, low: str | None, start: int, end: int) -> re.Matc
     if low is not None and not any(low.find(w, start, end) >= 0 for w in _SWITCH_WORDS):
         return _STARTED_ONLY.search(text, max(start, end - 40), end)
     return _STARTED_BEFORE.search(text, start, end)
+
+
+_UNTIL = re.compile(r"\buntil\s+(?:about\s+|approximately\s+|around\s+)?\Z", re.IGNORECASE)
+
+
+def _until_date(text: str, start: int, end: int) -> tuple[date, int] | None:
+    """The first date of `text[start:end]` right after 'until' ("maintained on Norco until
+    December 2013": taken no longer), and where its words end."""
+    if "until" not in text[start:end].lower():
+        return None
+    d = first_date(text, start, end)
+    if d is None or not _UNTIL.search(text, max(start, d.start - 20), d.start):
+        return None
+    return _day_of(d), d.end
 
 
 # The words right before the date a drug was started: "tramadol 50 mg on 2/3/2015".
