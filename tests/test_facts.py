@@ -717,6 +717,11 @@ def test_a_strength_after_the_other_name_in_brackets(text: str, strength: float 
      {"tramadol": "absent", "naproxen": "absent"}),
     ("He took ibuprofen and naproxen, neither of which controlled his symptoms.",
      {"ibuprofen": "absent", "naproxen": "absent"}),
+    # told of the drugs listed right before it, not of every drug of the sentence
+    ("Medications have included Percocet, Xanax, and, in the past, tramadol and naproxen, "
+     "which were stopped for lack of effect.",
+     {"oxycodone/acetaminophen": "unknown", "alprazolam": "unknown", "tramadol": "absent",
+      "naproxen": "absent"}),
     # said of the drugs named only: the letter's own record of benefit is left alone
     ("Ibuprofen was ineffective. Norco 10/325 helps.",
      {"ibuprofen": "absent", "hydrocodone/acetaminophen": "unknown"}),

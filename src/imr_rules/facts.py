@@ -510,6 +510,21 @@ class Extractor:
         decide = self.scope.decide
         return [decide(matches, words, cs, ce, low) for cs, ce in concepts]
 
+    def _drug_run_before(self, text: str, mentions: list[tuple[str, str, int, int]],
+                         at: int) -> tuple[str, ...]:
+        """The generics of the drugs the sentence lists right before offset `at`: the last
+        drug named before it, and those a plain list joins to it ("tramadol and naproxen")."""
+        named = [(c, a, b) for f, c, a, b in mentions if f == "drug" and b <= at]
+        if not named:
+            return ()
+        run = [named[-1]]
+        for prev in reversed(named[:-1]):
+            if not _list_gap(text, prev[2], run[0][1]) or _PAST_MARKER_T.search(
+                    text, self._low, prev[2], run[0][1]) is not None:
+                break
+            run.insert(0, prev)
+        return tuple(dict.fromkeys(self.lexicon.drug(c).generic for c, _a, _b in run))
+
     def _drug_dosed_before(self, text: str, s: int, e: int) -> str | None:
         """The one drug the sentence before `[s, e)` names, when this sentence tells of a dose
         ("within an hour of a dose", "each dose"); else None."""
@@ -684,6 +699,10 @@ class Extractor:
                         drugs_told = (dosed,)
                     if status == "possible":
                         continue  # "unclear whether she performs a home exercise program"
+                    if concept in self.lexicon.negative_docs:
+                        # "Percocet, and, in the past, tramadol and naproxen, which were
+                        # stopped for lack of effect": the drugs of the list right before it.
+                        drugs_told = self._drug_run_before(text, mentions, a) or drugs_told
                     span = self._span(original, base, a, b)
                     self._documentation(concept, status, by_record, span, obs, drugs_told)
                     if concept == "functional_improvement" and function != "absent":
