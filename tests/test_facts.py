@@ -1258,6 +1258,25 @@ def test_chronic_pain_and_new_injury_from_the_date_of_injury(
 
 
 @pytest.mark.parametrize(("text", "days"), [
+    ("A urine drug screen collected on 11/20/2014 was consistent.", 193),
+    # the latest of those told, and not a date of the next item of the sentence
+    ("Random urine drug screens dated 9-30-2014 and 1-13-2015 were both consistent, and a CURES "
+     "report from May 2015 showed a single prescriber.", 139),
+    # a test not done, or the one requested, has no date
+    ("A urine drug screen was not performed on 3/3/2015.", None),
+    ("The request for a urine drug screen is dated 5/20/2015.", None),
+])
+def test_days_since_the_last_drug_test(text: str, days: int | None) -> None:
+    from imr_rules.facts import build_case
+    from imr_rules.models import KeyDates, Patient, TextBlock
+
+    obs = EXTRACTOR.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
+    case = build_case(Patient(), KeyDates(request_for_authorization=date(2015, 6, 1)), [obs],
+                      "form")
+    assert case.case.days_since_drug_test == days
+
+
+@pytest.mark.parametrize(("text", "days"), [
     ("He had an L4-5 fusion on 3/2/2015.", 91),
     # the latest operation had counts
     ("She had a discectomy on 1/5/2012. She underwent a revision fusion on 5/7/2015.", 25),

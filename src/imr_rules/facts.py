@@ -292,6 +292,8 @@ class Observations:
     # generic -> item (medication_efficacy, functional_improvement) -> what sentences naming
     # that drug say of it
     drug_doc: dict[str, dict[str, _Status]] = field(default_factory=dict)
+    # the dates of the urine drug tests the block tells of, with their words
+    drug_tests: list[tuple[date, Span]] = field(default_factory=list)
     # drug class -> how long the class as a whole has been taken: (first date or None, days
     # or None, the words)
     class_use: dict[str, tuple[date | None, int | None, list[Span]]] = field(
@@ -510,6 +512,16 @@ class Extractor:
         decide = self.scope.decide
         return [decide(matches, words, cs, ce, low) for cs, ce in concepts]
 
+    def _drug_test_dates(self, original: str, text: str, base: int, s: int, a: int, e: int,
+                         obs: Observations) -> None:
+        """Record the dates of the drug test named at `a` in the sentence starting at `s`:
+        those after it up to `e` ("urine drug screens dated 9-30-2014 and 1-13-2015"), else
+        those before it."""
+        if _DIGIT.search(text, s, e) is None:
+            return
+        dates = find_dates(text, a, e) or find_dates(text, s, a)
+        obs.drug_tests += [(d.value, self._span(original, base, d.start, d.end)) for d in dates]
+
     def _drug_run_before(self, text: str, mentions: list[tuple[str, str, int, int]],
                          at: int) -> tuple[str, ...]:
         """The generics of the drugs the sentence lists right before offset `at`: the last
@@ -705,6 +717,12 @@ class Extractor:
                         drugs_told = self._drug_run_before(text, mentions, a) or drugs_told
                     span = self._span(original, base, a, b)
                     self._documentation(concept, status, by_record, span, obs, drugs_told)
+                    if concept == "urine_drug_test" and status == "present" and not about_request:
+                        # its dates run to the next item the sentence tells of ("..., and a
+                        # CURES report from February 2015")
+                        upto = min((m[2] for m in found if m[2] > b and m[0] == "doc"
+                                    and m[1] != concept), default=e)
+                        self._drug_test_dates(original, text, base, s, a, upto, obs)
                     if concept == "functional_improvement" and function != "absent":
                         function = status
                     if concept == "analgesia" and drug_sentence:
@@ -1390,6 +1408,13 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
                 recent = _surgery_recent(operations, lexicon.recent_surgery_days)
                 if recent is not None:
                     case_fields["surgery_recent"], case_evidence["surgery_recent"] = recent
+        tested = [(age, said) for obs in blocks for on, said in obs.drug_tests
+                  if (age := (reference - on).days) >= 0]
+        if tested:
+            latest = min(age for age, _said in tested)
+            case_fields["days_since_drug_test"] = latest
+            case_evidence["days_since_drug_test"] = [
+                said for age, said in tested if age == latest]
     work = [w for obs in blocks for w in obs.work]
     if work:
         # Summaries tell the case in order: the last status told is the current one ("he was

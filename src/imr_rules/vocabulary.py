@@ -158,6 +158,8 @@ class CaseFact(SingletonFact):
     surgery_recent: Status = "unknown"
     days_since_surgery: int | None = Field(None, description="days from the latest dated "
                                            "operation the patient had to the reference date")
+    days_since_drug_test: int | None = Field(None, description="days from the latest dated "
+                                             "urine drug test to the reference date")
 
 
 class DocumentationFact(SingletonFact):
