@@ -194,3 +194,21 @@ def test_a_pack_extends_the_concepts_and_the_triggers(tmp_path: Path) -> None:
     obs = extractor.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
     (diagnosis,) = build_case(Patient(), KeyDates(), [obs], "form", extractor.lexicon).diagnosis
     assert (diagnosis.name, diagnosis.status) == ("piriformis_syndrome", "possible")
+
+
+def test_a_pack_adds_devices(tmp_path: Path) -> None:
+    from imr_rules.classify import classify_request
+    from imr_rules.facts import extractor_for
+
+    assert runner.invoke(pack_app, ["new", "dev", "--dir", str(tmp_path)]).exit_code == 0
+    pack_yaml = tmp_path / "dev" / "pack.yaml"
+    pack_yaml.write_text(pack_yaml.read_text() + (
+        "lexicon:\n"
+        "  devices:\n"
+        "    - {name: NeuroMax unit, aliases: [NeuroMax], modality: interferential}\n"
+        "    - {name: Calmare device, modality: none}\n"))
+    assert lint_pack(tmp_path / "dev") == []
+    lexicon = extractor_for(load_pack(tmp_path / "dev")).lexicon
+    assert classify_request("NeuroMax purchase", lexicon).modality == "interferential"
+    calmare = classify_request("Calmare device, 10 sessions", lexicon)
+    assert (calmare.kind, calmare.modality) == ("device", None)

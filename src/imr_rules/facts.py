@@ -1223,7 +1223,8 @@ def _pack_lexicon(extension: str) -> tuple[Lexicon, AssertionScope]:
     drugs = [{"name": d["name"], "generic": d["generic"] or d["name"].lower(),
               "class": d["class"] or "other", "ingredients": d["ingredients"]}
              for d in extra["drugs"]]
-    lexicon = Lexicon.default().extended({"drugs": drugs, "concepts": extra["concepts"]})
+    lexicon = Lexicon.default().extended({"drugs": drugs, "devices": extra["devices"],
+                                          "concepts": extra["concepts"]})
     scope = AssertionScope.default()
     if extra["triggers"]:
         scope = scope.extend(extra["triggers"])

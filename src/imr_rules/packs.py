@@ -72,8 +72,17 @@ class LexiconDrug(PackModel):
     ingredients: list[str] = []
 
 
+class LexiconDevice(PackModel):
+    name: str
+    aliases: list[str] = []
+    modality: str = Field(description="a request.modality value, or 'none' for a device that "
+                          "is no electrotherapy unit")
+    components: list[str] = []
+
+
 class Lexicon(PackModel):
     drugs: list[LexiconDrug] = []
+    devices: list[LexiconDevice] = []
     concepts: dict[str, Any] = Field(
         {}, description="phrases added to the extractor's concepts, in the shape of its "
         "lexicons/concepts.yaml (family -> concept -> phrases); lists are appended to")
