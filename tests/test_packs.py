@@ -174,13 +174,20 @@ def test_coverage_counts_only_statuses_a_criterion_can_have() -> None:
     assert reachable_statuses(topic, both) == ["met", "unmet", "unknown"]
 
 
+def _new_pack_with_lexicon(tmp_path: Path, lexicon_yaml: str) -> Path:
+    """A new pack (`pack new`) whose pack.yaml ends with `lexicon_yaml`; lint-clean."""
+    assert runner.invoke(pack_app, ["new", "ext", "--dir", str(tmp_path)]).exit_code == 0
+    pack_yaml = tmp_path / "ext" / "pack.yaml"
+    pack_yaml.write_text(pack_yaml.read_text() + lexicon_yaml)
+    assert lint_pack(tmp_path / "ext") == []
+    return tmp_path / "ext"
+
+
 def test_a_pack_extends_the_concepts_and_the_triggers(tmp_path: Path) -> None:
     from imr_rules.facts import build_case, extractor_for
     from imr_rules.models import KeyDates, Patient, Span, TextBlock
 
-    assert runner.invoke(pack_app, ["new", "ext", "--dir", str(tmp_path)]).exit_code == 0
-    pack_yaml = tmp_path / "ext" / "pack.yaml"
-    pack_yaml.write_text(pack_yaml.read_text() + (
+    root = _new_pack_with_lexicon(tmp_path, (
         "lexicon:\n"
         "  concepts:\n"
         "    diagnosis:\n"
@@ -188,9 +195,8 @@ def test_a_pack_extends_the_concepts_and_the_triggers(tmp_path: Path) -> None:
         "  triggers:\n"
         "    families:\n"
         "      rumour: {status: possible, pre: [it is rumoured that]}\n"))
-    assert lint_pack(tmp_path / "ext") == []
     text = "It is rumoured that the patient has piriformis syndrome."
-    extractor = extractor_for(load_pack(tmp_path / "ext"))
+    extractor = extractor_for(load_pack(root))
     obs = extractor.observe(TextBlock(text=text, span=Span.of(text, 0, len(text))))
     (diagnosis,) = build_case(Patient(), KeyDates(), [obs], "form", extractor.lexicon).diagnosis
     assert (diagnosis.name, diagnosis.status) == ("piriformis_syndrome", "possible")
@@ -200,15 +206,12 @@ def test_a_pack_adds_devices(tmp_path: Path) -> None:
     from imr_rules.classify import classify_request
     from imr_rules.facts import extractor_for
 
-    assert runner.invoke(pack_app, ["new", "dev", "--dir", str(tmp_path)]).exit_code == 0
-    pack_yaml = tmp_path / "dev" / "pack.yaml"
-    pack_yaml.write_text(pack_yaml.read_text() + (
+    root = _new_pack_with_lexicon(tmp_path, (
         "lexicon:\n"
         "  devices:\n"
         "    - {name: NeuroMax unit, aliases: [NeuroMax], modality: interferential}\n"
         "    - {name: Calmare device, modality: none}\n"))
-    assert lint_pack(tmp_path / "dev") == []
-    lexicon = extractor_for(load_pack(tmp_path / "dev")).lexicon
+    lexicon = extractor_for(load_pack(root)).lexicon
     assert classify_request("NeuroMax purchase", lexicon).modality == "interferential"
     calmare = classify_request("Calmare device, 10 sessions", lexicon)
     assert (calmare.kind, calmare.modality) == ("device", None)
