@@ -215,3 +215,49 @@ def test_a_pack_adds_devices(tmp_path: Path) -> None:
     assert classify_request("NeuroMax purchase", lexicon).modality == "interferential"
     calmare = classify_request("Calmare device, 10 sessions", lexicon)
     assert (calmare.kind, calmare.modality) == ("device", None)
+
+
+def _new_pack_with_derive(tmp_path: Path, derive_yaml: str, topic_derive: str = "") -> Path:
+    """A new pack (`pack new`) with pack-wide `derive_yaml`, whose topic applies only to a
+    continuing drug (`derived.continuing`) and declares `topic_derive`."""
+    assert runner.invoke(pack_app, ["new", "drv", "--dir", str(tmp_path)]).exit_code == 0
+    root = tmp_path / "drv"
+    (root / "pack.yaml").write_text((root / "pack.yaml").read_text() + derive_yaml)
+    topic = root / "topics" / "muscle_relaxant.yaml"
+    topic.write_text(topic.read_text().replace(
+        "criteria:\n", topic_derive + "criteria:\n").replace(
+        "    met_when: 'request.days_used", "    applies_when: 'derived.continuing'\n"
+                                          "    met_when: 'request.days_used"))
+    return root
+
+
+def test_a_pack_wide_derived_value_is_seen_by_every_topic(tmp_path: Path) -> None:
+    from imr_rules.engine import Engine
+    from imr_rules.vocabulary import CaseFacts, RequestFact
+
+    root = _new_pack_with_derive(tmp_path, (
+        "derive:\n"
+        "  - name: continuing\n"
+        "    when: 'request.continues_current == true'\n"))
+    assert [m for m in lint_pack(root) if m.severity == "error"] == []
+    engine = Engine(load_pack(root))
+    asked = dict(kind="medication", text="Flexeril 10mg", drug_class="muscle_relaxant")
+    new = engine.evaluate(RequestFact(**asked, continues_current=False), CaseFacts())
+    renewal = engine.evaluate(RequestFact(**asked, continues_current=True, days_used=60),
+                              CaseFacts())
+    assert [c.id for c in new.criteria] == []  # not applicable to a new start: left out
+    assert [(c.id, c.status) for c in renewal.criteria] == [("short_course", "unmet")]
+
+
+@pytest.mark.parametrize(("derive_yaml", "topic_derive", "said"), [
+    ("derive:\n  - name: continuing\n    when: 'request.continues_current = true'\n", "",
+     "derive.0.when"),
+    ("derive:\n  - name: continuing\n    when: 'request.continues_current == true'\n",
+     "derive:\n  - name: continuing\n    when: 'request.days_used > 0'\n",
+     "duplicate derived name 'continuing'"),
+])
+def test_a_bad_pack_wide_derived_value_is_reported(tmp_path: Path, derive_yaml: str,
+                                                   topic_derive: str, said: str) -> None:
+    root = _new_pack_with_derive(tmp_path, derive_yaml, topic_derive)
+    errors = [m for m in lint_pack(root) if m.severity == "error"]
+    assert any(said in m.message for m in errors), errors

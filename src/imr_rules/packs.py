@@ -91,6 +91,14 @@ class Lexicon(PackModel):
         "(termination, families -> name -> pre/post/...)")
 
 
+class Derive(PackModel):
+    """A derived fact `derived.<name>`: a `value` expression, or a `when` condition (boolean)."""
+
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    value: str | None = None
+    when: str | None = None
+
+
 class PackFile(PackModel):
     """pack.yaml."""
 
@@ -101,15 +109,9 @@ class PackFile(PackModel):
     topics: list[str] = Field(min_length=1, description="topic files, relative to pack.yaml, "
                               "in evaluation order")
     tables: dict[str, Table] = {}
+    derive: list[Derive] = Field([], description="derived facts every topic sees, computed "
+                                 "before the topic's own (derived.<name>)")
     lexicon: Lexicon = Lexicon()
-
-
-class Derive(PackModel):
-    """A derived fact `derived.<name>`: a `value` expression, or a `when` condition (boolean)."""
-
-    name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
-    value: str | None = None
-    when: str | None = None
 
 
 class Reasons(PackModel):
@@ -161,8 +163,9 @@ class RulePack(PackModel):
     version: str
     revision: str = Field(description="short sha256 of pack.yaml and the topic files")
     guideline: Guideline
-    topics: list[Topic]
+    topics: list[Topic]  # each topic's derive starts with the pack's (`derive`)
     tables: dict[str, Table]
+    derive: list[Derive] = []
     lexicon: Lexicon
     root: Path
 
@@ -353,6 +356,9 @@ def _load(path: Path | str) -> tuple[RulePack | None, list[LintMessage]]:
             linter.add(display, line_of(lines, ("tables", name)),
                        f"table '{name}' has no citation (add citation: {{section, pages}})")
 
+    # the pack's derived facts, checked once here; each topic's conditions may name them
+    pack_derived: dict[str, Any] = {}
+    _lint_derives(linter, pack_file.derive, display, lines, tables, pack_derived)
     topics: list[Topic] = []
     files = [pack_yaml]
     seen_topics: dict[str, str] = {}
@@ -379,11 +385,13 @@ def _load(path: Path | str) -> tuple[RulePack | None, list[LintMessage]]:
                        f"duplicate topic id '{topic.id}' (also in {seen_topics[topic.id]})")
         seen_topics[topic.id] = tdisplay
         _lint_topic(linter, topic, tdisplay, tlines, tables,
-                    {name: t.data() for name, t in pack_file.tables.items()})
-        topics.append(topic)
+                    {name: t.data() for name, t in pack_file.tables.items()}, pack_derived)
+        # the pack's derived facts first: every topic computes them before its own
+        topics.append(topic.model_copy(update={"derive": [*pack_file.derive, *topic.derive]})
+                      if pack_file.derive else topic)
 
     lexicon = pack_file.lexicon
-    if lexicon.concepts or lexicon.triggers or lexicon.drugs:
+    if lexicon.concepts or lexicon.triggers or lexicon.drugs or lexicon.devices:
         from imr_rules.facts import pack_lexicon  # (facts reads packs: imported when needed)
         try:
             pack_lexicon(lexicon)
@@ -394,13 +402,40 @@ def _load(path: Path | str) -> tuple[RulePack | None, list[LintMessage]]:
         return None, linter.messages
     pack = RulePack(id=pack_file.id, title=pack_file.title, version=pack_file.version,
                     revision=_revision(files), guideline=pack_file.guideline, topics=topics,
-                    tables=dict(pack_file.tables), lexicon=pack_file.lexicon,
-                    root=pack_yaml.parent.resolve())
+                    tables=dict(pack_file.tables), derive=list(pack_file.derive),
+                    lexicon=pack_file.lexicon, root=pack_yaml.parent.resolve())
     return pack, linter.messages
 
 
+def _lint_derives(linter: _Linter, derives: list[Derive], file: str, lines: Lines,
+                  tables: dict[str, cl.TableInfo], derived: dict[str, Any]) -> None:
+    """Check each derived fact's expression (names known so far: `derived`, which it adds to)
+    and that no name is given twice."""
+    for index, d in enumerate(derives):
+        where = ("derive", index)
+        line = line_of(lines, where)
+        if (d.value is None) == (d.when is None):
+            linter.add(file, line, f"derive '{d.name}' needs exactly one of value or when")
+        else:
+            text = d.value if d.value is not None else d.when
+            key = "value" if d.value is not None else "when"
+            try:
+                node = cl.parse_value(text) if key == "value" else cl.parse(text)  # type: ignore[arg-type]
+            except cl.ConditionError as exc:
+                linter.add(file, line, f"derive.{index}.{key}: {exc.message} "
+                           f"(at column {exc.col} of {text!r})")
+            else:
+                for err in cl.check(node, tables, derived):
+                    linter.add(file, line, f"derive.{index}.{key}: {err.message}")
+        if d.name in derived:
+            linter.add(file, line, f"duplicate derived name '{d.name}'")
+        derived[d.name] = True
+
+
 def _lint_topic(linter: _Linter, topic: Topic, file: str, lines: Lines,
-                tables: dict[str, cl.TableInfo], table_data: dict[str, Any]) -> None:
+                tables: dict[str, cl.TableInfo], table_data: dict[str, Any],
+                pack_derived: dict[str, Any] | None = None) -> None:
+    """Check a topic file; `pack_derived`: the names of the pack's derived facts."""
     from imr_rules.engine import Lowering  # the engine imports this module
 
     lowering = Lowering(table_data)
@@ -424,7 +459,7 @@ def _lint_topic(linter: _Linter, topic: Topic, file: str, lines: Lines,
                 linter.add(file, line, f"{'.'.join(map(str, where))}: {exc.message}")
         return node
 
-    derived: dict[str, Any] = {}
+    derived: dict[str, Any] = dict(pack_derived or {})
     applies = condition(topic.applies_when, ("applies_when",), derived)
     if applies is not None and "item" in cl.list_facts(applies):
         linter.add(file, line_of(lines, ("applies_when",)),

@@ -164,15 +164,20 @@ def render_docs(pack: RulePack) -> dict[str, str]:
     index = [f"# {pack.title}", "",
              f"Pack `{pack.id}` version {pack.version} (revision `{pack.revision}`); "
              f"{pack.guideline.source} {pack.guideline.name}, {pack.guideline.edition}.", ""]
+    if pack.derive:
+        index += ["Derived values every topic sees:", ""]
+        index += [f"- `derived.{d.name}` = `{d.value or d.when}`" for d in pack.derive]
+        index.append("")
     for topic in pack.topics:
         index.append(f"- [{topic.title}]({topic.id}.md)")
         out = [f"# {topic.title}", "",
                f"Cites {pack.citation_source(topic.citation)} *{topic.citation.section}*, "
                f"pages {_pages(topic.citation.pages)}.", "",
                f"Applies when: `{topic.applies_when}`", ""]
-        if topic.derive:
+        own = topic.derive[len(pack.derive):]  # (the pack's come first: shown in the index)
+        if own:
             out += ["## Derived values", ""]
-            for d in topic.derive:
+            for d in own:
                 out.append(f"- `derived.{d.name}` = `{d.value or d.when}`")
             out.append("")
         out += ["## Criteria", ""]
