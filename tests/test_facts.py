@@ -725,6 +725,8 @@ def test_a_strength_after_the_other_name_in_brackets(text: str, strength: float 
     # said of the drugs named only: the letter's own record of benefit is left alone
     ("Ibuprofen was ineffective. Norco 10/325 helps.",
      {"ibuprofen": "absent", "hydrocodone/acetaminophen": "unknown"}),
+    ("Norco 10/325, which he says has lost its effect.",
+     {"hydrocodone/acetaminophen": "absent"}),
     # denied, a word of no effect says nothing
     ("Naproxen was not ineffective.", {"naproxen": "unknown"}),
 ])
@@ -732,6 +734,12 @@ def test_a_drug_that_did_not_help(text: str, efficacy: dict[str, str]) -> None:
     case = _case_of(text)
     assert {m.generic: m.efficacy for m in case.medication} == efficacy
     assert case.doc.medication_efficacy != "absent"
+
+
+def test_a_drugs_effect_the_records_do_not_describe() -> None:
+    (med,) = _case_of("He also uses Lidoderm patches, though the records do not describe their "
+                      "effect.").medication
+    assert (med.generic, med.efficacy) == ("lidocaine", "absent")
 
 
 def test_benefit_told_of_a_drug_by_name_is_that_drugs() -> None:

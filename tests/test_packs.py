@@ -54,6 +54,7 @@ BROKEN_CASES = [
     ("missing_citation", "topics/t.yaml", 10, "has no citation"),
     ("unknown_key", "topics/t.yaml", 9, "unknown key 'met_whne'"),
     ("malformed_yaml", "topics/t.yaml", 7, "malformed YAML"),
+    ("duplicate_key", "topics/t.yaml", 10, "duplicate key 'statement'"),
     ("missing_topic_file", "pack.yaml", 7, "does not exist"),
     ("bad_lexicon", "pack.yaml", 13, "lexicon additions do not fit"),
     ("bad_triggers", "pack.yaml", 13, "family 'rumoured' needs a status"),

@@ -239,20 +239,36 @@ def read_yaml(path: Path, display: str) -> tuple[Any, Lines]:
         loader.dispose()
     lines: Lines = {}
     if node is not None:
-        _node_lines(node, (), lines)
+        duplicate = _node_lines(node, (), lines)
+        if duplicate is not None:
+            # YAML keeps the last of two equal keys: a criterion pasted without its `id` line
+            # would silently merge into the one before it
+            raise PackError(f"duplicate key '{duplicate[0]}'", file=display, line=duplicate[1],
+                            hint="each key may appear once in a mapping")
     return data, lines
 
 
-def _node_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines) -> None:
+def _node_lines(node: yaml.Node, path: tuple[Any, ...], lines: Lines,
+                ) -> tuple[str, int] | None:
+    """Record the line of every node under `path`; return the first key given twice in one
+    mapping, with its line (None: none)."""
     lines.setdefault(path, node.start_mark.line + 1)
+    duplicate: tuple[str, int] | None = None
     if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
         for key_node, value_node in node.value:
             key = key_node.value
+            if key in seen and duplicate is None:
+                duplicate = (key, key_node.start_mark.line + 1)
+            seen.add(key)
             lines[path + (key, "$key")] = key_node.start_mark.line + 1
-            _node_lines(value_node, path + (key,), lines)
+            found = _node_lines(value_node, path + (key,), lines)
+            duplicate = duplicate or found
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _node_lines(item, path + (index,), lines)
+            found = _node_lines(item, path + (index,), lines)
+            duplicate = duplicate or found
+    return duplicate
 
 
 def line_of(lines: Lines, path: tuple[Any, ...]) -> int:
