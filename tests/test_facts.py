@@ -982,10 +982,23 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
     ("He has decreased cervical rotation.", "exam", "decreased_rom"),
     ("Exam showed decreased right grip strength.", "exam", "motor_weakness"),
     ("There was 4+/5 strength of the right triceps.", "exam", "motor_weakness"),
+    # pain that runs into a limb
+    ("He has low back pain with burning pain down the right leg to the lateral foot.",
+     "symptom", "radiating_pain"),
+    ("She has neck pain with tingling running down the left arm into the thumb.", "symptom",
+     "radiating_pain"),
 ])
 def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     assert (kind, name, "present") in [(f.kind, f.name, f.status)
                                        for f in _case_of(text).finding]
+
+
+@pytest.mark.parametrize("text", [
+    "A trigger point injection was given into the right buttock.",
+    "He fell down the stairs at work.",
+])
+def test_words_of_a_limb_that_are_no_radiating_pain(text: str) -> None:
+    assert [f.name for f in _case_of(text).finding] == []
 
 
 @pytest.mark.parametrize(("text", "statuses"), [
