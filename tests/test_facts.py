@@ -982,6 +982,10 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
     ("He has decreased cervical rotation.", "exam", "decreased_rom"),
     ("Exam showed decreased right grip strength.", "exam", "motor_weakness"),
     ("There was 4+/5 strength of the right triceps.", "exam", "motor_weakness"),
+    # movement limited, a reflex told as a jerk
+    ("On exam, cervical extension and left rotation were limited.", "exam", "decreased_rom"),
+    ("Ankle dorsiflexion was limited to 5 degrees.", "exam", "decreased_rom"),
+    ("There was an absent right ankle jerk.", "exam", "reflex_change"),
     # pain that runs into a limb
     ("He has low back pain with burning pain down the right leg to the lateral foot.",
      "symptom", "radiating_pain"),
@@ -991,6 +995,13 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
 def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     assert (kind, name, "present") in [(f.kind, f.name, f.status)
                                        for f in _case_of(text).finding]
+
+
+def test_a_normal_electrodiagnostic_study_told_as_a_whole() -> None:
+    (finding,) = _case_of("EMG/NCV of the upper extremities performed in 01-2015 was "
+                          "normal.").finding
+    assert (finding.kind, finding.name, finding.status) == (
+        "electrodiagnostic", "radiculopathy", "absent")
 
 
 @pytest.mark.parametrize("text", [
@@ -1215,6 +1226,11 @@ def test_a_count_belongs_to_its_treatment(text: str, counts: dict[str, int | Non
     # the sacroiliac joint is the low back's (its blocks are in the low back chapter)
     ("Diagnoses: right shoulder impingement and sacroiliitis.",
      {"shoulder_impingement": "shoulder", "sacroiliac_joint_dysfunction": "lumbar"}),
+    # the region a diagnosis is "of", named right after it
+    ("The diagnoses include post-traumatic arthritis of the left ankle.",
+     {"osteoarthritis": "ankle"}),
+    ("Diagnoses: lumbar radiculopathy and sprain of the wrist.",
+     {"radiculopathy": "lumbar", "sprain_strain": "wrist"}),
     # de Quervain's is a tenosynovitis of the wrist, whatever words stand before it
     ("She has been diagnosed with right de Quervain\u2019s tenosynovitis and right wrist sprain.",
      {"de_quervain_tenosynovitis": "wrist", "sprain_strain": "wrist"}),

@@ -73,6 +73,10 @@ _RECORD_VERB_AFTER = re.compile(
 _RESULT_FOR_BEFORE = re.compile(r"\b(?:positive|negative)\s+(?:only\s+)?for\s+(?:the\s+)?"
                                 r"(?:[\w/-]+(?:,\s+[\w/-]+)*(?:,\s+|,?\s+(?:and|or)\s+(?:also\s+)?"
                                 r"(?:for\s+)?))?\Z", re.IGNORECASE)
+# A region named right after a diagnosis: "of the left ankle", "in both knees".
+_OF_REGION = re.compile(r"\s+(?:of|in|at)\s+(?:the\s+|his\s+|her\s+|both\s+)?"
+                        r"(?:(?:right|left|bilateral)\s+)?" + _REGION_T.slow.pattern,
+                        re.IGNORECASE)
 # Words for a dose of a drug named before ("within an hour of a dose", "after each dose").
 _DOSE_TOLD_T = _Twin(re.compile(r"\b(?:a|each|every|one|the|his|her|their)\s+dose\b",
                                 re.IGNORECASE))
@@ -764,9 +768,15 @@ class Extractor:
         if region is None and self.lexicon.diagnosis_category[concept] not in _WHOLE_PERSON:
             # The region named nearest before the diagnosis ("lumbar radiculopathy"); a
             # condition of the whole person (depression, obesity) has none.
-            nearest = [m.group("r") for m in _REGION_T.finditer(text, self._low, max(s, a - 40), a)]
-            if nearest:
-                word = " ".join(nearest[-1].lower().split())
+            before = list(_REGION_T.finditer(text, self._low, max(s, a - 40), a))
+            named = before[-1].group("r") if before else None
+            if not before or a - before[-1].end() > 15:
+                # ... unless the diagnosis is "of" a region named right after it ("post-traumatic
+                # arthritis of the left ankle", "lumbar radiculopathy and sprain of the wrist")
+                after = _OF_REGION.match(text, a + len(span.text))
+                named = after.group("r") if after else named
+            if named:
+                word = " ".join(named.lower().split())
                 region = _REGION_NAMES.get(word, word)
         key = _region_key(obs.diagnoses, concept, region)
         old = obs.diagnoses.get(key)
