@@ -1412,9 +1412,10 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
         if operations:
             since = [age for age, _said in operations if age >= 0]
             if since:
-                case_fields["days_since_surgery"] = min(since)
+                latest = min(since)
+                case_fields["days_since_surgery"] = latest
                 case_evidence["days_since_surgery"] = [
-                    s for age, said in operations if age == min(since) for s in said]
+                    span for age, said in operations if age == latest for span in said]
             if "surgery_recent" not in case_fields:
                 recent = _surgery_recent(operations, lexicon.recent_surgery_days)
                 if recent is not None:
@@ -1422,10 +1423,10 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
         tested = [(age, said) for obs in blocks for on, said in obs.drug_tests
                   if (age := (reference - on).days) >= 0]
         if tested:
-            latest = min(age for age, _said in tested)
-            case_fields["days_since_drug_test"] = latest
+            last_test = min(age for age, _said in tested)
+            case_fields["days_since_drug_test"] = last_test
             case_evidence["days_since_drug_test"] = [
-                said for age, said in tested if age == latest]
+                said for age, said in tested if age == last_test]
     work = [w for obs in blocks for w in obs.work]
     if work:
         # Summaries tell the case in order: the last status told is the current one ("he was
