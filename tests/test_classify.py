@@ -27,6 +27,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      {"generic": "codeine/acetaminophen", "strength_mg": 30.0, "quantity": 60}),
     ("Percocet (oxycodone/acetaminophen 10/325mg) #90", {"strength_mg": 10.0, "quantity": 90}),
     ("Flexeril (cyclobenzaprine) 10mg #30", {"strength_mg": 10.0, "quantity": 30}),
+    # a patch's strength per hour, as written
+    ("Duragesic 50mcg/hr #10", {"strength_mg": 50.0, "strength_text": "50mcg/hr"}),
+    # work hardening is a functional restoration program
+    ("Work hardening program 10 visits",
+     {"kind": "therapy", "therapy": "functional_restoration", "visits": 10}),
     ("Ultram ER 150mg #30", {"drug_class": "opioid", "strength_mg": 150.0, "quantity": 30}),
     ("Tramadol 50mg #60 no refills", {"generic": "tramadol", "refills": 0}),
     ("Retrospective request for Terocin patch #30 (DOS: 4/1/2014)",

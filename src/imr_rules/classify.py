@@ -23,8 +23,8 @@ from imr_rules.vocabulary import RequestFact
 # without IGNORECASE and the leading word boundary, which make `re` try every position. Those
 # that start with a number, or with a word common inside others ("rent"), gain nothing.
 _STRENGTH = re.compile(
-    r"(?<![\w.#])(?P<a>\d+(?:\.\d+)?)\s*(?:(?P<u1>mg|mcg|g|%|ml)\b\s*)?"
-    r"(?:/\s*(?P<b>\d+(?:\.\d+)?)\s*)?(?P<u>mg|mcg|mcg/hr?|mcg/h|g|%|ml)?\b", re.IGNORECASE)
+    r"(?<![\w.#])(?P<a>\d+(?:\.\d+)?)\s*(?:(?P<u1>mcg/hr?|mg|mcg|g|%|ml)\b\s*)?"
+    r"(?:/\s*(?P<b>\d+(?:\.\d+)?)\s*)?(?P<u>mcg/hr?|mcg|mg|g|%|ml)?\b", re.IGNORECASE)
 _QUANTITY = re.compile(
     r"(?:#\s*|\bQTY\s*:?\s*|\bquantity\s*(?:of\s*)?:?\s*|\bx\s*)(?P<n>\d+)(?:\.0+)?\b"
     r"|(?P<n2>\d+)\s+(?:tablets|tabs|capsules|caps|patches|pills)\b",
@@ -68,6 +68,7 @@ _DEVICE = Twin(re.compile(r"\b(?:unit|units|device|stimulator|stim|machine|elect
 _STIMULATES = Twin(re.compile(r"\b(?:stimulat\w*|stim|e-stim|estim|electrical|electric|"
                               r"electrotherapy|electro)\b", re.IGNORECASE))
 _THERAPY = Twin(re.compile(r"\b(?:physical\s+therapy|physiotherapy|PT|chiropractic|chiropractor|"
+                           r"work\s+hardening|work\s+conditioning|"
                            r"acupuncture|massage|aquatic\s+therapy|occupational\s+therapy|"
                            r"manipulation|therapy\s+sessions?|functional\s+restoration|"
                            r"psychotherapy|cognitive\s+behaviou?ral\s+therapy|CBT)\b",
