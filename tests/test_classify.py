@@ -89,6 +89,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # a supply, as written
     ("Custom foot orthotics (bilateral)", {"kind": "supply", "device": "Custom foot orthotics"}),
     ("Hot/cold pack for home use", {"kind": "supply", "device": "Hot/cold pack"}),
+    ("LSO back brace", {"kind": "supply", "region": "lumbar"}),  # a lumbosacral orthosis
     # a consultation with the therapy it adds
     ("Pain psychology evaluation and 4 sessions of CBT",
      {"kind": "consult", "specialty": "psychology", "therapy": "psychotherapy", "visits": 4}),

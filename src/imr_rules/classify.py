@@ -96,7 +96,7 @@ _TOPICAL_DOSE = re.compile(r"\d\s*(?:%|(?:mg|g)\b)")  # a strength of a topical 
 _DOSE = re.compile(r"\d\s*(?:mg|mcg|%)")  # a strength of any drug, in lower-cased text
 # Body regions as letters name them (shared with fact extraction).
 REGION = re.compile(
-    r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|l-spine|cervical|neck|c-spine|"
+    r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|l-spine|lso|cervical|neck|c-spine|"
     r"thoracic|t-spine|shoulders?|knees?|hips?|hands?|wrists?|elbows?|ankles?|feet|foot|"
     r"carpal\s+tunnel)\b",
     re.IGNORECASE)
@@ -104,6 +104,7 @@ REGION = re.compile(
 _SPINE_REGION = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 REGION_T = Twin(REGION)  # its fast twin, for ASCII text (shared with fact extraction)
 REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lumbar",
+                 "lso": "lumbar",  # a lumbosacral orthosis
                  "l-spine": "lumbar", "neck": "cervical", "c-spine": "cervical",
                  "t-spine": "thoracic", "shoulders": "shoulder", "knees": "knee",
                  "hips": "hip", "hands": "hand", "wrists": "wrist", "elbows": "elbow",
