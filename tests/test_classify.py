@@ -111,6 +111,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      {"therapy": "chiropractic", "visits": 12}),
     ("Acupuncture 6 sessions", {"therapy": "acupuncture", "visits": 6}),
     ("Urine drug screen x 1", {"kind": "diagnostic", "test": "urine_drug_screen"}),
+    ("CBC and hepatic function panel", {"kind": "diagnostic", "test": "lab"}),
+    # nerve blocks with no topic of their own are still injections
+    ("Bilateral greater occipital nerve blocks",
+     {"kind": "injection", "procedure": "other", "side": "bilateral"}),
+    ("Right genicular nerve block", {"kind": "injection", "procedure": "other"}),
     # how many a year
     ("Urine drug screens 4 times per year", {"test": "urine_drug_screen", "per_year": 4}),
     ("Quarterly urine drug testing", {"test": "urine_drug_screen", "per_year": 4}),

@@ -495,6 +495,8 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("A urine drug screen was consistent with the prescribed tramadol.",
      "urine_drug_test_consistent", "present"),
     ("He signed a controlled substance agreement on that date.", "pain_agreement", "present"),
+    ("On Lodine she rates her pain 3-4/10, against 6/10 before a dose.",
+     "pain_scores_with_without", "present"),
     ("There is no comparison of pain with and without the medication.",
      "pain_scores_with_without", "absent"),
     # a diagnosis still to be ruled out is an uncertain one

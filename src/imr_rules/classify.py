@@ -77,7 +77,8 @@ _IMAGING = Twin(re.compile(r"\b(?:MRI|CT|x-?rays?|radiographs?|imaging|bone\s+sc
                            r"myelogram|discogram|discography)\b", re.IGNORECASE))
 _DIAGNOSTIC = Twin(re.compile(r"\b(?:EMG|NCV|NCS|electrodiagnostic|nerve\s+conduction|"
                               r"urine\s+(?:drug|toxicology)|drug\s+(?:screen|test)|"
-                              r"lab(?:s|oratory)?|blood\s+work|genetic\s+testing|"
+                              r"lab(?:s|oratory)?|blood\s+work|genetic\s+testing|CBC|"
+                              r"(?:hepatic|liver|renal|kidney)\s+function|metabolic\s+panel|"
                               r"functional\s+capacity\s+(?:evaluation|exam\w*|assessment|test\w*)|"
                               r"FCE)\b",
                               re.IGNORECASE))
