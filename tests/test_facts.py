@@ -1176,6 +1176,8 @@ def test_counts_belong_to_their_treatment(text: str, counts: dict[str, int | Non
      {"massage": "unknown", "facet_injection": "no_benefit", "acupuncture": "no_benefit"}),
     ("She had chiropractic care which helped, and a TENS unit that provided no benefit.",
      {"chiropractic": "improved", "tens": "no_benefit"}),
+    # a benefit only temporary is no lasting benefit
+    ("Physical therapy provided only temporary relief.", {"physical_therapy": "no_benefit"}),
     # "none/neither of which" tells of every treatment before it ...
     ("He has had 24 visits of physical therapy, chiropractic care and a course of aquatic "
      "therapy, none of which produced lasting change.",

@@ -133,6 +133,8 @@ _NO_BENEFIT = re.compile(
     + "|".join(rf"\b{word}{_NO_BENEFIT_AFTER}"
                for word in ("no", "without", "not", "minimal", "little", r"failed\s+to\s+provide"))
     + r"|\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b"
+    # "with temporary benefit only": no lasting benefit
+    + r"|\b(?:only\s+)?(?:temporary|transient|short-lived)\s+(?:benefit|relief|improvement)\b"
     # "..., none of which produced lasting change": every treatment before it
     + r"|\b(?:none|neither)\s+of\s+(?:which|these|them)\s+(?:\w+\s+){0,2}?"
       r"(?:helped|controlled|produced|provided|gave|relieved|improved|worked|resolved)\b",
@@ -188,7 +190,8 @@ _NONE: frozenset[str] = frozenset()
 _RELIEF_LEADS = LeadWords(("relief", "reduction", "helped", "better", "effective"),
                           prefixes=("improve", "benefit", "decrease"))
 _NO_BENEFIT_LEADS = LeadWords(("failed", "no", "without", "not", "minimal", "little", "did",
-                               "ineffective", "unsuccessful", "none", "neither"))
+                               "ineffective", "unsuccessful", "none", "neither", "only",
+                               "temporary", "transient", "short-lived"))
 _MED_REDUCTION_LEADS = LeadWords(("less", "lower", "medication", "medications", "opioid",
                                   "opioids", "narcotic", "narcotics", "use", "cut"),
                                  prefixes=("reduc", "decreas"))
