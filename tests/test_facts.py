@@ -984,6 +984,13 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
     ("He has decreased cervical rotation.", "exam", "decreased_rom"),
     ("Exam showed decreased right grip strength.", "exam", "motor_weakness"),
     ("There was 4+/5 strength of the right triceps.", "exam", "motor_weakness"),
+    # a terse examination
+    ("Objective: TTP left lumbar paraspinals; SLR negative on the right; Achilles reflex 1+ "
+     "left, 2+ right; decreased light touch over the lateral left foot.", "exam",
+     "reflex_change"),
+    ("Objective: TTP left lumbar paraspinals; SLR negative on the right.", "exam", "tenderness"),
+    ("Decreased light touch over the lateral left foot (S1 distribution).", "exam",
+     "dermatomal_sensory_loss"),
     # movement limited, a reflex told as a jerk
     ("On exam, cervical extension and left rotation were limited.", "exam", "decreased_rom"),
     ("Ankle dorsiflexion was limited to 5 degrees.", "exam", "decreased_rom"),
