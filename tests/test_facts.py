@@ -1083,6 +1083,15 @@ def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> Non
     ("She was switched from naproxen to Celebrex 200 mg daily in 2014.",
      {"naproxen": False, "celecoxib": True}),
     ("He was weaned off Norco last year.", {"hydrocodone/acetaminophen": False}),
+    # a drug a new clause names after the stop is not the one stopped; a drug told as taken in
+    # a sentence about an insurer's authorization is a drug taken
+    ("Celebrex 200 mg daily was used until the carrier stopped authorizing it in 05/2014, and "
+     "the treating physician then prescribed Arthrotec 75 mg twice a day, which she has taken "
+     "since 06/2014.", {"celecoxib": False, "diclofenac/misoprostol": True}),
+    ("Norco was discontinued, and Soma was started.",
+     {"hydrocodone/acetaminophen": False, "carisoprodol": True}),
+    ("He stopped Norco and Soma last month.",
+     {"hydrocodone/acetaminophen": False, "carisoprodol": False}),
     # taken until a date
     ("He was maintained on Norco 10/325 four times daily until December 2013, when the pain "
      "physician switched him to Zohydro ER 20mg.",

@@ -77,6 +77,13 @@ _RESULT_FOR_BEFORE = re.compile(r"\b(?:positive|negative)\s+(?:only\s+)?for\s+(?
 _OF_REGION = re.compile(r"\s+(?:of|in|at)\s+(?:the\s+|his\s+|her\s+|both\s+)?"
                         r"(?:(?:right|left|bilateral)\s+)?" + _REGION_T.slow.pattern,
                         re.IGNORECASE)
+# Between a stop word and a drug named after it: a new clause ("..., and", ";", "then").
+_NEW_CLAUSE = re.compile(r",\s*and\b|;|\bthen\b", re.IGNORECASE)
+# Words after a drug that tell it was taken: in a sentence about the request, such a drug is
+# one the patient took, not only the one asked for.
+_TAKEN_AFTER_T = _Twin(re.compile(
+    r"\b(?:(?:has|have|had)\s+(?:been\s+)?(?:taken|taking|used|using)|(?:was|were)\s+"
+    r"(?:used|taken)|since)\b", re.IGNORECASE))
 # Words for a dose of a drug named before ("within an hour of a dose", "after each dose").
 _DOSE_TOLD_T = _Twin(re.compile(r"\b(?:a|each|every|one|the|his|her|their)\s+dose\b",
                                 re.IGNORECASE))
@@ -611,7 +618,11 @@ class Extractor:
                 else:
                     procedure_sentence = True
             elif f == "drug":
-                if about_request or _EQUIVALENTS_AFTER.match(text, mention[3]):
+                if about_request and _TAKEN_AFTER_T.search(
+                        text, self._low, mention[3], min(e, mention[3] + 60)) is None:
+                    continue  # the drug asked for, unless told as taken ("Celebrex was used
+                    # until the carrier stopped authorizing it")
+                if _EQUIVALENTS_AFTER.match(text, mention[3]):
                     continue  # "135 mg morphine equivalents per day" is a unit, not a drug
                 if text.find("for", max(s, mention[2] - 30), mention[2]) >= 0 and (
                         _RESULT_FOR_BEFORE.search(text, max(s, mention[2] - 60), mention[2])):
@@ -1124,7 +1135,10 @@ class Extractor:
             if has_long_term:
                 med.long_term = True
             med.new = med.new and newly
-            if (stopped is not None and stopped_one in (None, a)) or _until_date(
+            if (stopped is not None and stopped_one in (None, a)
+                    # a drug a new clause names after the stop ("... stopped authorizing it,
+                    # and the physician then prescribed Arthrotec") is not the one stopped
+                    and not (a > stopped and _NEW_CLAUSE.search(text, stopped, a))) or _until_date(
                     text, b, own_end) is not None or _LEFT_BEFORE_T.search(
                     text, low, max(s, a - 40), a) or (
                     (tried := _TRIED_BEFORE_T.search(text, low, s, a)) is not None
