@@ -16,7 +16,7 @@ from typing import Any, Literal, NamedTuple, Union, get_args, get_origin
 
 from imr_rules.lexicon import NO_MODALITY, Lexicon, MultiMatcher, compile_regexes
 from imr_rules.models import Span, make_model, make_span
-from imr_rules.textmatch import PhraseIndex, Tokens, Twin, starts_word
+from imr_rules.textmatch import NUMBER_WORDS, PhraseIndex, Tokens, Twin, starts_word
 from imr_rules.vocabulary import RequestFact
 
 # Patterns that start with a word run as `Twin`s: over an ASCII request's lower-cased text,
@@ -90,7 +90,6 @@ _SURGERY = Twin(re.compile(r"\b(?:surgery|surgical|arthroscop\w*|fusion|laminect
 _SUPPLY = Twin(re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|pillow|"
                           r"hot\s*/?\s*cold|cold\s+therapy|orthotics?|garment|cushion)\b",
                           re.IGNORECASE))
-_WORDS = {"two": 2, "three": 3}
 _PERCENT_STRENGTH = re.compile(r"\d\s*%")
 _PERCENT_STRENGTH_WORD = re.compile(r"\s*\b\d+(?:\.\d+)?\s*%")
 _TOPICAL_DOSE = re.compile(r"\d\s*(?:%|(?:mg|g)\b)")  # a strength of a topical or compound
@@ -307,7 +306,7 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         fields["level_count"] = _level_count(levels)
         count = _COUNT.search(text, low, 0, n)
         if count:
-            fields["injection_count"] = int(count.group("n") or _WORDS.get(
+            fields["injection_count"] = int(count.group("n") or NUMBER_WORDS.get(
                 count.group("w").lower(), count.group("w")))
     elif drug and _compounded(text, low, lexicon.drug(drug[0]).drug_class):
         # "Compound cream: Flurbiprofen 20%, Gabapentin 10%": a topical named by ingredients.
@@ -534,8 +533,8 @@ _PER_YEAR = re.compile(
     r"\b(?P<twice>twice)\s+(?:per|a|each|every)\s+year\b|"
     r"\b(?P<word>annual(?:ly)?|yearly|semi-?annual(?:ly)?|bi-?annual(?:ly)?|quarterly|monthly)\b|"
     r"\bevery\s+(?P<months>\d+|two|three|four|six)\s+months\b", re.IGNORECASE)
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "twelve": 12}
-_PER_YEAR_WORDS = {"annual": 1, "annually": 1, "yearly": 1, "quarterly": 4, "monthly": 12}
+_PER_YEAR_WORDS = {"annual": 1, "annually": 1, "yearly": 1, "semiannual": 2, "semiannually": 2,
+                   "biannual": 2, "biannually": 2, "quarterly": 4, "monthly": 12}
 
 
 def _per_year(text: str) -> int | None:
@@ -544,14 +543,13 @@ def _per_year(text: str) -> int | None:
     if m is None:
         return None
     if m.group("n"):
-        return _NUMBER_WORDS.get(m.group("n").lower()) or int(m.group("n"))
+        return NUMBER_WORDS.get(m.group("n").lower()) or int(m.group("n"))
     if m.group("twice"):
         return 2
     if m.group("months"):
-        months = _NUMBER_WORDS.get(m.group("months").lower()) or int(m.group("months"))
+        months = NUMBER_WORDS.get(m.group("months").lower()) or int(m.group("months"))
         return max(1, 12 // months)
-    word = m.group("word").lower().replace("-", "")
-    return _PER_YEAR_WORDS.get(word, 2)  # semiannual(ly), biannual(ly): twice a year
+    return _PER_YEAR_WORDS[m.group("word").lower().replace("-", "")]
 
 
 # Where the name of a supply ends: its purpose, count, side or purchase terms follow.

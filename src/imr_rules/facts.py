@@ -46,6 +46,7 @@ from imr_rules.models import (
 )
 from imr_rules.packs import Lexicon as PackLexicon
 from imr_rules.packs import RulePack
+from imr_rules.textmatch import NUMBER_WORDS as _NUMBER_WORDS
 from imr_rules.textmatch import LeadWords, Tokens, lower
 from imr_rules.textmatch import Twin as _Twin
 from imr_rules.vocabulary import (
@@ -95,9 +96,6 @@ _EVIDENCE_OF_BEFORE = re.compile(r"\bevidence\s+of\s+(?:[\w'-]+,?\s+){0,6}\Z", r
 # next), so trying both forms after `a` finds what two alternatives with their own groups would.
 _PERCENT = re.compile(r"(?P<a>\d(?<![\d.]\d)\d{0,2})(?:\s*(?:%|percent)?\s*(?:-|to|\u2013)\s*"
                       r"(?P<b>\d{1,3})\s*(?:%|percent)|\s*(?:%|percent))", re.IGNORECASE)
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "an": 1,
-                 "several": 3, "few": 2, "couple": 2}
 _NUM = (r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
         r"(?:a\s+)?few|several|(?:a\s+)?couple\s+of|a|an)")
 _DURATION = re.compile(
@@ -821,10 +819,7 @@ class Extractor:
             # ineffective" is too rare to read either way.
             if status == "present" and not by_record:
                 for other in lexicon.doc_also.get(concept, ()):
-                    if other in _PER_DRUG:
-                        for generic in drugs:
-                            obs.drug_doc.setdefault(generic, {}).setdefault(
-                                other, _Status()).see("absent", _SOURCE_RANK["absent"], span)
+                    _tell_of_drugs(obs, drugs, other, "absent", _SOURCE_RANK["absent"], span)
             return
         for other in lexicon.doc_also.get(concept, ()):
             self._documentation(other, status, by_record, span, obs, drugs)
@@ -847,10 +842,7 @@ class Extractor:
         rank = _SOURCE_RANK["absent_record" if record_negation else status]
         said = "absent" if status == "absent" else "present"
         obs.doc.setdefault(concept, _Status()).see(said, rank, span)
-        if drugs and concept in _PER_DRUG:
-            for generic in drugs:
-                obs.drug_doc.setdefault(generic, {}).setdefault(concept, _Status()).see(
-                    said, rank, span)
+        _tell_of_drugs(obs, drugs, concept, said, rank, span)
 
     def _drug_test_result(self, found: list[tuple[str, str, int, int]], s: int, result: str,
                           status: str, by_record: bool, span: Span, obs: Observations) -> None:
@@ -1224,6 +1216,15 @@ class Extractor:
             classified = self._classified[item] = classify_request(
                 block.text, self.lexicon, block.span, words)
         return classified
+
+
+def _tell_of_drugs(obs: Observations, drugs: tuple[str, ...], item: str, said: str, rank: int,
+                   span: Span) -> None:
+    """Record `item` (a per-drug documentation item: benefit, function) as `said` of each of
+    `drugs` (generics); other items are the letter's only."""
+    if item in _PER_DRUG:
+        for generic in drugs:
+            obs.drug_doc.setdefault(generic, {}).setdefault(item, _Status()).see(said, rank, span)
 
 
 def _names_drug_test(mentions: list[tuple[str, str, int, int]]) -> bool:
@@ -1813,12 +1814,13 @@ def _started_before(text: str, low: str | None, start: int, end: int) -> re.Matc
 
 
 _UNTIL = re.compile(r"\buntil\s+(?:about\s+|approximately\s+|around\s+)?\Z", re.IGNORECASE)
+_UNTIL_WORD = re.compile(r"until", re.IGNORECASE)
 
 
 def _until_date(text: str, start: int, end: int) -> tuple[date, int] | None:
     """The first date of `text[start:end]` right after 'until' ("maintained on Norco until
     December 2013": taken no longer), and where its words end."""
-    if "until" not in text[start:end].lower():
+    if _UNTIL_WORD.search(text, start, end) is None:  # (run for every drug: no copy made)
         return None
     d = first_date(text, start, end)
     if d is None or not _UNTIL.search(text, max(start, d.start - 20), d.start):

@@ -423,28 +423,42 @@ def _load(path: Path | str) -> tuple[RulePack | None, list[LintMessage]]:
     return pack, linter.messages
 
 
+def _check_condition(linter: _Linter, file: str, lines: Lines, text: str,
+                     where: tuple[Any, ...], tables: dict[str, cl.TableInfo],
+                     derived: dict[str, Any], value: bool = False,
+                     ) -> tuple[cl.Cond | cl.Expr | None, bool]:
+    """Parse and check one condition (or, with `value`, one expression) at `where` of a file,
+    reporting what is wrong with its line; the node (None if it does not parse) and whether
+    it checked clean."""
+    line = line_of(lines, where)
+    try:
+        node: cl.Cond | cl.Expr = cl.parse_value(text) if value else cl.parse(text)
+    except cl.ConditionError as exc:
+        linter.add(file, line, f"{'.'.join(map(str, where))}: {exc.message} "
+                   f"(at column {exc.col} of {text!r})")
+        return None, False
+    errors = cl.check(node, tables, derived)
+    for err in errors:
+        linter.add(file, line, f"{'.'.join(map(str, where))}: {err.message}")
+    return node, not errors
+
+
 def _lint_derives(linter: _Linter, derives: list[Derive], file: str, lines: Lines,
                   tables: dict[str, cl.TableInfo], derived: dict[str, Any]) -> None:
     """Check each derived fact's expression (names known so far: `derived`, which it adds to)
     and that no name is given twice."""
     for index, d in enumerate(derives):
         where = ("derive", index)
-        line = line_of(lines, where)
         if (d.value is None) == (d.when is None):
-            linter.add(file, line, f"derive '{d.name}' needs exactly one of value or when")
-        else:
-            text = d.value if d.value is not None else d.when
-            key = "value" if d.value is not None else "when"
-            try:
-                node = cl.parse_value(text) if key == "value" else cl.parse(text)  # type: ignore[arg-type]
-            except cl.ConditionError as exc:
-                linter.add(file, line, f"derive.{index}.{key}: {exc.message} "
-                           f"(at column {exc.col} of {text!r})")
-            else:
-                for err in cl.check(node, tables, derived):
-                    linter.add(file, line, f"derive.{index}.{key}: {err.message}")
+            linter.add(file, line_of(lines, where),
+                       f"derive '{d.name}' needs exactly one of value or when")
+        elif d.value is not None:
+            _check_condition(linter, file, lines, d.value, where + ("value",), tables, derived,
+                             value=True)
+        elif d.when is not None:
+            _check_condition(linter, file, lines, d.when, where + ("when",), tables, derived)
         if d.name in derived:
-            linter.add(file, line, f"duplicate derived name '{d.name}'")
+            linter.add(file, line_of(lines, where), f"duplicate derived name '{d.name}'")
         derived[d.name] = True
 
 
@@ -457,22 +471,14 @@ def _lint_topic(linter: _Linter, topic: Topic, file: str, lines: Lines,
     lowering = Lowering(table_data)
 
     def condition(text: str, where: tuple[Any, ...], derived: dict[str, Any],
-                  value: bool = False) -> cl.Cond | cl.Expr | None:
-        line = line_of(lines, where)
-        try:
-            node: cl.Cond | cl.Expr = cl.parse_value(text) if value else cl.parse(text)
-        except cl.ConditionError as exc:
-            linter.add(file, line, f"{'.'.join(map(str, where))}: {exc.message} "
-                       f"(at column {exc.col} of {text!r})")
-            return None
-        errors = cl.check(node, tables, derived)
-        for err in errors:
-            linter.add(file, line, f"{'.'.join(map(str, where))}: {err.message}")
-        if not errors and not value and where[0] == "criteria":
+                  ) -> cl.Cond | cl.Expr | None:
+        node, clean = _check_condition(linter, file, lines, text, where, tables, derived)
+        if clean and where[0] == "criteria":
             try:  # what durable_rules cannot express is reported here, not at run time
                 lowering.dnf(node)  # type: ignore[arg-type]
             except cl.ConditionError as exc:
-                linter.add(file, line, f"{'.'.join(map(str, where))}: {exc.message}")
+                linter.add(file, line_of(lines, where),
+                           f"{'.'.join(map(str, where))}: {exc.message}")
         return node
 
     derived: dict[str, Any] = dict(pack_derived or {})
@@ -480,18 +486,7 @@ def _lint_topic(linter: _Linter, topic: Topic, file: str, lines: Lines,
     if applies is not None and "item" in cl.list_facts(applies):
         linter.add(file, line_of(lines, ("applies_when",)),
                    "applies_when cannot name item (topics are chosen before items are known)")
-    for index, d in enumerate(topic.derive):
-        where = ("derive", index)
-        if (d.value is None) == (d.when is None):
-            linter.add(file, line_of(lines, where),
-                       f"derive '{d.name}' needs exactly one of value or when")
-        elif d.value is not None:
-            condition(d.value, where + ("value",), derived, value=True)
-        elif d.when is not None:
-            condition(d.when, where + ("when",), derived)
-        if d.name in derived:
-            linter.add(file, line_of(lines, where), f"duplicate derived name '{d.name}'")
-        derived[d.name] = True
+    _lint_derives(linter, topic.derive, file, lines, tables, derived)
 
     seen: set[str] = set()
     for index, crit in enumerate(topic.criteria):

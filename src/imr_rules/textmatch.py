@@ -58,6 +58,12 @@ def trie_regex(phrases: Iterable[str], hyphen_optional: bool = False) -> str:
     return emit(trie, "")
 
 
+# Numbers written as words, as letters write counts and durations ("two weeks", "a few days",
+# "twice ... four times a year"), shared by the request classifier and the fact extractor.
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a": 1, "an": 1,
+                "several": 3, "few": 2, "couple": 2}
+
 # --- word-token phrase index --------------------------------------------------------------------
 
 _TOKEN = re.compile(r"[a-z0-9]+")
