@@ -778,7 +778,39 @@ def test_a_treatment_stated_not_had_is_not_a_repeat() -> None:
 
     case = _case_of("He has not had a TENS unit before.")
     tens = RequestFact(kind="device", modality="tens")
-    assert link_request(tens, case).continues_current is not True
+    assert link_request(tens, case).continues_current is False
+    case = _case_of("She has not had an epidural injection.")
+    esi = RequestFact(kind="injection", procedure="epidural_steroid_injection")
+    linked = link_request(esi, case)
+    assert (linked.continues_current, linked.repeat) == (False, False)
+    assert "epidural injection" in quoted(linked.evidence["repeat"])
+
+
+def test_a_drug_taken_before_and_stopped_is_not_continued_by_asking_for_it() -> None:
+    from imr_rules.facts import link_request
+    from imr_rules.vocabulary import RequestFact
+
+    case = _case_of("Gabapentin was stopped in 2013 for dizziness. She takes Norco 10/325 mg.")
+    gralise = link_request(RequestFact(kind="medication", drug="Gralise", generic="gabapentin"),
+                           case)
+    assert gralise.continues_current is False
+    assert "Gabapentin" in quoted(gralise.evidence["continues_current"])
+    # a drug the case does not name at all stays unknown
+    assert link_request(RequestFact(kind="medication", drug="Soma", generic="carisoprodol"),
+                        case).continues_current is None
+
+
+@pytest.mark.parametrize(("text", "new"), [
+    ("He also prescribed capsaicin 0.075% cream for the upper trapezius areas, and Lyrica was "
+     "continued.", {"capsaicin": True, "pregabalin": False}),
+    ("She prescribed Savella 50 mg twice a day; the patient has not started it, pending "
+     "authorization.", {"milnacipran": True}),
+    ("The physician started Lyrica and will continue Norco.",
+     {"pregabalin": True, "hydrocodone/acetaminophen": False}),
+])
+def test_a_new_prescription_is_of_the_drugs_not_continued(text: str, new: dict[str, bool]
+                                                          ) -> None:
+    assert {m.generic: m.new_prescription for m in _case_of(text).medication} == new
 
 
 @pytest.mark.parametrize(("text", "status"), [
@@ -1006,6 +1038,43 @@ def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
                                        for f in _case_of(text).finding]
 
 
+@pytest.mark.parametrize(("text", "status"), [
+    # a motion measured in degrees, against the normal for the joint named before it
+    ("Objective: TTP left lumbar paraspinals; flexion 40 degrees with pain.", "present"),
+    ("Examination: tenderness over the lower lumbar facets, flexion to 45 degrees and extension "
+     "to 10 degrees with pain.", "present"),
+    ("Right shoulder: tenderness over the AC joint; forward flexion 150 degrees, abduction "
+     "130 degrees.", "present"),
+    ("She is 3 months after a right total knee replacement. At the exam the incision was well "
+     "healed, flexion to 105 degrees.", "present"),
+    ("Cervical rotation was 50 degrees to each side.", "present"),
+    ("Wrist flexion: 0-30\u00b0.", "present"),
+    # at the joint's normal, or within a tenth of it: not decreased
+    ("Lumbar flexion was 90 degrees and extension 30 degrees.", "absent"),
+    ("The left shoulder has forward flexion to 170 degrees.", "absent"),
+    # no joint named: decreased only below the lowest normal of any joint for that motion
+    ("Flexion to 35 degrees.", "present"),
+    # a normal range of motion told in words
+    ("There was full cervical range of motion and normal strength.", "absent"),
+    ("Range of motion was within normal limits.", "absent"),
+])
+def test_range_of_motion_told_as_a_measure(text: str, status: str) -> None:
+    found = [f for f in _case_of(text).finding if f.name == "decreased_rom"]
+    assert [f.status for f in found] == [status]
+    if "degree" in text or "\u00b0" in text:
+        assert any(ch.isdigit() for span in found[0].evidence for ch in span.text)
+
+
+@pytest.mark.parametrize("text", [
+    "Wrist flexion and extension strength was 5/5.",  # strength, not a range
+    "Flexion-extension x-rays showed no instability.",
+    "He asked for an extension of the authorization by 30 days.",
+    "Flexion to 100 degrees.",  # normal for a spine, decreased for a knee: no joint named
+])
+def test_motions_without_a_measure_in_degrees_say_nothing(text: str) -> None:
+    assert [f for f in _case_of(text).finding if f.name == "decreased_rom"] == []
+
+
 def test_a_normal_electrodiagnostic_study_told_as_a_whole() -> None:
     (finding,) = _case_of("EMG/NCV of the upper extremities performed in 01-2015 was "
                           "normal.").finding
@@ -1092,6 +1161,13 @@ def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> Non
      {"hydrocodone/acetaminophen": False, "carisoprodol": True}),
     ("He stopped Norco and Soma last month.",
      {"hydrocodone/acetaminophen": False, "carisoprodol": False}),
+    # the subject of a switch to the drug named next (a dose changed is no switch)
+    ("Norco 10/325mg, taken since 2011, was changed to Hysingla ER 40mg once daily in April "
+     "2015.", {"hydrocodone/acetaminophen": False, "hydrocodone": True}),
+    ("Ibuprofen 800 mg was replaced by Daypro 600 mg in 12/2013.",
+     {"ibuprofen": False, "oxaprozin": True}),
+    ("Norco was changed to 10/325 from 5/325 and Soma was added.",
+     {"hydrocodone/acetaminophen": True, "carisoprodol": True}),
     # taken until a date
     ("He was maintained on Norco 10/325 four times daily until December 2013, when the pain "
      "physician switched him to Zohydro ER 20mg.",

@@ -43,6 +43,14 @@ def test_a_device_with_a_modality_outside_the_vocabulary_is_refused() -> None:
     ({"drug_test_result": {"maybe": ["equivocal"]}}, "drug_test_result 'maybe'"),
     ({"normal_finding": {"exam": {"hoffmann_sign": ["negative hoffmann"]}}},
      "normal_finding exam.hoffmann_sign"),
+    ({"range_of_motion": {"motions": {"flexion": {"phrases": [], "normal": {"spine": 60}}}}},
+     "range_of_motion flexion: region 'spine'"),
+    ({"range_of_motion": {"motions": {"twist": {"phrases": ["twist"],
+                                                "normal": {"lumbar": "sixty"}}}}},
+     "range_of_motion twist.lumbar: normal 'sixty'"),
+    ({"range_of_motion": {"decreased_below": 90}}, "range_of_motion decreased_below 90"),
+    ({"range_of_motion": {"decreased_below": "most"}},
+     "range_of_motion decreased_below 'most'"),
 ])
 def test_lexicon_additions_outside_the_vocabulary_are_refused(concepts: dict[str, object],
                                                               said: str) -> None:

@@ -100,6 +100,9 @@ REGION = re.compile(
     r"thoracic|t-spine|shoulders?|knees?|hips?|hands?|wrists?|elbows?|ankles?|feet|foot|"
     r"carpal\s+tunnel)\b",
     re.IGNORECASE)
+# What a region word means (REGION_NAMES), as the ids every region takes.
+REGION_IDS = frozenset({"lumbar", "cervical", "thoracic", "shoulder", "knee", "hip", "hand",
+                        "wrist", "elbow", "ankle", "foot"})
 # A spinal level's first letter -> its region (the sacrum's levels are read with the lumbar spine).
 _SPINE_REGION = {"C": "cervical", "T": "thoracic", "L": "lumbar", "S": "lumbar"}
 REGION_T = Twin(REGION)  # its fast twin, for ASCII text (shared with fact extraction)

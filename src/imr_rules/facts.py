@@ -344,6 +344,16 @@ _WHOLE_PERSON = frozenset(("psychological", "other"))  # diagnosis categories wi
 # negation reaching it is one spread from a list ("no spasm, intact sensation"), as "sensation
 # was not intact" is a finding phrase of its own.
 _NORMAL_SAYS = {"present": "absent", "absent": "absent", "possible": "possible"}
+# The measure told right after a motion ("flexion to 40 degrees", "abduction: 0-130°",
+# "flexion was limited to about 30 degrees"): its last number, in degrees.
+_DEGREES = re.compile(r"[\s:]*(?:(?:was|is|were|are)\s+)?(?:(?:limited|restricted|reduced|"
+                      r"decreased)\s+)?(?:(?:to|of|at)\s+)?(?:(?:only|about|approximately)\s+)?"
+                      r"(?:\d{1,3}\s*(?:-|\u2013|to)\s*)?(?P<d>\d{1,3})\s*(?:\u00b0|degrees?\b|deg\b)",
+                      re.IGNORECASE)
+# How far before a measured motion the joint it is of may be named ("Right shoulder MRI ...
+# [the history and the medications] ... Exam: ... forward flexion 150 degrees"): a paragraph
+# of a summary.
+_JOINT_REACH = 1500
 
 
 def _finding_list_patterns(lexicon: Lexicon) -> dict[str, tuple[re.Pattern[str], re.Pattern[str],
@@ -398,6 +408,7 @@ class Extractor:
             ("doc", lx.documentation), ("drug_test_result", lx.drug_test_result),
             ("case", lx.case), ("work", lx.work),
             ("treatment", lx.treatment), ("drug", lx.drugs), ("context", lx.context),
+            ("motion", lx.rom_motions),
         ]
         self._families = MultiMatcher(families)
         # A class named as a whole: in a summary only (a rationale's "opioids" are the
@@ -617,9 +628,11 @@ class Extractor:
                     procedure_sentence = True
             elif f == "drug":
                 if about_request and _TAKEN_AFTER_T.search(
-                        text, self._low, mention[3], min(e, mention[3] + 60)) is None:
+                        text, self._low, mention[3], min(e, mention[3] + 60)) is None and (
+                        _STARTED_ONLY.search(text, max(s, mention[2] - 40), mention[2]) is None):
                     continue  # the drug asked for, unless told as taken ("Celebrex was used
-                    # until the carrier stopped authorizing it")
+                    # until the carrier stopped authorizing it") or as prescribed ("and
+                    # prescribed Savella ...; she has not started it, pending authorization")
                 if _EQUIVALENTS_AFTER.match(text, mention[3]):
                     continue  # "135 mg morphine equivalents per day" is a unit, not a drug
                 if text.find("for", max(s, mention[2] - 30), mention[2]) >= 0 and (
@@ -629,6 +642,10 @@ class Extractor:
             elif f == "drug_reference":
                 if not about_request and reference is None:
                     reference = (c, mention[2], mention[3])
+                continue
+            elif f == "motion":
+                if not about_request:
+                    self._motion_measured(original, text, base, c, mention[2], mention[3], obs)
                 continue
             elif f == "therapy_reference":
                 if not about_request and sessions is None:
@@ -796,6 +813,30 @@ class Extractor:
             obs.diagnoses[key] = (status, [span], span.text)
         elif _FINDING_RANK[status] == _FINDING_RANK[old[0]]:
             old[1].append(span)
+
+    def _motion_measured(self, original: str, text: str, base: int, motion: str, a: int,
+                         b: int, obs: Observations) -> None:
+        """A motion measured in degrees ("flexion to 40 degrees"): decreased range of motion
+        when below the lexicon's fraction of the normal for that motion at the joint named
+        last before it, otherwise range of motion not decreased. When no joint is named, or
+        none with a normal for that motion, only a measure below the lowest normal of any joint
+        says something (decreased). A motion with no measure says nothing."""
+        measure = _DEGREES.match(text, b)
+        if measure is None:
+            return
+        normal = self.lexicon.rom_normal[motion]
+        joints = list(_REGION_T.finditer(text, self._low, max(0, a - _JOINT_REACH), a))
+        joint = " ".join(joints[-1].group("r").lower().split()) if joints else None
+        expected = normal.get(_REGION_NAMES.get(joint, joint)) if joint else None
+        below = self.lexicon.rom_decreased_below
+        if int(measure.group("d")) < (expected or min(normal.values())) * below:
+            status = "present"
+        elif expected is not None:
+            status = "absent"
+        else:
+            return
+        self._finding(text, a, b, "exam", "decreased_rom", status,
+                      self._span(original, base, a, measure.end()), obs)
 
     def _finding(self, text: str, a: int, e: int, kind: str, concept: str, status: str,
                  span: Span, obs: Observations) -> None:
@@ -1126,13 +1167,15 @@ class Extractor:
                 med.duration_days = max(med.duration_days or 0, own_duration)
             if has_long_term:
                 med.long_term = True
-            med.new = med.new and newly
+            # "He prescribed capsaicin cream, and Lyrica was continued": Lyrica is not new.
+            med.new = med.new and newly and not _continued(text, low, s, a, b, own_end)
             if (stopped is not None and stopped_one in (None, a)
                     # a drug a new clause names after the stop ("... stopped authorizing it,
                     # and the physician then prescribed Arthrotec") is not the one stopped
                     and not (a > stopped and _NEW_CLAUSE.search(text, stopped, a))) or _until_date(
                     text, b, own_end) is not None or _LEFT_BEFORE_T.search(
                     text, low, max(s, a - 40), a) or (
+                    i < len(drugs) - 1 and _replaced_by_next(text, low, b, own_end)) or (
                     (tried := _TRIED_BEFORE_T.search(text, low, s, a)) is not None
                     and _PAST_MARKER_T.search(text, low, s, e)
                     # "He previously tried Norco ..., and has been using Duragesic since 2013"
@@ -1625,18 +1668,31 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
                 update["efficacy"] = med.efficacy
             if med.functional_improvement != "unknown":
                 update["functional_improvement"] = med.functional_improvement
+        else:
+            # Taken before and stopped ("gabapentin was stopped in 2013"): asking for it again
+            # continues nothing.
+            stopped = [m for m in case.medication
+                       if not m.current and not wanted.isdisjoint(_components(m.generic))]
+            if stopped:
+                update["continues_current"] = False
+                evidence["continues_current"] = [s for m in stopped for s in m.evidence]
     elif request.kind == "injection" and request.procedure:
         kinds = _PROCEDURE_TREATMENTS.get(request.procedure, set())
-        prior = [t for t in case.prior_treatment if t.kind in kinds and t.status == "present"]
-        if prior:
+        prior = [t for t in case.prior_treatment if t.kind in kinds]
+        had = [t for t in prior if t.status == "present"]
+        if had:
             update.update(continues_current=True, repeat=True)
+            evidence["repeat"] = [s for t in had for s in t.evidence]
+        elif prior:
+            # "She has not had an epidural injection": the first one.
+            update.update(continues_current=False, repeat=False)
             evidence["repeat"] = [s for t in prior for s in t.evidence]
     elif request.kind == "device" and request.modality:
-        prior = [t for t in case.prior_treatment
-                 if t.kind == request.modality and t.status == "present"]
+        prior = [t for t in case.prior_treatment if t.kind == request.modality]
+        had = [t for t in prior if t.status == "present"]
         if prior:
-            update["continues_current"] = True
-            evidence["continues_current"] = [s for t in prior for s in t.evidence]
+            update["continues_current"] = bool(had)
+            evidence["continues_current"] = [s for t in had or prior for s in t.evidence]
     if not update:
         return request
     update["evidence"] = {**request.evidence, **evidence}
@@ -1803,6 +1859,21 @@ _STARTED_BEFORE = re.compile(
     + r"|\b(?:switched|changed|transitioned|converted)\b[^.;]{0,50}?\bto\s+(?:\w+\s+)?\Z",
     re.IGNORECASE)
 _SWITCH_WORDS = ("switch", "chang", "transition", "convert")
+# A drug that is the subject of a switch to the drug named next: "Norco 10/325mg, taken since
+# 2011, was changed to Hysingla ER", "Ibuprofen 800 mg was replaced by Daypro".
+_REPLACED_BY_NEXT = re.compile(
+    r"\b(?:was|were|has\s+been|had\s+been)\s+(?:then\s+|later\s+|subsequently\s+|eventually\s+)?"
+    r"(?:changed|switched|replaced|converted|transitioned|substituted)\s+(?:over\s+)?"
+    r"(?:to|by|with)\s+(?:(?:the|a|an)\s+)?\Z", re.IGNORECASE)
+_REPLACED_WORDS = (*_SWITCH_WORDS, "replac", "substitut")
+
+
+def _replaced_by_next(text: str, low: str | None, end: int, next_start: int) -> bool:
+    """Whether the words between a drug (ending at `end`) and the next drug named say the
+    first was replaced by the second."""
+    if low is not None and not any(low.find(w, end, next_start) >= 0 for w in _REPLACED_WORDS):
+        return False
+    return _REPLACED_BY_NEXT.search(text, end, next_start) is not None
 
 
 def _started_before(text: str, low: str | None, start: int, end: int) -> re.Match[str] | None:
@@ -1811,6 +1882,21 @@ def _started_before(text: str, low: str | None, start: int, end: int) -> re.Matc
     if low is not None and not any(low.find(w, start, end) >= 0 for w in _SWITCH_WORDS):
         return _STARTED_ONLY.search(text, max(start, end - 40), end)
     return _STARTED_BEFORE.search(text, start, end)
+
+
+# A drug told as continued: "Lyrica was continued", "continue Daypro".
+_CONTINUED_AFTER = re.compile(r"\s*,?\s*(?:(?:was|were|is|are|will\s+be)\s+)?continued\b",
+                              re.IGNORECASE)
+_CONTINUED_BEFORE = re.compile(r"\bcontinu\w*\s+(?:(?:with|on|the|his|her)\s+){0,2}\Z",
+                               re.IGNORECASE)
+
+
+def _continued(text: str, low: str | None, s: int, a: int, b: int, own_end: int) -> bool:
+    """Whether the words around the drug at `a:b` tell it is continued (up to the next drug)."""
+    if low is not None and low.find("continu", max(s, a - 30), own_end) < 0:
+        return False
+    return (_CONTINUED_AFTER.match(text, b, own_end) is not None
+            or _CONTINUED_BEFORE.search(text, max(s, a - 30), a) is not None)
 
 
 _UNTIL = re.compile(r"\buntil\s+(?:about\s+|approximately\s+|around\s+)?\Z", re.IGNORECASE)

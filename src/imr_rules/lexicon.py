@@ -410,6 +410,16 @@ class Lexicon:
         self.long_term_days = _days(concepts, "long_term_use", source)
         self.chronic_pain_days = _days(concepts, "chronic_pain_after", source)
         self.recent_surgery_days = _days(concepts, "recent_surgery", source)
+        # Range of motion told in degrees: the motions' words, their normal per region and the
+        # fraction of normal below which a measure is a decreased range of motion.
+        rom = concepts.get("range_of_motion") or {}
+        motions = rom.get("motions") or {}
+        self.rom_motions = PhraseMatcher({k: v["phrases"] for k, v in motions.items()})
+        self.rom_normal: dict[str, dict[str, float]] = {
+            k: dict(v["normal"]) for k, v in motions.items()}
+        below = rom.get("decreased_below", 1.0)
+        self.rom_decreased_below: float = (below if isinstance(below, int | float)
+                                           and not isinstance(below, bool) else 0.0)
         self.drug_test_result = PhraseMatcher(concepts.get("drug_test_result", {}))
         self.case = PhraseMatcher(concepts.get("case", {}))
         self.work = PhraseMatcher(concepts.get("work", {}))
@@ -519,6 +529,20 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
         known = concepts.get("finding", {}).get(kind, {})
         problems += [f"finding_list {kind}: no finding {kind}.{name}"
                      for name in set(nouns.values()) if name not in known]
+    from imr_rules.classify import REGION_IDS
+    for motion, normal in lexicon.rom_normal.items():
+        problems += [f"range_of_motion {motion}: region '{region}'" for region in normal
+                     if region not in REGION_IDS]
+        problems += [f"range_of_motion {motion}.{region}: normal {degrees!r} (degrees > 0)"
+                     for region, degrees in normal.items()
+                     if isinstance(degrees, bool) or not isinstance(degrees, int | float)
+                     or degrees <= 0]
+        if not normal:
+            problems.append(f"range_of_motion {motion}: no normal")
+    if not 0 < lexicon.rom_decreased_below <= 1:
+        below = (concepts.get("range_of_motion") or {}).get("decreased_below")
+        problems.append(f"range_of_motion decreased_below {below!r} "
+                        "(a fraction of normal, above 0 and at most 1)")
     for kind in concepts.get("treatment", {}):
         if kind not in allowed(v.PriorTreatmentFact, "kind"):
             problems.append(f"treatment '{kind}'")
