@@ -738,6 +738,26 @@ def test_a_drug_that_did_not_help(text: str, efficacy: dict[str, str]) -> None:
     assert case.doc.medication_efficacy != "absent"
 
 
+@pytest.mark.parametrize(("text", "efficacy"), [
+    # pain scores with and without the drug, or before and on it, are its benefit
+    ("Pain 7/10 without medication and 4/10 with Daypro.", {"oxaprozin": "present"}),
+    ("On Lodine she rates her pain 3-4/10, against 6/10 before a dose.", {"etodolac": "present"}),
+    ("Naproxen brings his back pain from 7/10 down to 5/10.", {"naproxen": "present"}),
+    # fewer headaches or spasms, and the opposite
+    ("Gabapentin reduced the number of headache days by about 30%.", {"gabapentin": "present"}),
+    ("Baclofen reduces his leg spasms from several an hour to a few a day.",
+     {"baclofen": "present"}),
+    ("Tramadol has not reduced her pain.", {"tramadol": "absent"}),
+    # looking for relief is not finding it
+    ("The 4 A's were documented for Norco.", {"hydrocodone/acetaminophen": "unknown"}),
+])
+def test_a_drug_that_helped(text: str, efficacy: dict[str, str]) -> None:
+    case = _case_of(text)
+    assert {m.generic: m.efficacy for m in case.medication} == efficacy
+    assert case.doc.medication_efficacy == (
+        "unknown" if set(efficacy.values()) == {"unknown"} else next(iter(efficacy.values())))
+
+
 def test_a_drugs_effect_the_records_do_not_describe() -> None:
     (med,) = _case_of("He also uses Lidoderm patches, though the records do not describe their "
                       "effect.").medication

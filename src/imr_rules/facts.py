@@ -421,6 +421,12 @@ class Extractor:
         self._therapy: str | None = None  # the treatment kind a rationale's request asks for
         self._finding_lists = _finding_list_patterns(lx)
         self._list_families = frozenset(self._finding_lists)
+        # Items whose mention tells pain relief, not only that relief was looked at: pain
+        # scores with and without a drug ("7/10 without medication and 4/10 with Daypro") and
+        # the groups that stand for them ("Naproxen brings his pain from 7/10 down to 5/10").
+        scores = {k for k, v in lx.present_also.items() if "analgesia" in v}
+        self._tells_relief = frozenset(
+            scores | {k for k, v in lx.doc_also.items() if not scores.isdisjoint(v)})
 
     # -- one block of text -------------------------------------------------------------------
 
@@ -758,11 +764,13 @@ class Extractor:
                         self._drug_test_dates(original, text, base, s, a, upto, obs)
                     if concept == "functional_improvement" and function != "absent":
                         function = status
-                    if concept == "analgesia" and drug_sentence:
+                    relief = concept == "analgesia" or (status == "present"
+                                                        and concept in self._tells_relief)
+                    if relief and drug_sentence:
                         # Pain relief told of a drug is that drug's documented benefit.
                         self._documentation("medication_efficacy", status, by_record, span, obs,
                                             sentence_drugs)
-                    elif concept == "analgesia" and not procedure_sentence:
+                    elif relief and not procedure_sentence:
                         # So is relief told right after a sentence that starts or names one
                         # drug ("Gabapentin was started on 8/5/14. At follow-up the burning
                         # pain had decreased by 30%").
