@@ -389,6 +389,7 @@ def test_case_status_as_summaries_tell_it(text: str, field: str, status: str) ->
     ("She is unable to return to work.", "not_working", "absent"),
     # a goal is not a status
     ("He remains off work. The goal is to return to work.", "temporarily_disabled", "absent"),
+    ("His stated goals are to return to work and to lift his daughter.", "unknown", "unknown"),
     ("The treatment plan lists goals of returning to full duty within 3 months.", "unknown",
      "unknown"),
 ])
@@ -1047,6 +1048,11 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
     ("On exam, cervical extension and left rotation were limited.", "exam", "decreased_rom"),
     ("Ankle dorsiflexion was limited to 5 degrees.", "exam", "decreased_rom"),
     ("There was an absent right ankle jerk.", "exam", "reflex_change"),
+    # graded in words or after the muscle; a brisk reflex; sensation told noun first
+    ("Hip flexor strength 4 out of 5 bilaterally.", "exam", "motor_weakness"),
+    ("Quadriceps 4+/5 on the right.", "exam", "motor_weakness"),
+    ("Knee and ankle reflexes 3+ with sustained clonus.", "exam", "reflex_change"),
+    ("Pinprick was decreased in the right C6 dermatome.", "exam", "dermatomal_sensory_loss"),
     # pain that runs into a limb
     ("He has low back pain with burning pain down the right leg to the lateral foot.",
      "symptom", "radiating_pain"),
@@ -1159,6 +1165,14 @@ def test_words_of_a_limb_that_are_no_radiating_pain(text: str) -> None:
     ("It is unclear whether sensation was intact.", {"dermatomal_sensory_loss": "possible"}),
     ("Spurling's test was positive on the right.", {"spurling_sign": "present"}),
     ("Spurling's maneuver was negative.", {"spurling_sign": "absent"}),
+    # a terse examination: the result after the sign, full strength graded after the muscles
+    ("Straight leg raising negative bilaterally, absent ankle reflexes.",
+     {"positive_slr": "absent", "reflex_change": "present"}),
+    ("SLR positive on the left at 40 degrees, negative on the right.", {"positive_slr": "present"}),
+    ("EHL, ankle dorsiflexion and plantar flexion 5/5 bilaterally.", {"motor_weakness": "absent"}),
+    ("He had 5 out of 5 strength in both lower extremities.", {"motor_weakness": "absent"}),
+    ("Deltoid strength was 5 out of 5.", {"motor_weakness": "absent"}),
+    ("EHL 5-/5 on the left.", {"motor_weakness": "present"}),
     ("There was a negative Spurling's sign.", {"spurling_sign": "absent"}),
 ])
 def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> None:

@@ -350,6 +350,10 @@ _DEGREES = re.compile(r"[\s:]*(?:(?:was|is|were|are)\s+)?(?:(?:limited|restricte
                       r"decreased)\s+)?(?:(?:to|of|at)\s+)?(?:(?:only|about|approximately)\s+)?"
                       r"(?:\d{1,3}\s*(?:-|\u2013|to)\s*)?(?P<d>\d{1,3})\s*(?:\u00b0|degrees?\b|deg\b)",
                       re.IGNORECASE)
+# A strength grade on the 0-5 scale told right after a muscle or motion: "5/5", "4+/5",
+# "strength 4 out of 5".
+_GRADE = re.compile(r"[\s:]*(?:strength\s+)?(?:(?:is|was|were|are)\s+)?(?P<g>[0-5])(?P<m>[+-])?"
+                    r"\s*(?:/\s*5|out\s+of\s+5)(?![\d/])", re.IGNORECASE)
 # How far before a measured motion the joint it is of may be named ("Right shoulder MRI ...
 # [the history and the medications] ... Exam: ... forward flexion 150 degrees"): a paragraph
 # of a summary.
@@ -408,7 +412,7 @@ class Extractor:
             ("doc", lx.documentation), ("drug_test_result", lx.drug_test_result),
             ("case", lx.case), ("work", lx.work),
             ("treatment", lx.treatment), ("drug", lx.drugs), ("context", lx.context),
-            ("motion", lx.rom_motions),
+            ("motion", lx.rom_motions), ("muscle", lx.graded_muscles),
         ]
         self._families = MultiMatcher(families)
         # A class named as a whole: in a summary only (a rationale's "opioids" are the
@@ -653,6 +657,10 @@ class Extractor:
                 if not about_request:
                     self._motion_measured(original, text, base, c, mention[2], mention[3], obs)
                 continue
+            elif f == "muscle":
+                if not about_request:
+                    self._strength_graded(original, text, base, mention[2], mention[3], obs)
+                continue
             elif f == "therapy_reference":
                 if not about_request and sessions is None:
                     sessions = (mention[2], mention[3])
@@ -831,6 +839,7 @@ class Extractor:
         says something (decreased). A motion with no measure says nothing."""
         measure = _DEGREES.match(text, b)
         if measure is None:
+            self._strength_graded(original, text, base, a, b, obs)
             return
         normal = self.lexicon.rom_normal[motion]
         joints = list(_REGION_T.finditer(text, self._low, max(0, a - _JOINT_REACH), a))
@@ -845,6 +854,17 @@ class Extractor:
             return
         self._finding(text, a, b, "exam", "decreased_rom", status,
                       self._span(original, base, a, measure.end()), obs)
+
+    def _strength_graded(self, original: str, text: str, base: int, a: int, b: int,
+                         obs: Observations) -> None:
+        """A muscle or motion graded right after it ("EHL 5/5", "quadriceps strength 4+/5"):
+        motor weakness below full strength, none at full strength."""
+        grade = _GRADE.match(text, b)
+        if grade is None:
+            return
+        weak = grade.group("g") != "5" or grade.group("m") == "-"
+        self._finding(text, a, b, "exam", "motor_weakness", "present" if weak else "absent",
+                      self._span(original, base, a, grade.end()), obs)
 
     def _finding(self, text: str, a: int, e: int, kind: str, concept: str, status: str,
                  span: Span, obs: Observations) -> None:

@@ -420,6 +420,7 @@ class Lexicon:
         below = rom.get("decreased_below", 1.0)
         self.rom_decreased_below: float = (below if isinstance(below, int | float)
                                            and not isinstance(below, bool) else 0.0)
+        self.graded_muscles = PhraseMatcher({"muscle": concepts.get("graded_muscles", [])})
         self.drug_test_result = PhraseMatcher(concepts.get("drug_test_result", {}))
         self.case = PhraseMatcher(concepts.get("case", {}))
         self.work = PhraseMatcher(concepts.get("work", {}))
