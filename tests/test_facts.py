@@ -759,6 +759,11 @@ def test_a_drug_that_helped(text: str, efficacy: dict[str, str]) -> None:
         "unknown" if set(efficacy.values()) == {"unknown"} else next(iter(efficacy.values())))
 
 
+def test_the_symptom_a_drug_reduces_is_still_a_symptom() -> None:
+    case = _case_of("Baclofen reduces his leg spasms from several an hour to a few a day.")
+    assert (case.doc.spasm, case.medication[0].efficacy) == ("present", "present")
+
+
 def test_a_drugs_effect_the_records_do_not_describe() -> None:
     (med,) = _case_of("He also uses Lidoderm patches, though the records do not describe their "
                       "effect.").medication
@@ -984,6 +989,8 @@ def test_long_term_use_from_days_of_use(sentence: str, long_term: bool) -> None:
     # the drug switched to starts on the date told
     ("She was switched from Percocet to Nucynta ER 50 mg on 04/12/2014.",
      {"oxycodone/acetaminophen": None, "tapentadol": "2014-04-12"}),
+    ("Ibuprofen 800 mg was replaced by Daypro 600 mg, two tablets once daily, in 12/2013.",
+     {"ibuprofen": None, "oxaprozin": "2013-12-31"}),
     # ... or, told before the switch, on that date
     ("He took Norco until December 2013, when the physician switched him to Zohydro ER 20mg.",
      {"hydrocodone/acetaminophen": None, "hydrocodone": "2013-12-31"}),

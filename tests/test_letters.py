@@ -100,6 +100,7 @@ def test_key_dates_survive_split_dates() -> None:
      "2015-04-13"),
     ("Requests for Xanax, trazodone and CBT were submitted on October 6, 2014.", "2014-10-06"),
     ("The request was submitted on 5/14/2015.", "2015-05-14"),
+    ("The request is dated 09/30/2014 and was non-certified.", "2014-09-30"),
     ("The 02/20/2014 request is for an MRI of the right shoulder.", "2014-02-20"),
     ("On 6/9/2015 the request was for 12 sessions of physical therapy.", "2015-06-09"),
     # the request reviewed is the latest one told of

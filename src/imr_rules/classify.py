@@ -98,7 +98,7 @@ _DOSE = re.compile(r"\d\s*(?:mg|mcg|%)")  # a strength of any drug, in lower-cas
 REGION = re.compile(
     r"\b(?P<r>lumbar|lumbosacral|low\s+back|lower\s+back|l-spine|lso|cervical|neck|c-spine|"
     r"thoracic|t-spine|shoulders?|knees?|hips?|hands?|wrists?|elbows?|ankles?|feet|foot|"
-    r"carpal\s+tunnel)\b",
+    r"carpal\s+tunnel|genicular)\b",
     re.IGNORECASE)
 # What a region word means (REGION_NAMES), as the ids every region takes.
 REGION_IDS = frozenset({"lumbar", "cervical", "thoracic", "shoulder", "knee", "hip", "hand",
@@ -111,7 +111,8 @@ REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lu
                  "l-spine": "lumbar", "neck": "cervical", "c-spine": "cervical",
                  "t-spine": "thoracic", "shoulders": "shoulder", "knees": "knee",
                  "hips": "hip", "hands": "hand", "wrists": "wrist", "elbows": "elbow",
-                 "ankles": "ankle", "feet": "foot", "carpal tunnel": "wrist"}
+                 "ankles": "ankle", "feet": "foot", "carpal tunnel": "wrist",
+                 "genicular": "knee"}  # the genicular nerves are the knee's
 
 
 def name_as_written(words: str) -> str:

@@ -1884,22 +1884,23 @@ _STARTED_ONLY = re.compile(_STARTED_JUST_BEFORE, re.IGNORECASE)
 _STARTED_BEFORE = re.compile(
     _STARTED_JUST_BEFORE
     # "was switched from Norco 10/325 mg to Nucynta ER 50 mg on 11/03/2015"
-    + r"|\b(?:switched|changed|transitioned|converted)\b[^.;]{0,50}?\bto\s+(?:\w+\s+)?\Z",
+    + r"|\b(?:switched|changed|transitioned|converted)\b[^.;]{0,50}?\bto\s+(?:\w+\s+)?\Z"
+    # "Ibuprofen 800 mg was replaced by Daypro 600 mg ..., in 12/2013"
+    + r"|\b(?:replaced|substituted)\s+(?:by|with)\s+(?:\w+\s+)?\Z",
     re.IGNORECASE)
-_SWITCH_WORDS = ("switch", "chang", "transition", "convert")
+_SWITCH_WORDS = ("switch", "chang", "transition", "convert", "replac", "substitut")
 # A drug that is the subject of a switch to the drug named next: "Norco 10/325mg, taken since
 # 2011, was changed to Hysingla ER", "Ibuprofen 800 mg was replaced by Daypro".
 _REPLACED_BY_NEXT = re.compile(
     r"\b(?:was|were|has\s+been|had\s+been)\s+(?:then\s+|later\s+|subsequently\s+|eventually\s+)?"
     r"(?:changed|switched|replaced|converted|transitioned|substituted)\s+(?:over\s+)?"
     r"(?:to|by|with)\s+(?:(?:the|a|an)\s+)?\Z", re.IGNORECASE)
-_REPLACED_WORDS = (*_SWITCH_WORDS, "replac", "substitut")
 
 
 def _replaced_by_next(text: str, low: str | None, end: int, next_start: int) -> bool:
     """Whether the words between a drug (ending at `end`) and the next drug named say the
     first was replaced by the second."""
-    if low is not None and not any(low.find(w, end, next_start) >= 0 for w in _REPLACED_WORDS):
+    if low is not None and not any(low.find(w, end, next_start) >= 0 for w in _SWITCH_WORDS):
         return False
     return _REPLACED_BY_NEXT.search(text, end, next_start) is not None
 
