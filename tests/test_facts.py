@@ -730,6 +730,14 @@ def test_a_strength_after_the_other_name_in_brackets(text: str, strength: float 
      {"ibuprofen": "absent", "hydrocodone/acetaminophen": "unknown"}),
     ("Norco 10/325, which he says has lost its effect.",
      {"hydrocodone/acetaminophen": "absent"}),
+    # pain told unchanged on the drug; other things unchanged say nothing of it
+    ("He describes his pain on Zohydro as about the same at 7/10.", {"hydrocodone": "absent"}),
+    ("Her pain is unchanged despite the oxycodone.", {"oxycodone": "absent"}),
+    ("There has been no change in his pain with Norco.",
+     {"hydrocodone/acetaminophen": "absent"}),
+    ("The neurological findings are unchanged and he continues Norco.",
+     {"hydrocodone/acetaminophen": "unknown"}),
+    ("His Norco dose has not changed.", {"hydrocodone/acetaminophen": "unknown"}),
     # denied, a word of no effect says nothing
     ("Naproxen was not ineffective.", {"naproxen": "unknown"}),
 ])
@@ -757,6 +765,16 @@ def test_a_drug_that_helped(text: str, efficacy: dict[str, str]) -> None:
     assert {m.generic: m.efficacy for m in case.medication} == efficacy
     assert case.doc.medication_efficacy == (
         "unknown" if set(efficacy.values()) == {"unknown"} else next(iter(efficacy.values())))
+
+
+@pytest.mark.parametrize(("text", "function"), [
+    ("She says Lodine lets her finish her shift.", {"etodolac": "present"}),
+    ("Since starting Lyrica she sleeps 6 hours a night instead of 3, and she has resumed "
+     "walking 20 minutes a day.", {"pregabalin": "present"}),
+    ("He resumed taking Norco in May.", {"hydrocodone/acetaminophen": "unknown"}),
+])
+def test_what_a_drug_lets_the_patient_do(text: str, function: dict[str, str]) -> None:
+    assert {m.generic: m.functional_improvement for m in _case_of(text).medication} == function
 
 
 def test_the_symptom_a_drug_reduces_is_still_a_symptom() -> None:
