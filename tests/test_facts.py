@@ -1301,6 +1301,9 @@ def test_relief_told_in_words(text: str, weeks: float) -> None:
     ("He had two L4-5 epidural steroid injections, in 2013 and 2014.",
      {"epidural_steroid_injection": 2}),
     ("She had acupuncture, 8 visits, without benefit.", {"acupuncture": 8}),
+    # ... also with words between ("of post-operative"), not with a list joined by "and"
+    ("Treatment has included surgery, 24 sessions of post-operative physical therapy and "
+     "medications.", {"surgery": None, "physical_therapy": 24, "medication": None}),
     # a level is not a count
     ("He had a C6-7 epidural injection.", {"epidural_steroid_injection": None}),
 ])
@@ -1389,6 +1392,11 @@ def test_a_count_belongs_to_its_treatment(text: str, counts: dict[str, int | Non
     # de Quervain's is a tenosynovitis of the wrist, whatever words stand before it
     ("She has been diagnosed with right de Quervain\u2019s tenosynovitis and right wrist sprain.",
      {"de_quervain_tenosynovitis": "wrist", "sprain_strain": "wrist"}),
+    # a torn cuff is the shoulder's, occipital neuralgia the neck's; constipation from opioids
+    # is a condition of the whole person
+    ("Diagnoses: partial-thickness rotator cuff tear; occipital neuralgia; opioid-induced "
+     "constipation.", {"rotator_cuff_tear": "shoulder", "occipital_neuralgia": "cervical",
+                       "constipation": None}),
 ])
 def test_diagnoses_and_their_regions(text: str, diagnoses: dict[str, str | None]) -> None:
     assert {d.name: d.region for d in _case_of(text).diagnosis} == diagnoses

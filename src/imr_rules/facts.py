@@ -176,8 +176,10 @@ _COUNT_WORDS = re.compile(r"\b(?<![-/.])(?P<w>several|multiple|multiply|two|thre
                           r"\d{1,3})\s+(?:[\w-]+\s+){0,4}?"
                           r"(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits)",
                           re.IGNORECASE)
-# What stands between a count and the treatment it counts ("12 sessions of physical therapy").
-_COUNT_OF = re.compile(r"\s+(?:of\s+)?", re.IGNORECASE)
+# What stands between a count and the treatment it counts ("12 sessions of physical therapy",
+# "24 sessions of post-operative physical therapy"): "of" and up to two words that join nothing.
+_COUNT_OF = re.compile(r"\s+(?:of\s+(?:(?!(?:and|or|with|plus|then)\b)[\w-]+\s+){0,2})?",
+                       re.IGNORECASE)
 _UNIT_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 # Documentation items that speak of a drug's effect: in a sentence about an injection or
 # therapy, relief belongs to that treatment (prior_treatment), not to the medication.
