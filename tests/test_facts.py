@@ -777,6 +777,16 @@ def test_what_a_drug_lets_the_patient_do(text: str, function: dict[str, str]) ->
     assert {m.generic: m.functional_improvement for m in _case_of(text).medication} == function
 
 
+@pytest.mark.parametrize("text", [
+    "The left L5-S1 transforaminal epidural steroid injection is medically necessary.",
+    "Norco 10/325 #90 is not medically necessary.",
+    "The medical necessity of Soma 350 mg has not been established.",
+])
+def test_a_conclusion_on_the_request_names_no_treatment_had(text: str) -> None:
+    case = _case_of(text)
+    assert (case.medication, case.prior_treatment) == ([], [])
+
+
 def test_the_symptom_a_drug_reduces_is_still_a_symptom() -> None:
     case = _case_of("Baclofen reduces his leg spasms from several an hour to a few a day.")
     assert (case.doc.spasm, case.medication[0].efficacy) == ("present", "present")
