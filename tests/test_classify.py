@@ -34,6 +34,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
      {"kind": "therapy", "therapy": "functional_restoration", "visits": 10}),
     ("Ultram ER 150mg #30", {"drug_class": "opioid", "strength_mg": 150.0, "quantity": 30}),
     ("Tramadol 50mg #60 no refills", {"generic": "tramadol", "refills": 0}),
+    # how often it is taken, as units a day (not the "30 day" of a days' supply)
+    ("Flexeril 10mg #90, 1 tab TID", {"quantity": 90, "doses_per_day": 3.0}),
+    ("Norco 10/325mg #120 one tab q6h prn, 30 day supply",
+     {"quantity": 120, "days_supply": 30, "doses_per_day": 4.0}),
+    ("Valium 5mg #30", {"quantity": 30, "doses_per_day": None}),
     ("Retrospective request for Terocin patch #30 (DOS: 4/1/2014)",
      {"drug_class": "topical", "quantity": 30, "strength_mg": None, "ingredients_stated": True}),
     ("Prescription of Topical cream", {"drug_class": "topical", "ingredients": [],

@@ -1538,3 +1538,30 @@ def test_open_reduction_is_surgery_not_relief() -> None:
 ])
 def test_drugs_the_physician_prescribed_are_new(text: str, new: list[bool]) -> None:
     assert [m.new_prescription for m in _case_of(text).medication] == new
+
+
+@pytest.mark.parametrize(("text", "per_day"), [
+    ("She was started on Valium 5mg at bedtime; she also takes ibuprofen 800mg three times a "
+     "day.", {"diazepam": 1.0, "ibuprofen": 3.0}),
+    ("Medications: Norco 10/325 mg 1-2 tabs q4-6h prn, Flexeril 10 mg tid.",
+     {"hydrocodone/acetaminophen": 12.0, "cyclobenzaprine": 3.0}),
+    # a frequency told after another drug is that drug's
+    ("He takes Norco 10/325 and gabapentin 300 mg three times daily.",
+     {"hydrocodone/acetaminophen": None, "gabapentin": 3.0}),
+])
+def test_how_often_each_drug_is_taken(text: str, per_day: dict[str, float | None]) -> None:
+    assert {m.generic: m.doses_per_day for m in _case_of(text).medication} == per_day
+
+
+def test_a_request_takes_the_dosing_the_records_tell_of_its_drug() -> None:
+    from imr_rules.facts import link_request
+    from imr_rules.vocabulary import RequestFact
+
+    case = _case_of("She was started on Valium 5mg at bedtime for the spasm.")
+    asked = link_request(RequestFact(kind="medication", drug="Valium", generic="diazepam",
+                                     quantity=30), case)
+    assert asked.doses_per_day == 1.0
+    assert "at bedtime" in quoted(asked.evidence["doses_per_day"])
+    # the request's own dosing wins
+    told = RequestFact(kind="medication", drug="Valium", generic="diazepam", doses_per_day=2.0)
+    assert link_request(told, case).doses_per_day == 2.0

@@ -444,6 +444,11 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
         if d:
             fields["days_supply"] = int(d.group("n") or d.group("m"))
             note(d.start(), d.end(), "days_supply")
+        dosed = lexicon.dose_frequency.per_day(text, drug[2] if drug else 0)
+        if dosed is not None and not (d and d.start() <= dosed[1] < d.end()):
+            # "Flexeril 10mg #90, 1 tab TID" (not the "30 day" of a days' supply)
+            fields["doses_per_day"] = dosed[0]
+            note(dosed[1], dosed[2], "doses_per_day")
         if "dose_stated" not in fields:
             fields["dose_stated"] = _DOSE.search(text.lower()) is not None
     region = REGION_T.search(text, low, 0, n)

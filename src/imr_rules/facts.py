@@ -271,6 +271,7 @@ class _Medication:
     spans: list[Span] = field(default_factory=list)
     strength_mg: float | None = None
     dose_text: str | None = None
+    doses_per_day: float | None = None
     first_documented: date | None = None
     duration_days: int | None = None
     long_term: bool = False
@@ -352,6 +353,9 @@ _DEGREES = re.compile(r"[\s:]*(?:(?:was|is|were|are)\s+)?(?:(?:limited|restricte
                       r"decreased)\s+)?(?:(?:to|of|at)\s+)?(?:(?:only|about|approximately)\s+)?"
                       r"(?:\d{1,3}\s*(?:-|\u2013|to)\s*)?(?P<d>\d{1,3})\s*(?:\u00b0|degrees?\b|deg\b)",
                       re.IGNORECASE)
+# How far after a drug's name its dosing may be told ("Norco 10/325 mg, one to two tablets
+# every 4-6 hours as needed for pain"), within the words that are the drug's own.
+_DOSING_REACH = 90
 # A strength grade on the 0-5 scale told right after a muscle or motion: "5/5", "4+/5",
 # "strength 4 out of 5".
 _GRADE = re.compile(r"[\s:]*(?:strength\s+)?(?:(?:is|was|were|are)\s+)?(?P<g>[0-5])(?P<m>[+-])?"
@@ -1152,6 +1156,11 @@ class Extractor:
             if strength and med.strength_mg is None and strength.group("a"):
                 med.strength_mg = float(strength.group("a"))
                 med.dose_text = " ".join(strength.group("dose").split()) or None
+            if med.doses_per_day is None and (dosed := lx.dose_frequency.per_day(
+                    text, b, min(own_end, b + _DOSING_REACH))) is not None:
+                # "Norco 10/325 mg 1-2 tablets q6h prn", told in the drug's own words
+                med.doses_per_day = dosed[0]
+                med.spans.append(self._span(original, base, dosed[1], dosed[2]))
             since = _SINCE_T.search(text, low, b, own_end)
             since_end = own_end
             if since is None and shared is not None and own_end < e:
@@ -1640,6 +1649,8 @@ def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
         strength_mg=m.strength_mg if m.strength_mg is not None else (old.strength_mg if old
                                                                       else None),
         dose_text=m.dose_text or (old.dose_text if old else None),
+        doses_per_day=m.doses_per_day if m.doses_per_day is not None else (
+            old.doses_per_day if old else None),
         first_documented=first, days_used=days,
         long_term=m.long_term or bool(old and old.long_term) or (
             days is not None and lexicon.long_term_days is not None
@@ -1693,6 +1704,10 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
                               long_term=med.long_term, first_documented=med.first_documented)
                 evidence["continues_current"] = list(med.evidence)
                 evidence["days_used"] = list(med.evidence)
+            if request.doses_per_day is None and med.doses_per_day is not None:
+                # the dosing the records tell of the drug asked for ("Valium 5mg at bedtime")
+                update["doses_per_day"] = med.doses_per_day
+                evidence["doses_per_day"] = list(med.evidence)
             # What the records say of this drug's benefit and function, by its name.
             if med.efficacy != "unknown":
                 update["efficacy"] = med.efficacy
@@ -1915,16 +1930,21 @@ def _started_before(text: str, low: str | None, start: int, end: int) -> re.Matc
     return _STARTED_BEFORE.search(text, start, end)
 
 
-# A drug told as continued: "Lyrica was continued", "continue Daypro".
+# A drug told as continued or taken already: "Lyrica was continued", "continue Daypro", "she
+# also takes ibuprofen".
 _CONTINUED_AFTER = re.compile(r"\s*,?\s*(?:(?:was|were|is|are|will\s+be)\s+)?continued\b",
                               re.IGNORECASE)
-_CONTINUED_BEFORE = re.compile(r"\bcontinu\w*\s+(?:(?:with|on|the|his|her)\s+){0,2}\Z",
+_CONTINUED_BEFORE = re.compile(r"\b(?:continu\w*|takes|is\s+taking|has\s+been\s+taking|"
+                               r"uses|is\s+using)\s+(?:(?:also|with|on|the|his|her)\s+){0,2}\Z",
                                re.IGNORECASE)
+_CONTINUED_WORDS = ("continu", "tak", "uses", "using")
 
 
 def _continued(text: str, low: str | None, s: int, a: int, b: int, own_end: int) -> bool:
-    """Whether the words around the drug at `a:b` tell it is continued (up to the next drug)."""
-    if low is not None and low.find("continu", max(s, a - 30), own_end) < 0:
+    """Whether the words around the drug at `a:b` tell it is continued or taken already (up
+    to the next drug)."""
+    if low is not None and not any(low.find(w, max(s, a - 30), own_end) >= 0
+                                   for w in _CONTINUED_WORDS):
         return False
     return (_CONTINUED_AFTER.match(text, b, own_end) is not None
             or _CONTINUED_BEFORE.search(text, max(s, a - 30), a) is not None)

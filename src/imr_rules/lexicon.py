@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from imr_rules.dosing import DoseFrequency
 from imr_rules.errors import ImrError
 from imr_rules.textmatch import (
     PhraseIndex,
@@ -421,6 +422,7 @@ class Lexicon:
         self.rom_decreased_below: float = (below if isinstance(below, int | float)
                                            and not isinstance(below, bool) else 0.0)
         self.graded_muscles = PhraseMatcher({"muscle": concepts.get("graded_muscles", [])})
+        self.dose_frequency = DoseFrequency(concepts.get("dose_frequency") or {}, source)
         self.drug_test_result = PhraseMatcher(concepts.get("drug_test_result", {}))
         self.case = PhraseMatcher(concepts.get("case", {}))
         self.work = PhraseMatcher(concepts.get("work", {}))

@@ -94,6 +94,9 @@ class RequestFact(SingletonFact):
     quantity: int | None = None
     refills: int | None = None
     days_supply: int | None = None
+    doses_per_day: float | None = Field(None, description="units taken a day at most as "
+                                        "prescribed ('1 tab TID' = 3), from the request or "
+                                        "the records of the drug")
     dose_stated: bool = Field(False, description="the request states a strength or dose")
     device: str | None = Field(None, description="device as written, e.g. 'A-stim unit'")
     modality: Modality | None = None
@@ -200,6 +203,8 @@ class MedicationFact(ListFact):
     drug_class: DrugClass | None = None
     strength_mg: float | None = None
     dose_text: str | None = None
+    doses_per_day: float | None = Field(None, description="units taken a day at most as the "
+                                        "records tell it ('two tablets twice daily' = 4)")
     first_documented: date | None = None
     days_used: int | None = None
     long_term: bool = False
