@@ -1314,6 +1314,11 @@ def test_relief_told_in_words(text: str, weeks: float) -> None:
     # ... also with words between ("of post-operative"), not with a list joined by "and"
     ("Treatment has included surgery, 24 sessions of post-operative physical therapy and "
      "medications.", {"surgery": None, "physical_therapy": 24, "medication": None}),
+    # a terse count after the name; treatments counted by that word
+    ("Tx to date: PT x 12 in 2012; chiropractic x 6 in 2013.",
+     {"physical_therapy": 12, "chiropractic": 6}),
+    ("She has had 12 acupuncture treatments in 2014 and 2015.", {"acupuncture": 12}),
+    ("She attended PT 2 x 4 in 2015.", {"physical_therapy": None}),
     # a level is not a count
     ("He had a C6-7 epidural injection.", {"epidural_steroid_injection": None}),
 ])
@@ -1565,3 +1570,33 @@ def test_a_request_takes_the_dosing_the_records_tell_of_its_drug() -> None:
     # the request's own dosing wins
     told = RequestFact(kind="medication", drug="Valium", generic="diazepam", doses_per_day=2.0)
     assert link_request(told, case).doses_per_day == 2.0
+
+
+@pytest.mark.parametrize(("text", "told"), [
+    # relief told in the sentence after the one naming the procedure, the date it opens with
+    ("On September 10, 2015 she had a right C6-C7 interlaminar epidural steroid injection. At "
+     "the follow-up visit the physician wrote that the injection had given her about 60% relief "
+     "for roughly two months; during that time she stopped the naproxen she had been taking.",
+     {"on_date": date(2015, 9, 10), "relief_percent": 60.0, "relief_weeks": 8.57,
+      "medication_reduction": "present", "outcome": "improved"}),
+    ("On 10/27/2015 he had a left L5-S1 transforaminal epidural steroid injection. At the visit "
+     "of 12/03/2015 he said he had been maybe 30 percent better for about three weeks; his "
+     "Norco use did not change.",
+     {"on_date": date(2015, 10, 27), "relief_percent": 30.0, "relief_weeks": 3.0,
+      "medication_reduction": "absent"}),
+    # ... not after a sentence between them, nor when that sentence names its own treatment
+    ("He had a lumbar epidural injection in 2014. He moved to Fresno. He was 50% better.",
+     {"relief_percent": None}),
+])
+def test_the_outcome_of_a_procedure_told_after_it(text: str, told: dict[str, object]) -> None:
+    (esi,) = [t for t in _case_of(text).prior_treatment if t.kind == "epidural_steroid_injection"]
+    assert {k: getattr(esi, k) for k in told} == told
+
+
+def test_a_list_in_clauses_tells_each_treatments_outcome_in_its_own() -> None:
+    case = _case_of("Tx to date: PT x 12 in 2012 with improvement; HEP, which he admits he "
+                    "stopped doing; chiropractic x 6 in 03-2013 w/o lasting benefit.")
+    told = {t.kind: (t.outcome, t.on_date) for t in case.prior_treatment}
+    assert told["physical_therapy"] == ("improved", None)  # not the date of the next clause
+    assert told["chiropractic"] == ("no_benefit", date(2013, 3, 1))
+

@@ -136,7 +136,8 @@ _NO_BENEFIT_AFTER = (r"\s+(?:\w+\s+){0,2}"
 _NO_BENEFIT = re.compile(
     r"\bfailed\s+(?!to\s+(?:document|provide|indicate|show))|"
     + "|".join(rf"\b{word}{_NO_BENEFIT_AFTER}"
-               for word in ("no", "without", "not", "minimal", "little", r"failed\s+to\s+provide"))
+               for word in ("no", "without", "w/o", "not", "minimal", "little",
+                            r"failed\s+to\s+provide"))
     + r"|\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b"
     # "with temporary benefit only": no lasting benefit
     + r"|\b(?:only\s+)?(?:temporary|transient|short-lived)\s+(?:benefit|relief|improvement)\b"
@@ -174,8 +175,11 @@ _LEVEL = re.compile(r"\b[CTLS]\s?\d{1,2}(?:\s*-\s*[CTLS]?\s?\d{1,2})?\b")
 # right after a hyphen or slash is part of a level or a date).
 _COUNT_WORDS = re.compile(r"\b(?<![-/.])(?P<w>several|multiple|multiply|two|three|four|numerous|"
                           r"\d{1,3})\s+(?:[\w-]+\s+){0,4}?"
-                          r"(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits)",
+                          r"(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits|treatments)",
                           re.IGNORECASE)
+# A count told right after a treatment's name: "PT x 12", "acupuncture x6 (2014)".
+_TIMES_AFTER = re.compile(r"\s*(?:x|\u00d7)\s*(?P<n>\d{1,3})\b(?!\s*(?:/|per\b|a\s+week|weekly|"
+                          r"weeks?\b|x\b))", re.IGNORECASE)
 # What stands between a count and the treatment it counts ("12 sessions of physical therapy",
 # "24 sessions of post-operative physical therapy"): "of" and up to two words that join nothing.
 _COUNT_OF = re.compile(r"\s+(?:of\s+(?:(?!(?:and|or|with|plus|then)\b)[\w-]+\s+){0,2})?",
@@ -196,7 +200,7 @@ _NONE: frozenset[str] = frozenset()
 # letter of the sentence).
 _RELIEF_LEADS = LeadWords(("relief", "reduction", "helped", "better", "effective"),
                           prefixes=("improve", "benefit", "decrease"))
-_NO_BENEFIT_LEADS = LeadWords(("failed", "no", "without", "not", "minimal", "little", "did",
+_NO_BENEFIT_LEADS = LeadWords(("failed", "no", "without", "w", "not", "minimal", "little", "did",
                                "ineffective", "unsuccessful", "none", "neither", "only",
                                "temporary", "transient", "short-lived"))
 _MED_REDUCTION_LEADS = LeadWords(("less", "lower", "medication", "medications", "opioid",
@@ -208,6 +212,22 @@ _RECORD_VERB_AFTER_T = _Twin(_RECORD_VERB_AFTER)
 _RELIEF_WORDS_T = _Twin(_RELIEF_WORDS)
 _NO_BENEFIT_T = _Twin(_NO_BENEFIT)
 _MED_REDUCTION_T = _Twin(_MED_REDUCTION)
+# Medication use told unchanged, in a sentence about a treatment's outcome.
+_NO_MED_CHANGE_T = _Twin(re.compile(
+    r"\b(?:use|intake|dose|dosage|doses)\s+(?:did\s+not|didn't|has\s+not|had\s+not|was\s+not)\s+"
+    r"(?:change|changed|reduced|decreased)\b"
+    r"|\bno\s+(?:change|reduction|decrease)\s+in\s+(?:(?:his|her|their|the)\s+)?(?:[\w/-]+\s+){0,2}?"
+    r"(?:use|intake|dose|dosage|medications?)\b", re.IGNORECASE))
+# A sentence that opens with the date a treatment was had: "On 10/27/2015 he had a ...",
+# "On September 10, 2015, she underwent ..." (up to the treatment's name, no other verb).
+_ON_DATE_HAD = re.compile(
+    r"\s*On\s+[\w/,. -]{4,25}?,?\s+(?:he|she|they|the\s+(?:patient|injured\s+worker|applicant|"
+    r"claimant|employee))\s+(?:had|underwent|received|was\s+given|got)\s+(?:[\w-]+\s+){0,6}?\Z",
+    re.IGNORECASE)
+# A drug stopped, named right after the words ("she stopped the naproxen she had been taking").
+_STOPPED_JUST_BEFORE = re.compile(r"\b(?:stopped|discontinued|came\s+off|got\s+off|weaned\s+off)"
+                                  r"\s+(?:taking\s+|using\s+)?(?:(?:the|his|her|their)\s+)?\Z",
+                                  re.IGNORECASE)
 _COUNT_WORDS_T = _Twin(_COUNT_WORDS, strip=False)
 _SINCE_T = _Twin(_SINCE)
 _USE_DURATION_T = _Twin(_USE_DURATION)
@@ -429,6 +449,10 @@ class Extractor:
             [*families, ("drug_reference", lx.drug_reference),
              ("therapy_reference", lx.therapy_reference)])
         self._therapy: str | None = None  # the treatment kind a rationale's request asks for
+        # The sentence being read (its index in the block), and the one procedure the last
+        # sentence that named treatments named, with that sentence's index.
+        self._sentence_k = 0
+        self._procedure_told: tuple[int, str] | None = None
         self._finding_lists = _finding_list_patterns(lx)
         self._list_families = frozenset(self._finding_lists)
         # Items whose mention tells pain relief, not only that relief was looked at: pain
@@ -491,8 +515,10 @@ class Extractor:
         # A drug test's result may be told in the sentence after the test's.
         self._sentence_starts, self._buckets = starts, buckets
         pending_duration: tuple[int | None, bool, Span] | None = None
+        self._procedure_told = None
         for k, (s, e) in enumerate(sentences):
             if buckets[k]:
+                self._sentence_k = k
                 pending_duration = self._sentence(original, text, base, s, e, buckets[k], obs,
                                                   pending_duration)
         if obs.class_use:
@@ -690,7 +716,16 @@ class Extractor:
             mentions.append(("treatment", self._therapy, *sessions))
             mentions.sort(key=itemgetter(2))  # numbers go to the treatment named before them
             procedure_sentence = True
-        if not mentions:
+        # Relief told in the sentence right after one that names a single procedure, naming
+        # none itself ("On 10/27/2015 he had a transforaminal ESI. At the visit of 12/03/2015
+        # he said he had been 'maybe 30 percent better' for about three weeks"): the
+        # procedure's outcome, not a drug's.
+        outcome_of = None
+        if not procedure_sentence and not about_request and self._procedure_told is not None \
+                and self._procedure_told[0] == self._sentence_k - 1:
+            outcome_of = self._procedure_outcome(text, s, e, self._procedure_told[1])
+            procedure_sentence = outcome_of is not None
+        if not mentions and outcome_of is None:
             return pending
         detailed = self._statuses(text, s, e, [(a, b) for _f, _c, a, b in mentions])
         # The drugs the sentence names: what it says of benefit and function is also theirs.
@@ -802,6 +837,11 @@ class Extractor:
                         self._span(original, base, a, b))
         if not_had:
             self._not_had(original, text, base, e, not_had, obs)
+        procedures = {c for c, _a, _b in treated if c != "medication"}
+        self._procedure_told = ((self._sentence_k, procedures.pop()) if len(procedures) == 1
+                                else None)
+        if outcome_of is not None:
+            treated.append(outcome_of)
         if treated:
             self._treatments(original, text, base, s, e, treated, obs, function,
                              [a for f, _c, a, _b in mentions if f == "drug"])
@@ -835,6 +875,21 @@ class Extractor:
             obs.diagnoses[key] = (status, [span], span.text)
         elif _FINDING_RANK[status] == _FINDING_RANK[old[0]]:
             old[1].append(span)
+
+    def _procedure_outcome(self, text: str, s: int, e: int, kind: str
+                           ) -> tuple[str, int, int] | None:
+        """The words of sentence `[s, e)` that tell the relief of procedure `kind` named in the
+        sentence before (a percent, or a time, with words of relief), as a mention of it."""
+        low = self._low
+        relief = _RELIEF_WORDS_T.search(text, low, s, e)
+        if relief is None:
+            return None
+        told = (_PERCENT_T.search(text, low, s, e) if low is None or low.find("%", s, e) >= 0
+                or low.find("percent", s, e) >= 0 else None) or _DURATION_T.search(
+                    text, low, s, e)
+        if told is None:
+            return None
+        return (kind, min(relief.start(), told.start()), max(relief.end(), told.end()))
 
     def _motion_measured(self, original: str, text: str, base: int, motion: str, a: int,
                          b: int, obs: Observations) -> None:
@@ -991,9 +1046,12 @@ class Extractor:
         helped_own: set[str] = set()
         # Clauses need a relative word and two treatments to tell apart: most sentences have
         # neither, and every outcome of theirs is all their treatments'.
+        # (A list of treatments told in clauses apart, "PT x 12 with improvement; chiropractic
+        # x 6 w/o lasting benefit", tells each one's outcome in its own clause.)
+        semicolons = text.find(";", starts[0], e) >= 0 if len(treated) > 1 else False
         clauses = len(treated) > 1 and (
-            no_benefit_said is not None or relief_said is not None) and _RELATIVE_T.search(
-                text, low, s, e) is not None
+            no_benefit_said is not None or relief_said is not None) and (
+                semicolons or _RELATIVE_T.search(text, low, s, e) is not None)
         failed_all = no_benefit_said is not None and not clauses
         helped_all = relief_said is not None and not clauses
         if clauses:
@@ -1010,7 +1068,7 @@ class Extractor:
                                                         for d in drug_starts):
                             failed_all = True
                         continue
-                    told_of = _clause_owner(text, low, treated, starts, m)
+                    told_of = _clause_owner(text, low, treated, starts, m, semicolons)
                     if told_of is None:
                         failed_all = True
                     else:
@@ -1019,7 +1077,7 @@ class Extractor:
                 for m in _RELIEF_WORDS_T.finditer(text, low, relief_said.start(), e):
                     if any(a <= m.start() < b for a, b in failed_spans):
                         continue  # "minimal relief": said of a failure
-                    told_of = _clause_owner(text, low, treated, starts, m)
+                    told_of = _clause_owner(text, low, treated, starts, m, semicolons)
                     if told_of is None:
                         helped_all = True
                     else:
@@ -1029,6 +1087,10 @@ class Extractor:
         if red:
             st = self._statuses(text, s, e, [(red.start(), red.end())])[0][0]
             reduction = "absent" if st == "absent" else "present"
+        elif _NO_MED_CHANGE_T.search(text, low, s, e) is not None:
+            reduction = "absent"  # "his Norco use did not change"
+        elif any(_STOPPED_JUST_BEFORE.search(text, max(s, d - 30), d) for d in drug_starts):
+            reduction = "present"  # "... relief; during that time she stopped the naproxen"
         # A count is that of the treatment its words name ("24 sessions of physical therapy
         # and 6 sessions of chiropractic"), else of the one named last before it.
         counts: dict[str, int] = {}
@@ -1043,6 +1105,12 @@ class Extractor:
                     max(0, bisect_right(starts, count.start()) - 1)][0]
                 counts.setdefault(owner, int(word) if word.isdigit()
                                   else _NUMBER_WORDS.get(word, 2))
+        for concept, _a, b in treated:
+            # "PT x 12", "chiropractic x 6": the count right after the treatment's name (not the
+            # "2 x 4" of a plan, which has a number before the "x")
+            times = _TIMES_AFTER.match(text, b, e)
+            if times is not None:
+                counts[concept] = int(times.group("n"))
         # A treatment named only as the time of another ("injections after the fusion helped")
         # takes none of the sentence's outcomes.
         timing: frozenset[str] | set[str] = _NONE
@@ -1070,12 +1138,19 @@ class Extractor:
                 t.count = counts[concept]
             if function is not None:
                 t.functional_improvement = function
+            if t.on_date is None and (on := _ON_DATE_HAD.match(text, s, a)) is not None:
+                # "On September 10, 2015 she had a right C6-C7 interlaminar ESI"
+                told = first_date(text, s, on.end())
+                if told is not None:
+                    t.on_date = _day_of(told)
             if (t.on_date is None or concept == "surgery") \
                     and _DIGIT.search(text, a, e) is not None:
                 # Only a date after the treatment's name is its date ("The 5/27/2014 report
                 # indicates ... epidural in 2012" is the report's date). Every date has a
                 # digit: most treatments are followed by none and need no date search.
-                for d in find_dates(text, a, e):
+                # (within its own clause of a list told in clauses apart)
+                semi = text.find(";", a, e)
+                for d in find_dates(text, a, e if semi < 0 else semi):
                     if t.on_date is None:
                         t.on_date = d.value
                     if concept == "surgery":
@@ -1795,9 +1870,11 @@ def _time_of_before(text: str, treated: list[tuple[str, int, int]], k: int) -> b
 
 
 def _clause_owner(text: str, low: str | None, treated: list[tuple[str, int, int]],
-                  starts: list[int], said: re.Match[str] | None) -> str | None:
-    """The treatment whose relative clause (`that`/`which` after its name) tells `said`, or
-    None when `said` is not told in one."""
+                  starts: list[int], said: re.Match[str] | None, semicolons: bool = False
+                  ) -> str | None:
+    """The treatment whose relative clause (`that`/`which` after its name) tells `said`, or,
+    in a list of clauses apart (`semicolons`), whose own clause does; None when `said` is
+    told in neither."""
     if said is None:
         return None
     k = _teller(text, treated, starts, said.start())
@@ -1807,6 +1884,8 @@ def _clause_owner(text: str, low: str | None, treated: list[tuple[str, int, int]
     gap = said.start() - b
     if gap < 0 or gap > 60:
         return None
+    if semicolons and ";" not in text[b:said.start()]:
+        return concept
     return concept if _RELATIVE_T.search(text, low, b, said.start()) is not None else None
 
 
