@@ -1109,6 +1109,7 @@ def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     ("She is 3 months after a right total knee replacement. At the exam the incision was well "
      "healed, flexion to 105 degrees.", "present"),
     ("Cervical rotation was 50 degrees to each side.", "present"),
+    ("PE: cervical rotation mildly reduced, 60 deg bilat.", "present"),
     ("Wrist flexion: 0-30\u00b0.", "present"),
     # at the joint's normal, or within a tenth of it: not decreased
     ("Lumbar flexion was 90 degrees and extension 30 degrees.", "absent"),
@@ -1208,6 +1209,10 @@ def test_words_of_a_limb_that_are_no_radiating_pain(text: str) -> None:
     ("He had 5 out of 5 strength in both lower extremities.", {"motor_weakness": "absent"}),
     ("Deltoid strength was 5 out of 5.", {"motor_weakness": "absent"}),
     ("EHL 5-/5 on the left.", {"motor_weakness": "present"}),
+    # abbreviated: "neg", "DTRs 2+", "motor 5/5"
+    ("PE: Spurling's neg; motor 5/5 BUE; DTRs 2+ and symmetric; sensation intact.",
+     {"spurling_sign": "absent", "motor_weakness": "absent", "reflex_change": "absent",
+      "dermatomal_sensory_loss": "absent"}),
     ("There was a negative Spurling's sign.", {"spurling_sign": "absent"}),
 ])
 def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> None:

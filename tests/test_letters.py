@@ -153,6 +153,21 @@ def test_the_age_as_summaries_tell_it(sentence: str, age: int) -> None:
     assert parse_letter(text, "age.txt").patient.age == age
 
 
+@pytest.mark.parametrize(("sentence", "sex"), [
+    ("This is a 38 y/o M delivery driver with DOI 11-02-13.", "male"),
+    ("34 yo F delivery van driver, DOI 4/22/13: rear-ended at a stoplight.", "female"),
+    ("The patient is a 52-year-old woman injured on 1/5/2014.", "female"),
+    # a capital after the age that is no sex
+    ("The patient is 45 years old. F. Smith, MD, treats him.", None),
+    ("A 45 year old M.D. examined the claimant on 1/5/2014.", None),
+])
+def test_the_sex_as_summaries_tell_it(sentence: str, sex: str | None) -> None:
+    text = ("CLINICAL CASE SUMMARY\n\n" + sentence + "\n\nIMR ISSUES, DECISIONS AND "
+            "RATIONALES\n\n1. Omeprazole 20mg #60 is not medically necessary and appropriate."
+            "\n\nRationale for the Decision:\nNo GI risk.\n")
+    assert parse_letter(text, "sex.txt").patient.sex == sex
+
+
 @pytest.mark.parametrize(("sentence", "injury"), [
     ("The patient is a 34-year-old woman who injured her low back on 09/02/2014 while lifting.",
      "2014-09-02"),

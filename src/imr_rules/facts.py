@@ -369,8 +369,10 @@ _WHOLE_PERSON = frozenset(("psychological", "other"))  # diagnosis categories wi
 _NORMAL_SAYS = {"present": "absent", "absent": "absent", "possible": "possible"}
 # The measure told right after a motion ("flexion to 40 degrees", "abduction: 0-130°",
 # "flexion was limited to about 30 degrees"): its last number, in degrees.
-_DEGREES = re.compile(r"[\s:]*(?:(?:was|is|were|are)\s+)?(?:(?:limited|restricted|reduced|"
-                      r"decreased)\s+)?(?:(?:to|of|at)\s+)?(?:(?:only|about|approximately)\s+)?"
+_DEGREES = re.compile(r"[\s:]*(?:(?:was|is|were|are)\s+)?(?:(?:mildly|moderately|severely|"
+                      r"markedly|slightly|significantly|somewhat)\s+)?(?:(?:limited|restricted|"
+                      r"reduced|decreased),?\s+)?(?:(?:to|of|at)\s+)?(?:(?:only|about|"
+                      r"approximately)\s+)?"
                       r"(?:\d{1,3}\s*(?:-|\u2013|to)\s*)?(?P<d>\d{1,3})\s*(?:\u00b0|degrees?\b|deg\b)",
                       re.IGNORECASE)
 # How far after a drug's name its dosing may be told ("Norco 10/325 mg, one to two tablets

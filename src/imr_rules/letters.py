@@ -812,6 +812,8 @@ _AGE = re.compile(r"\b(?P<age>\d\d{0,2})\s*-?\s*(?:years?|yrs?|y/o|yo)\b(?:\s*-?
 # "a male injured worker, age 44," / "aged 44": the age without "years"
 _AGE_WORD = re.compile(r"\baged?\s*:?\s+(?P<age>\d\d{0,2})\b", _I)
 _SEX = re.compile(r"\b(?P<sex>female|male|woman|man|gentleman|lady)\b", _I)
+# The sex as a capital letter right after the age: "38 y/o M delivery driver", "34 yo F".
+_SEX_AFTER_AGE = re.compile(r"\s*[-,]?\s*(?P<sex>[MF])\b(?!\.\w|/)")
 # Each alternative starts at a word and with a literal letter: their fast twins then let `re`
 # skip ahead to the letters that can start a match (a leading group or `\b` would make it try
 # every position of the summary).
@@ -1029,6 +1031,8 @@ def _patient(text: str, lo: int, hi: int, low: str | None = None) -> Patient:
     if sex_m:
         word = sex_m.group("sex").lower()
         sex = "female" if word in ("female", "woman", "lady") else "male"
+    elif age_m is not None and (letter := _SEX_AFTER_AGE.match(text, age_m.end())):
+        sex = "female" if letter.group("sex") == "F" else "male"
     injury = _date_after(text, _INJURY, lo, hi, 120, low)
     if injury is None and age_m is not None:
         # The sentence that introduces the patient tells how the injury happened, and when.
