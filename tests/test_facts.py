@@ -787,6 +787,30 @@ def test_a_conclusion_on_the_request_names_no_treatment_had(text: str) -> None:
     assert (case.medication, case.prior_treatment) == ([], [])
 
 
+@pytest.mark.parametrize(("text", "relief"), [
+    # scores with and without a drug, in any notation: the drug's relief, documented
+    ("Naproxen 550 mg bid; per the PTP, pain is 7/10 w/o and 4/10 with it.", "present"),
+    ("He rates his pain seven out of ten with his OxyContin and ten out of ten without it.",
+     "present"),
+    ("His pain level is 8 without Norco and 4 with it.", "present"),
+    ("Meloxicam 15 mg daily since 4/2015; pain level 6 without, 3 with.", "present"),
+    ("VAS 8 before Norco and VAS 8 after it.", "absent"),
+])
+def test_pain_scores_with_and_without_a_drug(text: str, relief: str) -> None:
+    case = _case_of(text)
+    assert (case.doc.pain_scores_with_without, case.doc.analgesia) == ("present", relief)
+    (med,) = case.medication
+    assert med.efficacy == relief
+
+
+@pytest.mark.parametrize("text", [
+    "Strength 4/5 with pain on Norco.",
+    "He takes Norco 10 with food for pain.",
+])
+def test_numbers_that_are_no_pain_scores(text: str) -> None:
+    assert _case_of(text).doc.pain_scores_with_without == "unknown"
+
+
 def test_the_symptom_a_drug_reduces_is_still_a_symptom() -> None:
     case = _case_of("Baclofen reduces his leg spasms from several an hour to a few a day.")
     assert (case.doc.spasm, case.medication[0].efficacy) == ("present", "present")
@@ -1093,6 +1117,10 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
      "symptom", "radiating_pain"),
     ("She has neck pain with tingling running down the left arm into the thumb.", "symptom",
      "radiating_pain"),
+    ("L leg pain 7/10 down the lateral calf to the top of the foot.", "symptom",
+     "radiating_pain"),
+    ("Pain down the back of the left leg to the heel.", "symptom", "radiating_pain"),
+    ("Low back pain with burning into both legs.", "symptom", "radiating_pain"),
 ])
 def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     assert (kind, name, "present") in [(f.kind, f.name, f.status)
@@ -1147,6 +1175,7 @@ def test_a_normal_electrodiagnostic_study_told_as_a_whole() -> None:
 @pytest.mark.parametrize("text", [
     "A trigger point injection was given into the right buttock.",
     "He fell down the stairs at work.",
+    "She caught her daughter as she fell into her arms.",
 ])
 def test_words_of_a_limb_that_are_no_radiating_pain(text: str) -> None:
     assert [f.name for f in _case_of(text).finding] == []

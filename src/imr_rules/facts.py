@@ -756,7 +756,8 @@ class Extractor:
                     # a drug's record, not of medication not had)
                     not_had.append((concept, a, b))
             elif family == "drug":
-                if status != "absent":
+                if status != "absent" or _SCORE_WITHOUT_BEFORE.search(text, max(s, a - 30), a):
+                    # ("8 without Norco and 4 with it": a score without the drug taken)
                     present_drugs.append((concept, a, b))
             elif family == "work":
                 if status == "present":
@@ -837,6 +838,20 @@ class Extractor:
                     obs.case.setdefault(concept, _Status()).see(
                         "present" if status in ("present", "possible") else "absent", rank,
                         self._span(original, base, a, b))
+        if sentence_drugs and not procedure_sentence and not about_request:
+            # "His pain level is 8 without Norco and 4 with it", "VAS 8 before Norco and VAS 7
+            # after it": scores with and without the drug, in any notation
+            pair = _score_pair(text, self._low, s, e)
+            if pair is not None:
+                (pain_without, pain_with), told_at, told_end = pair
+                span = self._span(original, base, told_at, told_end)
+                eased = "present" if pain_with < pain_without else "absent"
+                # the scores are documented either way; relief only when lower with the drug
+                obs.doc.setdefault("pain_scores_with_without", _Status()).see(
+                    "present", _SOURCE_RANK["present"], span)
+                self._documentation("analgesia", eased, False, span, obs)
+                self._documentation("medication_efficacy", eased, False, span, obs,
+                                    sentence_drugs)
         if not_had:
             self._not_had(original, text, base, e, not_had, obs)
         procedures = {c for c, _a, _b in treated if c != "medication"}
@@ -1869,6 +1884,46 @@ def _time_of_before(text: str, treated: list[tuple[str, int, int]], k: int) -> b
     fusion"): the words just before it say so (only the last 60 characters of the gap can)."""
     a, b = treated[k - 1][2], treated[k][1]
     return _TIME_OF_BEFORE.search(text, max(a, b - 60), b) is not None
+
+
+# A pain score in any notation, with the word after it that says when it holds: "7/10 w/o",
+# "ten out of ten without them", "8 without Norco", "4 with it", "VAS 8 before", "pain level 6
+# without". A bare number counts only with such a word right after it.
+_SCORE_CUE = re.compile(
+    r"(?<![/\d.+-])\b(?P<n>\d{1,2}|" + "|".join(w for w in _NUMBER_WORDS if len(w) > 2
+                                              and w not in ("several", "few", "couple"))
+    + r")(?P<of>\s*/\s*10|\s+out\s+of\s+(?:10|ten))?\b"
+    r"(?!\s*[/+])\s*,?\s*(?P<cue>without|w/o|before|with|after)\b", re.IGNORECASE)
+_SCORE_BASELINE = frozenset(("without", "w/o", "before"))
+_SCORE_WITHOUT_BEFORE = re.compile(r"\b\d{1,2}(?:\s*/\s*10)?\s+(?:without|w/o)\s+"
+                                   r"(?:(?:the|his|her|their)\s+)?\Z", re.IGNORECASE)
+_PAIN_WORDS = ("pain", "vas", "/10", "of ten", "of 10")
+
+
+def _score_pair(text: str, low: str | None, s: int, e: int
+                ) -> tuple[tuple[int, int], int, int] | None:
+    """((pain without, pain with), start, end) when sentence `[s, e)` tells a pain score
+    without (or before) a drug and one with (or after) it; None otherwise."""
+    if low is not None and (low.find("with", s, e) < 0 and low.find("after", s, e) < 0
+                            or not any(low.find(w, s, e) >= 0 for w in _PAIN_WORDS)):
+        return None
+    before = after = None
+    first = last = -1
+    for m in _SCORE_CUE.finditer(text, s, e):
+        word = m.group("n").lower()
+        value = int(word) if word.isdigit() else _NUMBER_WORDS[word]
+        if value > 10:
+            continue
+        cue = m.group("cue").lower()
+        if cue in _SCORE_BASELINE:
+            before = value if before is None else before
+        else:
+            after = value if after is None else after
+        first = m.start() if first < 0 else first
+        last = m.end()
+    if before is None or after is None:
+        return None
+    return (before, after), first, last
 
 
 def _clause_owner(text: str, low: str | None, treated: list[tuple[str, int, int]],
