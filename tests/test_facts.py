@@ -325,12 +325,32 @@ def _doc_of(text: str) -> dict[str, str]:
      "which was not prescribed.", "absent"),
     ("A urine drug screen detected butalbital only, in keeping with what was prescribed at the "
      "time.", "present"),
+    ("A urine drug screen was positive for the prescribed oxycodone and also for THC, which is "
+     "not prescribed.", "absent"),
+    ("The UDS was positive for hydrocodone and also for alprazolam, which no physician has "
+     "prescribed.", "absent"),
+    ("A urine drug screen on 12/03/2015 was consistent with his prescriptions.", "present"),
     # only the prescribed drug found, as expected: consistent
     ("A urine drug test on 12/01/2015 was positive only for tapentadol, as expected.",
      "present"),
 ])
 def test_drug_test_result(text: str, consistent: str) -> None:
     assert _doc_of(text)["urine_drug_test_consistent"] == consistent
+
+
+@pytest.mark.parametrize(("text", "checked", "found"), [
+    # a screen or CURES report is the check; its result is what the check found
+    ("A urine drug screen on 12/03/2015 was consistent with his prescriptions.", "present",
+     "absent"),
+    ("The UDS was positive for hydrocodone and also for alprazolam, which no physician has "
+     "prescribed.", "present", "present"),
+    ("A CURES report was reviewed.", "present", "unknown"),
+    ("No urine drug screen was performed.", "unknown", "unknown"),
+])
+def test_a_drug_screen_is_the_check_for_aberrant_behavior(text: str, checked: str,
+                                                          found: str) -> None:
+    doc = _doc_of(text)
+    assert (doc["aberrant_behavior"], doc["aberrant_behavior_found"]) == (checked, found)
 
 
 @pytest.mark.parametrize(("text", "checked", "found"), [

@@ -1005,6 +1005,12 @@ class Extractor:
         matched = (result == "consistent") == (status == "present")
         obs.doc.setdefault("urine_drug_test_consistent", _Status()).see(
             "present" if matched else "absent", _SOURCE_RANK[status], span)
+        # The screen is a check for aberrant drug-taking, and its result what it found: a
+        # substance not prescribed is such behaviour, a consistent screen found none.
+        obs.doc.setdefault("aberrant_behavior", _Status()).see(
+            "present", _SOURCE_RANK["present"], span)
+        obs.doc.setdefault("aberrant_behavior_found", _Status()).see(
+            "absent" if matched else "present", _SOURCE_RANK[status], span)
 
     def _treatments(self, original: str, text: str, base: int, s: int, e: int,
                     treated: list[tuple[str, int, int]], obs: Observations,
