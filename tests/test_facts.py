@@ -396,6 +396,17 @@ def test_case_status_as_summaries_tell_it(text: str, field: str, status: str) ->
     assert getattr(_case_of(text).case, field) == status
 
 
+@pytest.mark.parametrize(("text", "red_flag"), [
+    ("PR-2 02-11-14: L foot weaker (EHL 3+/5); he has tripped twice. Bowel and bladder function "
+     "normal. No saddle numbness.", "present"),
+    ("He has progressive weakness of the left ankle dorsiflexors.", "present"),
+    ("There are no red flags and no saddle anesthesia.", "absent"),
+    ("He has chronic low back pain.", "unknown"),
+])
+def test_red_flags(text: str, red_flag: str) -> None:
+    assert _case_of(text).case.red_flag == red_flag
+
+
 @pytest.mark.parametrize(("text", "status", "returned"), [
     ("The patient has not returned to work.", "not_working", "absent"),
     ("He has not worked since the injury.", "not_working", "absent"),
@@ -792,6 +803,10 @@ def test_a_drug_that_helped(text: str, efficacy: dict[str, str]) -> None:
     ("Since starting Lyrica she sleeps 6 hours a night instead of 3, and she has resumed "
      "walking 20 minutes a day.", {"pregabalin": "present"}),
     ("He resumed taking Norco in May.", {"hydrocodone/acetaminophen": "unknown"}),
+    ("He takes Norco 10/325 mg; with it he can work his full shift and walk his dog.",
+     {"hydrocodone/acetaminophen": "present"}),
+    ("He takes Norco 10/325 mg; with it he cannot sleep through the night.",
+     {"hydrocodone/acetaminophen": "unknown"}),
 ])
 def test_what_a_drug_lets_the_patient_do(text: str, function: dict[str, str]) -> None:
     assert {m.generic: m.functional_improvement for m in _case_of(text).medication} == function

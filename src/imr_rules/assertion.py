@@ -92,6 +92,9 @@ _RECORD_WORD = re.compile(r"document|discuss|mention|provided|address|indicat|re
 _STATUSES: frozenset[str] = frozenset(("present", "absent", "possible", "hypothetical"))
 _ALNUM_LEAD = re.compile(r"[a-z0-9]*")
 
+# A comma before a conjunction, or a semicolon: what follows is a clause of its own.
+_CLAUSE_BREAK = re.compile(r"[,;]\s*(?:and|but|or)\b|;")
+
 
 def _word_lead(phrase: str) -> str:
     """The letters and digits `phrase` starts with ("" when it starts otherwise)."""
@@ -767,12 +770,18 @@ class AssertionScope:
                                   or self._blocked_back(matches, idx, ce, name)
                                   or self._stopped(text, ce, ts, name, False)):
                         continue
-                    if status == "absent":
+                    if status == "absent" and not (after and _CLAUSE_BREAK.search(text, ce, ts)):
+                        # (a negation told in a clause of its own after ", and" negates that
+                        # clause's subject: no double negation of a concept before it)
                         neg_post = True
                     if near_post is None or ts < near_post[0]:
                         near_post = (ts, status, en.record)
         if near_pre is not None:
             if near_pre[1] == "absent" and neg_post:
+                if near_post is not None and _CLAUSE_BREAK.search(text, near_pre[0], cs):
+                    # "There are no red flags, and plain radiographs have not been obtained":
+                    # the concept starts a clause of its own, which its post-trigger negates
+                    return near_post[1], near_post[2]
                 # double negation: "no evidence that X was not performed"
                 return "present", False
             return near_pre[1], near_pre[2]

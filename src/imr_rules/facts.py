@@ -192,7 +192,7 @@ _MEDICATION_EFFECTS = frozenset({"analgesia", "medication_efficacy", "pain_score
 _PER_DRUG = {"medication_efficacy": "efficacy", "functional_improvement": "functional_improvement"}
 _SOURCE_RANK = {"absent_record": 3, "present": 2, "possible": 1, "absent": 0}
 # The case facts read from the words of the case family (its `long_term` goes to the drugs).
-_CASE_STATUSES = frozenset(("acute_flare", "chronic_pain", "surgery_recent"))
+_CASE_STATUSES = frozenset(("acute_flare", "chronic_pain", "surgery_recent", "red_flag"))
 _NONE: frozenset[str] = frozenset()
 
 # The words every match of the patterns read once per treatment sentence starts with: a

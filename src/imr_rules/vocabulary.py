@@ -159,6 +159,9 @@ class CaseFact(SingletonFact):
     acute_flare: Status = Field("unknown", description="an acute flare, new injury or "
                                 "exacerbation is documented")
     surgery_recent: Status = "unknown"
+    red_flag: Status = Field("unknown", description="a red flag: a progressive neurologic "
+                             "deficit, cauda equina signs, a suspected fracture, tumor or "
+                             "infection")
     days_since_surgery: int | None = Field(None, description="days from the latest dated "
                                            "operation the patient had to the reference date")
     days_since_drug_test: int | None = Field(None, description="days from the latest dated "
