@@ -822,6 +822,18 @@ def test_a_conclusion_on_the_request_names_no_treatment_had(text: str) -> None:
     assert (case.medication, case.prior_treatment) == ([], [])
 
 
+def test_a_treatment_asked_for_and_told_never_had() -> None:
+    case = _case_of("The physician also asked for a TENS unit to purchase for home use; the "
+                    "patient has never used a TENS unit, in the clinic or at home.")
+    assert [(t.kind, t.status) for t in case.prior_treatment] == [("tens", "absent")]
+
+
+def test_a_drug_named_as_the_patients_own_in_a_sentence_about_a_request() -> None:
+    (med,) = _case_of("He asked for an early refill of his Norco.").medication
+    assert med.generic == "hydrocodone/acetaminophen"
+    assert _case_of("The physician requested Norco 10/325 #90.").medication == []
+
+
 @pytest.mark.parametrize(("text", "relief"), [
     # scores with and without a drug, in any notation: the drug's relief, documented
     ("Naproxen 550 mg bid; per the PTP, pain is 7/10 w/o and 4/10 with it.", "present"),

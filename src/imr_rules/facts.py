@@ -85,6 +85,8 @@ _NEW_CLAUSE = re.compile(r",\s*and\b|;|\bthen\b", re.IGNORECASE)
 _TAKEN_AFTER_T = _Twin(re.compile(
     r"\b(?:(?:has|have|had)\s+(?:been\s+)?(?:taken|taking|used|using)|(?:was|were)\s+"
     r"(?:used|taken)|since)\b", re.IGNORECASE))
+# A drug named as the patient's own ("an early refill of his Norco"): one taken.
+_POSSESSIVE_BEFORE = re.compile(r"\b(?:his|her|their)\s+\Z", re.IGNORECASE)
 # Words for a dose of a drug named before ("within an hour of a dose", "after each dose").
 _DOSE_TOLD_T = _Twin(re.compile(r"\b(?:a|each|every|one|the|his|her|their)\s+dose\b",
                                 re.IGNORECASE))
@@ -657,6 +659,7 @@ class Extractor:
         # the patient had: it gives no medications or prior treatments.
         about_request = "request" in said
         mentions: list[tuple[str, str, int, int]] = []  # (family, concept, start, end)
+        asked_for: set[int] = set()  # where a sentence about the request names treatments
         named_drug = False
         procedure_sentence = drug_sentence = False
         reference: tuple[str, int, int] | None = None
@@ -665,6 +668,10 @@ class Extractor:
             f, c = mention[0], mention[1]
             if f == "treatment":
                 if about_request:
+                    # the treatment asked for is none had; one told as never had is kept (the
+                    # statuses decide: "asked for a TENS unit ...; he has never used one")
+                    asked_for.add(mention[2])
+                    mentions.append(mention)
                     continue
                 if c == "medication":
                     drug_sentence = True
@@ -673,7 +680,9 @@ class Extractor:
             elif f == "drug":
                 if about_request and _TAKEN_AFTER_T.search(
                         text, self._low, mention[3], min(e, mention[3] + 60)) is None and (
-                        _STARTED_ONLY.search(text, max(s, mention[2] - 40), mention[2]) is None):
+                        _STARTED_ONLY.search(text, max(s, mention[2] - 40), mention[2]) is None
+                        and _POSSESSIVE_BEFORE.search(text, max(s, mention[2] - 10),
+                                                      mention[2]) is None):
                     continue  # the drug asked for, unless told as taken ("Celebrex was used
                     # until the carrier stopped authorizing it") or as prescribed ("and
                     # prescribed Savella ...; she has not started it, pending authorization")
@@ -742,6 +751,10 @@ class Extractor:
             if status == "hypothetical":
                 continue
             # Prior treatments, drugs and work status are read only where they are stated.
+            if family == "treatment" and a in asked_for:
+                if status == "absent" and concept != "medication":
+                    not_had.append((concept, a, b))
+                continue
             if family == "treatment":
                 # "it is unclear whether she had physical therapy": not a treatment she had
                 if status == "present":
