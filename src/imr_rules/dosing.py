@@ -46,25 +46,42 @@ class DoseFrequency:
             for phrase in phrases:
                 by_phrase[str(phrase).lower()] = float(per_day)
         self._per_phrase = by_phrase
+        # The words the phrases end with: a text holding none of them is not searched (the
+        # search is run for every drug a letter names; last words are the rarer ones).
+        self._leads = frozenset(p.split()[-1] for p in by_phrase)
         # Longest phrase first, so "twice daily" is not read as "daily"; a phrase ending in a
         # full stop ("b.i.d.") is not followed by a word boundary.
         alternatives = sorted(by_phrase, key=len, reverse=True)
         self._phrases = re.compile(
-            r"(?<![\w.])(?:" + "|".join(
+            r"\b(?:" + "|".join(
                 r"\s+".join(re.escape(w) for w in p.split()) + ("" if p.endswith(".") else r"\b")
                 for p in alternatives) + ")", re.IGNORECASE) if alternatives else None
+
+    def _leads_any(self, words: list[str]) -> bool:
+        """Whether any of `words` (lower-cased, as split) may end a frequency phrase."""
+        leads = self._leads
+        for word in words:
+            word = word.strip(",;:()")
+            if word in leads or word.rstrip(".") in leads:
+                return True
+        return False
 
     def per_day(self, text: str, start: int = 0, end: int | None = None
                 ) -> tuple[float, int, int] | None:
         """(units a day, start, end of the words that tell it) in `text[start:end]`, or None
         when no frequency is told there. The first frequency told counts."""
         end = len(text) if end is None else end
+        low = text[start:end].lower()
+        words = low.split()
         found: list[tuple[int, int, float]] = []
-        if (m := _INTERVAL.search(text, start, end)) and _number(m.group("a")) > 0:
+        if ("every" in low or "q" in low) and (m := _INTERVAL.search(text, start, end)) \
+                and _number(m.group("a")) > 0:
             found.append((m.start(), m.end(), 24 / _number(m.group("a"))))
-        if (m := _TIMES.search(text, start, end)) and _number(m.group("n")) > 0:
+        if ("x" in low or "times" in low) and (m := _TIMES.search(text, start, end)) \
+                and _number(m.group("n")) > 0:
             found.append((m.start(), m.end(), float(_number(m.group("n")))))
-        if self._phrases is not None and (m := self._phrases.search(text, start, end)):
+        if self._phrases is not None and self._leads_any(words) \
+                and (m := self._phrases.search(text, start, end)):
             found.append((m.start(), m.end(), self._per_phrase[" ".join(m.group().lower()
                                                                            .split())]))
         if not found:

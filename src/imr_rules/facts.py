@@ -85,6 +85,8 @@ _NEW_CLAUSE = re.compile(r",\s*and\b|;|\bthen\b", re.IGNORECASE)
 _TAKEN_AFTER_T = _Twin(re.compile(
     r"\b(?:(?:has|have|had)\s+(?:been\s+)?(?:taken|taking|used|using)|(?:was|were)\s+"
     r"(?:used|taken)|since)\b", re.IGNORECASE))
+# Words of a sentence that may deny a treatment was had ("has never used", "has not had").
+_DENIAL_WORDS = ("never", "not ", "n't", "no ", "without")
 # A drug named as the patient's own ("an early refill of his Norco"): one taken.
 _POSSESSIVE_BEFORE = re.compile(r"\b(?:his|her|their)\s+\Z", re.IGNORECASE)
 # Words for a dose of a drug named before ("within an hour of a dose", "after each dose").
@@ -660,6 +662,7 @@ class Extractor:
         about_request = "request" in said
         mentions: list[tuple[str, str, int, int]] = []  # (family, concept, start, end)
         asked_for: set[int] = set()  # where a sentence about the request names treatments
+        denies: bool | None = None  # whether a sentence about the request has a denial word
         named_drug = False
         procedure_sentence = drug_sentence = False
         reference: tuple[str, int, int] | None = None
@@ -669,9 +672,14 @@ class Extractor:
             if f == "treatment":
                 if about_request:
                     # the treatment asked for is none had; one told as never had is kept (the
-                    # statuses decide: "asked for a TENS unit ...; he has never used one")
-                    asked_for.add(mention[2])
-                    mentions.append(mention)
+                    # statuses decide: "asked for a TENS unit ...; he has never used one"), in
+                    # the few such sentences that have a word of denial
+                    if denies is None:
+                        denies = self._low is None or any(
+                            self._low.find(w, s, e) >= 0 for w in _DENIAL_WORDS)
+                    if denies and c != "medication":
+                        asked_for.add(mention[2])
+                        mentions.append(mention)
                     continue
                 if c == "medication":
                     drug_sentence = True
@@ -867,9 +875,12 @@ class Extractor:
                                     sentence_drugs)
         if not_had:
             self._not_had(original, text, base, e, not_had, obs)
-        procedures = {c for c, _a, _b in treated if c != "medication"}
-        self._procedure_told = ((self._sentence_k, procedures.pop()) if len(procedures) == 1
-                                else None)
+        if treated:
+            procedures = {c for c, _a, _b in treated if c != "medication"}
+            self._procedure_told = ((self._sentence_k, procedures.pop())
+                                    if len(procedures) == 1 else None)
+        else:
+            self._procedure_told = None
         if outcome_of is not None:
             treated.append(outcome_of)
         if treated:
@@ -1905,14 +1916,14 @@ def _time_of_before(text: str, treated: list[tuple[str, int, int]], k: int) -> b
     return _TIME_OF_BEFORE.search(text, max(a, b - 60), b) is not None
 
 
-# A pain score in any notation, with the word after it that says when it holds: "7/10 w/o",
+# A pain score in any notation, told right before the word that says when it holds: "7/10 w/o",
 # "ten out of ten without them", "8 without Norco", "4 with it", "VAS 8 before", "pain level 6
-# without". A bare number counts only with such a word right after it.
-_SCORE_CUE = re.compile(
+# without". The cue words are found first (most have no score before them), then the score.
+_SCORE_CUE = re.compile(r"\b(?:without|w/o|before|with|after)\b", re.IGNORECASE)
+_SCORE_BEFORE_CUE = re.compile(
     r"(?<![/\d.+-])\b(?P<n>\d{1,2}|" + "|".join(w for w in _NUMBER_WORDS if len(w) > 2
-                                              and w not in ("several", "few", "couple"))
-    + r")(?P<of>\s*/\s*10|\s+out\s+of\s+(?:10|ten))?\b"
-    r"(?!\s*[/+])\s*,?\s*(?P<cue>without|w/o|before|with|after)\b", re.IGNORECASE)
+                                               and w not in ("several", "few", "couple"))
+    + r")(?:\s*/\s*10|\s+out\s+of\s+(?:10|ten))?\s*,?\s*\Z", re.IGNORECASE)
 _SCORE_BASELINE = frozenset(("without", "w/o", "before"))
 _SCORE_WITHOUT_BEFORE = re.compile(r"\b\d{1,2}(?:\s*/\s*10)?\s+(?:without|w/o)\s+"
                                    r"(?:(?:the|his|her|their)\s+)?\Z", re.IGNORECASE)
@@ -1928,18 +1939,20 @@ def _score_pair(text: str, low: str | None, s: int, e: int
         return None
     before = after = None
     first = last = -1
-    for m in _SCORE_CUE.finditer(text, s, e):
+    for cue in _SCORE_CUE.finditer(text, s, e):
+        m = _SCORE_BEFORE_CUE.search(text, max(s, cue.start() - 24), cue.start())
+        if m is None:
+            continue
         word = m.group("n").lower()
         value = int(word) if word.isdigit() else _NUMBER_WORDS[word]
         if value > 10:
             continue
-        cue = m.group("cue").lower()
-        if cue in _SCORE_BASELINE:
+        if cue.group().lower() in _SCORE_BASELINE:
             before = value if before is None else before
         else:
             after = value if after is None else after
         first = m.start() if first < 0 else first
-        last = m.end()
+        last = cue.end()
     if before is None or after is None:
         return None
     return (before, after), first, last
