@@ -30,6 +30,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # a patch's strength per hour, as written
     ("Duragesic 50mcg/hr #10", {"strength_mg": 50.0, "strength_text": "50mcg/hr"}),
     # work hardening is a functional restoration program
+    ("Chiropractic treatment 2 x 4 for the cervical and lumbar spine",
+     {"kind": "therapy", "therapy": "chiropractic", "visits": 8}),
     ("Work hardening program 10 visits",
      {"kind": "therapy", "therapy": "functional_restoration", "visits": 10}),
     ("Ultram ER 150mg #30", {"drug_class": "opioid", "strength_mg": 150.0, "quantity": 30}),

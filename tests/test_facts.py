@@ -1400,6 +1400,9 @@ def test_relief_told_in_words(text: str, weeks: float) -> None:
      {"physical_therapy": 12, "chiropractic": 6}),
     ("She has had 12 acupuncture treatments in 2014 and 2015.", {"acupuncture": 12}),
     ("She attended PT 2 x 4 in 2015.", {"physical_therapy": None}),
+    ("He had a left L5-S1 transforaminal epidural steroid injection, his first.",
+     {"epidural_steroid_injection": 1}),
+    ("He had an epidural injection, his first in two years.", {"epidural_steroid_injection": None}),
     # a level is not a count
     ("He had a C6-7 epidural injection.", {"epidural_steroid_injection": None}),
 ])

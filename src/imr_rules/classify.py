@@ -507,6 +507,7 @@ def _request_fact(fields: dict[str, object]) -> RequestFact:
 _VISITS_PER_WEEK = re.compile(
     r"\b(?P<w1>\d{1,2})\s*(?:x|times)\s*(?:a\s+|per\s+|/\s*)?(?:week|wk)s?\s*(?:x|for)\s*"
     r"(?P<w2>\d{1,2})\s*(?:weeks?|wks?)\b", re.IGNORECASE)
+_VISITS_TIMES = re.compile(r"\b(?P<a>\d{1,2})\s*(?:x|times)\s*(?P<b>\d{1,2})\b", re.IGNORECASE)
 _VISITS = re.compile(
     r"\b(?P<a>\d{1,2})\s*(?:x|times)\s*(?P<b>\d{1,2})\b"          # 2x6, 3 x 4
     r"|\bx\s*(?P<c>\d{1,2})\b"                                     # x 12
@@ -521,6 +522,11 @@ def _visits(text: str) -> int | None:
     m = _VISITS_PER_WEEK.search(text)
     if m:
         return int(m.group("w1")) * int(m.group("w2"))
+    # a frequency times weeks wherever it stands ("Chiropractic treatment 2 x 4": not the
+    # "treatment 2" before it)
+    m = _VISITS_TIMES.search(text)
+    if m:
+        return int(m.group("a")) * int(m.group("b"))
     m = _VISITS.search(text)
     if not m:
         return None

@@ -184,6 +184,10 @@ _COUNT_WORDS = re.compile(r"\b(?<![-/.])(?P<w>several|multiple|multiply|two|thre
 # A count told right after a treatment's name: "PT x 12", "acupuncture x6 (2014)".
 _TIMES_AFTER = re.compile(r"\s*(?:x|\u00d7)\s*(?P<n>\d{1,3})\b(?!\s*(?:/|per\b|a\s+week|weekly|"
                           r"weeks?\b|x\b))", re.IGNORECASE)
+# The treatment told as the patient's first, at the end of its own words: "had a left L5-S1
+# transforaminal epidural steroid injection under fluoroscopy, his first".
+_FIRST_AFTER = re.compile(r"[^.;,]*,\s+(?:his|her|their)\s+first\b(?!\s+(?:in|since)\b)",
+                          re.IGNORECASE)
 # What stands between a count and the treatment it counts ("12 sessions of physical therapy",
 # "24 sessions of post-operative physical therapy"): "of" and up to two words that join nothing.
 _COUNT_OF = re.compile(r"\s+(?:of\s+(?:(?!(?:and|or|with|plus|then)\b)[\w-]+\s+){0,2})?",
@@ -1158,6 +1162,8 @@ class Extractor:
             times = _TIMES_AFTER.match(text, b, e)
             if times is not None:
                 counts[concept] = int(times.group("n"))
+            elif _FIRST_AFTER.match(text, b, min(e, b + 90)) is not None:
+                counts[concept] = 1  # "... transforaminal epidural steroid injection, his first"
         # A treatment named only as the time of another ("injections after the fusion helped")
         # takes none of the sentence's outcomes.
         timing: frozenset[str] | set[str] = _NONE
