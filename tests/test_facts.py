@@ -809,7 +809,10 @@ def test_a_drug_that_helped(text: str, efficacy: dict[str, str]) -> None:
      {"hydrocodone/acetaminophen": "unknown"}),
 ])
 def test_what_a_drug_lets_the_patient_do(text: str, function: dict[str, str]) -> None:
-    assert {m.generic: m.functional_improvement for m in _case_of(text).medication} == function
+    case = _case_of(text)
+    assert {m.generic: m.functional_improvement for m in case.medication} == function
+    # what it lets the patient do are activities of daily living on the treatment
+    assert case.doc.adl == ("present" if "present" in function.values() else "unknown")
 
 
 @pytest.mark.parametrize("text", [
