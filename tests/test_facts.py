@@ -1687,3 +1687,17 @@ def test_a_list_in_clauses_tells_each_treatments_outcome_in_its_own() -> None:
     assert told["physical_therapy"] == ("improved", None)  # not the date of the next clause
     assert told["chiropractic"] == ("no_benefit", date(2013, 3, 1))
 
+
+@pytest.mark.parametrize(("text", "function"), [
+    # a return to work told with a treatment's result is its functional improvement
+    ("Six acupuncture sessions in late 2013 were followed by a return to modified duty.",
+     "present"),
+    ("After 8 sessions of chiropractic he went back to work.", "present"),
+    # a work status is no return, and one not made says nothing
+    ("She had 12 sessions of PT and is working full duty.", "unknown"),
+    ("He has not returned to work after 12 sessions of PT.", "unknown"),
+])
+def test_a_return_to_work_after_a_treatment(text: str, function: str) -> None:
+    (treatment,) = _case_of(text).prior_treatment
+    assert treatment.functional_improvement == function
+

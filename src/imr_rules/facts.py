@@ -85,6 +85,9 @@ _NEW_CLAUSE = re.compile(r",\s*and\b|;|\bthen\b", re.IGNORECASE)
 _TAKEN_AFTER_T = _Twin(re.compile(
     r"\b(?:(?:has|have|had)\s+(?:been\s+)?(?:taken|taking|used|using)|(?:was|were)\s+"
     r"(?:used|taken)|since)\b", re.IGNORECASE))
+# A work status told as a return ("a return to modified duty", "returned to work").
+_RETURN_TO_T = _Twin(re.compile(r"\b(?:returned|return|returning|went\s+back|back)\s+to\b",
+                                re.IGNORECASE))
 # Words of a sentence that may deny a treatment was had ("has never used", "has not had").
 _DENIAL_WORDS = ("never", "not ", "n't", "no ", "without")
 # A drug named as the patient's own ("an early refill of his Norco"): one taken.
@@ -787,6 +790,12 @@ class Extractor:
             elif family == "work":
                 if status == "present":
                     obs.work.append((concept, self._span(original, base, a, b)))
+                    if function is None and concept != "not_working" and _RETURN_TO_T.search(
+                            text, self._low, max(s, a - 15), b) is not None:
+                        # "Six acupuncture sessions ... were followed by a return to modified
+                        # duty": a return to work is the treatment's functional improvement
+                        # (8 CCR 9792.20 counts reduced work restrictions)
+                        function = "present"
             elif family == "diagnosis":
                 self._diagnosis(text, s, a, concept, status, self._span(original, base, a, b),
                                 obs)
