@@ -1680,6 +1680,16 @@ def test_the_outcome_of_a_procedure_told_after_it(text: str, told: dict[str, obj
     assert {k: getattr(esi, k) for k in told} == told
 
 
+def test_a_home_trial_told_by_its_log() -> None:
+    case = _case_of("From 01/06/2014 to 02/05/2014 she used a rented two-lead TENS unit at home. "
+                    "Her log shows use two to three times a day; during use her pain dropped "
+                    "from seven to four out of ten, and she cut her tramadol from three tablets "
+                    "a day to two.")
+    (tens,) = [t for t in case.prior_treatment if t.kind == "tens"]
+    assert (tens.outcome, tens.medication_reduction) == ("improved", "present")
+    assert case.doc.trial_documented == "present"
+
+
 def test_a_list_in_clauses_tells_each_treatments_outcome_in_its_own() -> None:
     case = _case_of("Tx to date: PT x 12 in 2012 with improvement; HEP, which he admits he "
                     "stopped doing; chiropractic x 6 in 03-2013 w/o lasting benefit.")

@@ -167,6 +167,8 @@ _MED_REDUCTION = re.compile(
                 for word in (r"reduc\w*", r"decreas\w*", "less", "lower")),
               *(rf"\b{word}{_WHAT_REDUCED}" for word in ("medication", "opioid", "narcotic")),
               _USE_REDUCED, r"\bcut\s+back\s+on\b",
+              # "she cut her tramadol from three tablets a day to two"
+              rf"\bcut{_FEWER_TABLETS}",
               # "she cut her Tylenol use in half"
               rf"\bcut{_REDUCED_USE}", rf"\bcut{_REDUCED_WHAT}"]),
     re.IGNORECASE)
@@ -935,6 +937,10 @@ class Extractor:
         """The words of sentence `[s, e)` that tell the relief of procedure `kind` named in the
         sentence before (a percent, or a time, with words of relief), as a mention of it."""
         low = self._low
+        drop = _SCORE_DROP.search(text, s, e)
+        if drop is not None:
+            # "during use her pain dropped from seven to four out of ten"
+            return (kind, drop.start(), drop.end())
         relief = _RELIEF_WORDS_T.search(text, low, s, e)
         if relief is None:
             return None
@@ -1070,6 +1076,8 @@ class Extractor:
         words = (tokens.words[bisect_left(tokens.starts, s):bisect_left(tokens.starts, e)]
                  if tokens is not None else None)
         relief_said = _led_search(_RELIEF_WORDS_T, _RELIEF_LEADS, words, text, low, s, e)
+        if relief_said is None and (low is None or low.find("pain", s, e) >= 0):
+            relief_said = _SCORE_DROP.search(text, s, e)  # "pain dropped from 7 to 4 of ten"
         relief = relief_said is not None
         if relief:
             # Every percent holds a "%" or the word "percent".
@@ -1931,14 +1939,23 @@ def _time_of_before(text: str, treated: list[tuple[str, int, int]], k: int) -> b
     return _TIME_OF_BEFORE.search(text, max(a, b - 60), b) is not None
 
 
+# A pain score's number, in digits or words ("7", "seven").
+_SCORE_NUMBER = r"(?:\d{1,2}|" + "|".join(
+    w for w in _NUMBER_WORDS if len(w) > 2 and w not in ("several", "few", "couple")) + ")"
+_OUT_OF_TEN = r"(?:\s*/\s*10|\s+out\s+of\s+(?:10|ten))"
+# Pain told falling from one score to another: "pain dropped from seven to four out of ten",
+# "pain decreased from 7/10 to 3/10".
+_SCORE_DROP = re.compile(
+    r"\bpain\s+(?:\w+\s+){0,2}?(?:dropped|decreased|fell|went\s+down|came\s+down|improved)\s+"
+    r"from\s+" + _SCORE_NUMBER + _OUT_OF_TEN + r"?\s+(?:down\s+)?to\s+" + _SCORE_NUMBER + r"\b",
+    re.IGNORECASE)
 # A pain score in any notation, told right before the word that says when it holds: "7/10 w/o",
 # "ten out of ten without them", "8 without Norco", "4 with it", "VAS 8 before", "pain level 6
 # without". The cue words are found first (most have no score before them), then the score.
 _SCORE_CUE = re.compile(r"\b(?:without|w/o|before|with|after)\b", re.IGNORECASE)
 _SCORE_BEFORE_CUE = re.compile(
-    r"(?<![/\d.+-])\b(?P<n>\d{1,2}|" + "|".join(w for w in _NUMBER_WORDS if len(w) > 2
-                                               and w not in ("several", "few", "couple"))
-    + r")(?:\s*/\s*10|\s+out\s+of\s+(?:10|ten))?\s*,?\s*\Z", re.IGNORECASE)
+    r"(?<![/\d.+-])\b(?P<n>" + _SCORE_NUMBER[3:-1] + r")" + _OUT_OF_TEN + r"?\s*,?\s*\Z",
+    re.IGNORECASE)
 _SCORE_BASELINE = frozenset(("without", "w/o", "before"))
 _SCORE_WITHOUT_BEFORE = re.compile(r"\b\d{1,2}(?:\s*/\s*10)?\s+(?:without|w/o)\s+"
                                    r"(?:(?:the|his|her|their)\s+)?\Z", re.IGNORECASE)
