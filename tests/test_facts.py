@@ -935,6 +935,8 @@ def test_a_drug_taken_before_and_stopped_is_not_continued_by_asking_for_it() -> 
      "authorization.", {"milnacipran": True}),
     ("The physician started Lyrica and will continue Norco.",
      {"pregabalin": True, "hydrocodone/acetaminophen": False}),
+    ("Since starting Lyrica her widespread pain has gone from 8/10 to 5/10.",
+     {"pregabalin": False}),
 ])
 def test_a_new_prescription_is_of_the_drugs_not_continued(text: str, new: dict[str, bool]
                                                           ) -> None:

@@ -2135,9 +2135,9 @@ def _started_before(text: str, low: str | None, start: int, end: int) -> re.Matc
 _CONTINUED_AFTER = re.compile(r"\s*,?\s*(?:(?:was|were|is|are|will\s+be)\s+)?continued\b",
                               re.IGNORECASE)
 _CONTINUED_BEFORE = re.compile(r"\b(?:continu\w*|takes|is\s+taking|has\s+been\s+taking|"
-                               r"uses|is\s+using)\s+(?:(?:also|with|on|the|his|her)\s+){0,2}\Z",
-                               re.IGNORECASE)
-_CONTINUED_WORDS = ("continu", "tak", "uses", "using")
+                               r"uses|is\s+using|since\s+(?:starting|beginning|taking))\s+"
+                               r"(?:(?:also|with|on|the|his|her)\s+){0,2}\Z", re.IGNORECASE)
+_CONTINUED_WORDS = ("continu", "tak", "uses", "using", "since")
 
 
 def _continued(text: str, low: str | None, s: int, a: int, b: int, own_end: int) -> bool:
