@@ -1405,6 +1405,8 @@ def test_relief_told_in_words(text: str, weeks: float) -> None:
      {"physical_therapy": 12, "chiropractic": 6}),
     ("She has had 12 acupuncture treatments in 2014 and 2015.", {"acupuncture": 12}),
     ("She attended PT 2 x 4 in 2015.", {"physical_therapy": None}),
+    ("Prior tx: PT (24 visits, 2012-2013), chiropractic (12), acupuncture (8), meds.",
+     {"physical_therapy": 24, "chiropractic": 12, "acupuncture": 8, "medication": None}),
     ("He had a left L5-S1 transforaminal epidural steroid injection, his first.",
      {"epidural_steroid_injection": 1}),
     ("He had an epidural injection, his first in two years.", {"epidural_steroid_injection": None}),
@@ -1690,6 +1692,36 @@ def test_a_home_trial_told_by_its_log() -> None:
     (tens,) = [t for t in case.prior_treatment if t.kind == "tens"]
     assert (tens.outcome, tens.medication_reduction) == ("improved", "present")
     assert case.doc.trial_documented == "present"
+
+
+@pytest.mark.parametrize(("text", "outcomes"), [
+    # an outcome told alone in the sentence right after the treatment's
+    ("Tx to date: PT x 18 in 2012. No lasting benefit. Chiro x 6 in 2013 helped.",
+     {"physical_therapy": "no_benefit", "chiropractic": "improved"}),
+    # ... not after a sentence between them
+    ("He had PT in 2012. He moved to Fresno. No lasting benefit.",
+     {"physical_therapy": "unknown"}),
+    # relief told as a score from a score, and an activity regained
+    ("Chiro x 6 in 11/2013. After it his pain was 5/10 from 8/10 and he was back to lifting "
+     "40 lb at work.", {"chiropractic": "improved"}),
+    # no benefit told of drugs the next sentence names is theirs, not the procedure's
+    ("He had three stellate ganglion blocks with 60% relief for 4 weeks. He has tried naproxen "
+     "in the past without benefit.", {"other": "improved"}),
+])
+def test_an_outcome_told_in_a_sentence_of_its_own(text: str, outcomes: dict[str, str]) -> None:
+    assert {t.kind: t.outcome for t in _case_of(text).prior_treatment} == outcomes
+
+
+def test_more_of_a_therapy_had_is_a_repeat() -> None:
+    from imr_rules.facts import link_request
+    from imr_rules.vocabulary import RequestFact
+
+    case = _case_of("Tx to date: chiro x 6 in 2013 with improvement.")
+    chiro = link_request(RequestFact(kind="therapy", therapy="chiropractic", visits=6), case)
+    assert (chiro.repeat, chiro.continues_current) == (True, True)
+    assert "chiro" in quoted(chiro.evidence["repeat"])
+    pt = link_request(RequestFact(kind="therapy", therapy="physical_therapy", visits=6), case)
+    assert pt.repeat is False and pt.continues_current is None
 
 
 def test_a_list_in_clauses_tells_each_treatments_outcome_in_its_own() -> None:

@@ -187,8 +187,8 @@ _COUNT_WORDS = re.compile(r"\b(?<![-/.])(?P<w>several|multiple|multiply|two|thre
                           r"(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits|treatments)",
                           re.IGNORECASE)
 # A count told right after a treatment's name: "PT x 12", "acupuncture x6 (2014)".
-_TIMES_AFTER = re.compile(r"\s*(?:x|\u00d7)\s*(?P<n>\d{1,3})\b(?!\s*(?:/|per\b|a\s+week|weekly|"
-                          r"weeks?\b|x\b))", re.IGNORECASE)
+_TIMES_AFTER = re.compile(r"\s*(?:(?:x|\u00d7)\s*(?P<n>\d{1,3})\b(?!\s*(?:/|per\b|a\s+week|weekly|"
+                          r"weeks?\b|x\b))|\((?P<p>\d{1,3})\))", re.IGNORECASE)
 # The treatment told as the patient's first, at the end of its own words: "had a left L5-S1
 # transforaminal epidural steroid injection under fluoroscopy, his first".
 _FIRST_AFTER = re.compile(r"[^.;,]*,\s+(?:his|her|their)\s+first\b(?!\s+(?:in|since)\b)",
@@ -536,6 +536,12 @@ class Extractor:
                 self._sentence_k = k
                 pending_duration = self._sentence(original, text, base, s, e, buckets[k], obs,
                                                   pending_duration)
+            elif self._procedure_told is not None and self._procedure_told[0] == k - 1:
+                # a sentence of its outcome alone ("PT x 18 in 2012. No lasting benefit.")
+                outcome_of = self._procedure_outcome(text, s, e, self._procedure_told[1])
+                if outcome_of is not None:
+                    self._treatments(original, text, base, s, e, [outcome_of], obs)
+                self._procedure_told = None
         if obs.class_use:
             self._apply_class_use(obs)
         return obs
@@ -751,7 +757,7 @@ class Extractor:
         outcome_of = None
         if not procedure_sentence and not about_request and self._procedure_told is not None \
                 and self._procedure_told[0] == self._sentence_k - 1:
-            outcome_of = self._procedure_outcome(text, s, e, self._procedure_told[1])
+            outcome_of = self._procedure_outcome(text, s, e, self._procedure_told[1], named_drug)
             procedure_sentence = outcome_of is not None
         if not mentions and outcome_of is None:
             return pending
@@ -850,8 +856,10 @@ class Extractor:
                         upto = min((m[2] for m in found if m[2] > b and m[0] == "doc"
                                     and m[1] != concept), default=e)
                         self._drug_test_dates(original, text, base, s, a, upto, obs)
-                    if concept == "functional_improvement" and function != "absent":
-                        function = status
+                    if function != "absent" and (
+                            concept == "functional_improvement"
+                            or "functional_improvement" in self.lexicon.doc_also.get(concept, ())):
+                        function = status  # ("back to lifting 40 lb": what a group tells too)
                     relief = concept == "analgesia" or (status == "present"
                                                         and concept in self._tells_relief)
                     if relief and drug_sentence:
@@ -932,11 +940,17 @@ class Extractor:
         elif _FINDING_RANK[status] == _FINDING_RANK[old[0]]:
             old[1].append(span)
 
-    def _procedure_outcome(self, text: str, s: int, e: int, kind: str
-                           ) -> tuple[str, int, int] | None:
-        """The words of sentence `[s, e)` that tell the relief of procedure `kind` named in the
-        sentence before (a percent, or a time, with words of relief), as a mention of it."""
+    def _procedure_outcome(self, text: str, s: int, e: int, kind: str,
+                           names_drug: bool = False) -> tuple[str, int, int] | None:
+        """The words of sentence `[s, e)` that tell the outcome of procedure `kind` named in the
+        sentence before (no benefit; a pain score that fell; a percent, or a time, with words of
+        relief), as a mention of it. In a sentence that names drugs (`names_drug`), words of no
+        benefit are theirs, not the procedure's."""
         low = self._low
+        failed = None if names_drug else _NO_BENEFIT_T.search(text, low, s, e)
+        if failed is not None:
+            # "Tx to date: PT x 18 in 2012. No lasting benefit."
+            return (kind, failed.start(), failed.end())
         drop = _SCORE_DROP.search(text, s, e)
         if drop is not None:
             # "during use her pain dropped from seven to four out of ten"
@@ -1178,7 +1192,7 @@ class Extractor:
             # "2 x 4" of a plan, which has a number before the "x")
             times = _TIMES_AFTER.match(text, b, e)
             if times is not None:
-                counts[concept] = int(times.group("n"))
+                counts[concept] = int(times.group("n") or times.group("p"))
             elif _FIRST_AFTER.match(text, b, min(e, b + 90)) is not None:
                 counts[concept] = 1  # "... transforaminal epidural steroid injection, his first"
         # A treatment named only as the time of another ("injections after the fusion helped")
@@ -1877,6 +1891,13 @@ def link_request(request: RequestFact, case: CaseFacts) -> RequestFact:
             # "She has not had an epidural injection": the first one.
             update.update(continues_current=False, repeat=False)
             evidence["repeat"] = [s for t in prior for s in t.evidence]
+    elif request.kind == "therapy" and request.therapy:
+        # more sessions of a therapy already had ("chiropractic 2 x 3" after "Chiro x 6")
+        prior = [t for t in case.prior_treatment if t.kind == request.therapy]
+        had = [t for t in prior if t.status == "present"]
+        if prior:
+            update.update(repeat=bool(had), continues_current=bool(had))
+            evidence["repeat"] = [s for t in had or prior for s in t.evidence]
     elif request.kind == "device" and request.modality:
         prior = [t for t in case.prior_treatment if t.kind == request.modality]
         had = [t for t in prior if t.status == "present"]
@@ -1946,9 +1967,11 @@ _OUT_OF_TEN = r"(?:\s*/\s*10|\s+out\s+of\s+(?:10|ten))"
 # Pain told falling from one score to another: "pain dropped from seven to four out of ten",
 # "pain decreased from 7/10 to 3/10".
 _SCORE_DROP = re.compile(
-    r"\bpain\s+(?:\w+\s+){0,2}?(?:dropped|decreased|fell|went\s+down|came\s+down|improved)\s+"
-    r"from\s+" + _SCORE_NUMBER + _OUT_OF_TEN + r"?\s+(?:down\s+)?to\s+" + _SCORE_NUMBER + r"\b",
-    re.IGNORECASE)
+    r"\bpain\s+(?:\w+\s+){0,2}?(?:(?:dropped|decreased|fell|went\s+down|came\s+down|improved)\s+"
+    r"from\s+" + _SCORE_NUMBER + _OUT_OF_TEN + r"?\s+(?:down\s+)?to\s+" + _SCORE_NUMBER + r"\b"
+    # "his pain was 5/10 from 8/10"
+    r"|(?:was|is|went\s+to|came\s+down\s+to)\s+" + _SCORE_NUMBER + _OUT_OF_TEN + r"?\s+from\s+"
+    + _SCORE_NUMBER + r"\b)", re.IGNORECASE)
 # A pain score in any notation, told right before the word that says when it holds: "7/10 w/o",
 # "ten out of ten without them", "8 without Norco", "4 with it", "VAS 8 before", "pain level 6
 # without". The cue words are found first (most have no score before them), then the score.
