@@ -1670,6 +1670,9 @@ def test_a_request_takes_the_dosing_the_records_tell_of_its_drug() -> None:
      "for roughly two months; during that time she stopped the naproxen she had been taking.",
      {"on_date": date(2015, 9, 10), "relief_percent": 60.0, "relief_weeks": 8.57,
       "medication_reduction": "present", "outcome": "improved"}),
+    ("He had a transforaminal ESI in 2014. He reported 60% relief that lasted about eight "
+     "weeks, and his Norco use fell from four tablets a day to one.",
+     {"relief_percent": 60.0, "medication_reduction": "present"}),
     ("On 10/27/2015 he had a left L5-S1 transforaminal epidural steroid injection. At the visit "
      "of 12/03/2015 he said he had been maybe 30 percent better for about three weeks; his "
      "Norco use did not change.",
@@ -1701,6 +1704,12 @@ def test_a_home_trial_told_by_its_log() -> None:
     # ... not after a sentence between them
     ("He had PT in 2012. He moved to Fresno. No lasting benefit.",
      {"physical_therapy": "unknown"}),
+    # "None ..." after a list tells of every treatment in it
+    ("Prior tx: PT (24 visits), chiropractic (12), acupuncture (8). None gave lasting "
+     "improvement.", {"physical_therapy": "no_benefit", "chiropractic": "no_benefit",
+                      "acupuncture": "no_benefit"}),
+    ("He had PT and chiropractic. No lasting benefit.",
+     {"physical_therapy": "unknown", "chiropractic": "unknown"}),
     # relief told as a score from a score, and an activity regained
     ("Chiro x 6 in 11/2013. After it his pain was 5/10 from 8/10 and he was back to lifting "
      "40 lb at work.", {"chiropractic": "improved"}),

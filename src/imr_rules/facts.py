@@ -149,7 +149,7 @@ _NO_BENEFIT = re.compile(
     # "with temporary benefit only": no lasting benefit
     + r"|\b(?:only\s+)?(?:temporary|transient|short-lived)\s+(?:benefit|relief|improvement)\b"
     # "..., none of which produced lasting change": every treatment before it
-    + r"|\b(?:none|neither)\s+of\s+(?:which|these|them)\s+(?:\w+\s+){0,2}?"
+    + r"|\b(?:none|neither)\s+(?:of\s+(?:which|these|them|those)\s+)?(?:\w+\s+){0,2}?"
       r"(?:helped|controlled|produced|provided|gave|relieved|improved|worked|resolved)\b",
     re.IGNORECASE)
 _REDUCED_WHAT = r"\s+(?:\w+\s+){0,3}(?:medication|pain\s+medication|opioid|narcotic|analgesic)s?\b"
@@ -157,7 +157,8 @@ _WHAT_REDUCED = r"s?\s+(?:use\s+)?(?:was\s+|were\s+)?(?:reduced|decreased)\b"
 # "a reduction in Norco use", "decreased medication intake": the drug named by its name.
 _REDUCED_USE = r"\s+(?:in\s+)?(?:\w+\s+){0,2}(?:use|usage|intake|consumption|requirements?)\b"
 # "her Norco use decreased", "decreased her Norco from 4 tablets to 2", "cut back on Norco".
-_USE_REDUCED = r"\buse\s+(?:was\s+|were\s+|has\s+|had\s+)?(?:reduced|decreased)\b"
+_USE_REDUCED = (r"\buse\s+(?:was\s+|were\s+|has\s+|had\s+)?(?:reduced|decreased|fell|dropped|"
+                r"went\s+down|came\s+down)\b")
 _FEWER_TABLETS = r"\s+(?:\w+\s+){0,6}?(?:tablets?|pills?)\b"
 # "2 tablets a day", "twice a day": a frequency, not a duration of relief
 _FREQUENCY_BEFORE = re.compile(r"(?:\d|times|tablets?|pills?|twice|once|doses?)\s+\Z",
@@ -464,10 +465,10 @@ class Extractor:
             [*families, ("drug_reference", lx.drug_reference),
              ("therapy_reference", lx.therapy_reference)])
         self._therapy: str | None = None  # the treatment kind a rationale's request asks for
-        # The sentence being read (its index in the block), and the one procedure the last
-        # sentence that named treatments named, with that sentence's index.
+        # The sentence being read (its index in the block), and the treatments (no drugs) the
+        # last sentence that named treatments named, with that sentence's index.
         self._sentence_k = 0
-        self._procedure_told: tuple[int, str] | None = None
+        self._procedure_told: tuple[int, tuple[str, ...]] | None = None
         self._finding_lists = _finding_list_patterns(lx)
         self._list_families = frozenset(self._finding_lists)
         # Items whose mention tells pain relief, not only that relief was looked at: pain
@@ -538,9 +539,9 @@ class Extractor:
                                                   pending_duration)
             elif self._procedure_told is not None and self._procedure_told[0] == k - 1:
                 # a sentence of its outcome alone ("PT x 18 in 2012. No lasting benefit.")
-                outcome_of = self._procedure_outcome(text, s, e, self._procedure_told[1])
-                if outcome_of is not None:
-                    self._treatments(original, text, base, s, e, [outcome_of], obs)
+                told = self._procedure_outcome(text, s, e, self._procedure_told[1])
+                if told:
+                    self._treatments(original, text, base, s, e, told, obs)
                 self._procedure_told = None
         if obs.class_use:
             self._apply_class_use(obs)
@@ -754,12 +755,12 @@ class Extractor:
         # none itself ("On 10/27/2015 he had a transforaminal ESI. At the visit of 12/03/2015
         # he said he had been 'maybe 30 percent better' for about three weeks"): the
         # procedure's outcome, not a drug's.
-        outcome_of = None
+        outcome_of: list[tuple[str, int, int]] = []
         if not procedure_sentence and not about_request and self._procedure_told is not None \
                 and self._procedure_told[0] == self._sentence_k - 1:
             outcome_of = self._procedure_outcome(text, s, e, self._procedure_told[1], named_drug)
-            procedure_sentence = outcome_of is not None
-        if not mentions and outcome_of is None:
+            procedure_sentence = bool(outcome_of)
+        if not mentions and not outcome_of:
             return pending
         detailed = self._statuses(text, s, e, [(a, b) for _f, _c, a, b in mentions])
         # The drugs the sentence names: what it says of benefit and function is also theirs.
@@ -899,13 +900,11 @@ class Extractor:
         if not_had:
             self._not_had(original, text, base, e, not_had, obs)
         if treated:
-            procedures = {c for c, _a, _b in treated if c != "medication"}
-            self._procedure_told = ((self._sentence_k, procedures.pop())
-                                    if len(procedures) == 1 else None)
+            procedures = tuple(dict.fromkeys(c for c, _a, _b in treated if c != "medication"))
+            self._procedure_told = (self._sentence_k, procedures) if procedures else None
         else:
             self._procedure_told = None
-        if outcome_of is not None:
-            treated.append(outcome_of)
+        treated.extend(outcome_of)
         if treated:
             self._treatments(original, text, base, s, e, treated, obs, function,
                              [a for f, _c, a, _b in mentions if f == "drug"])
@@ -940,30 +939,38 @@ class Extractor:
         elif _FINDING_RANK[status] == _FINDING_RANK[old[0]]:
             old[1].append(span)
 
-    def _procedure_outcome(self, text: str, s: int, e: int, kind: str,
-                           names_drug: bool = False) -> tuple[str, int, int] | None:
-        """The words of sentence `[s, e)` that tell the outcome of procedure `kind` named in the
-        sentence before (no benefit; a pain score that fell; a percent, or a time, with words of
-        relief), as a mention of it. In a sentence that names drugs (`names_drug`), words of no
-        benefit are theirs, not the procedure's."""
+    def _procedure_outcome(self, text: str, s: int, e: int, kinds: tuple[str, ...],
+                           names_drug: bool = False) -> list[tuple[str, int, int]]:
+        """The words of sentence `[s, e)` that tell the outcome of the treatments `kinds` named
+        in the sentence before (no benefit; a pain score that fell; a percent, or a time, with
+        words of relief), as mentions of them: of the one treatment named there, or of all of
+        several when the sentence opens with "None" or "Neither". In a sentence that names
+        drugs (`names_drug`), words of no benefit are theirs, not the treatments'."""
         low = self._low
+        if len(kinds) > 1:
+            # "Prior tx: PT, chiropractic, acupuncture, ESIs, meds. None gave lasting improvement."
+            every = _NONE_OF_THEM.match(text, s, e) if not names_drug else None
+            if every is None or _NO_BENEFIT_T.search(text, low, s, e) is None:
+                return []
+            return [(kind, every.start(), every.end()) for kind in kinds]
+        kind = kinds[0]
         failed = None if names_drug else _NO_BENEFIT_T.search(text, low, s, e)
         if failed is not None:
             # "Tx to date: PT x 18 in 2012. No lasting benefit."
-            return (kind, failed.start(), failed.end())
+            return [(kind, failed.start(), failed.end())]
         drop = _SCORE_DROP.search(text, s, e)
         if drop is not None:
             # "during use her pain dropped from seven to four out of ten"
-            return (kind, drop.start(), drop.end())
+            return [(kind, drop.start(), drop.end())]
         relief = _RELIEF_WORDS_T.search(text, low, s, e)
         if relief is None:
-            return None
+            return []
         told = (_PERCENT_T.search(text, low, s, e) if low is None or low.find("%", s, e) >= 0
                 or low.find("percent", s, e) >= 0 else None) or _DURATION_T.search(
                     text, low, s, e)
         if told is None:
-            return None
-        return (kind, min(relief.start(), told.start()), max(relief.end(), told.end()))
+            return []
+        return [(kind, min(relief.start(), told.start()), max(relief.end(), told.end()))]
 
     def _motion_measured(self, original: str, text: str, base: int, motion: str, a: int,
                          b: int, obs: Observations) -> None:
@@ -1960,6 +1967,10 @@ def _time_of_before(text: str, treated: list[tuple[str, int, int]], k: int) -> b
     return _TIME_OF_BEFORE.search(text, max(a, b - 60), b) is not None
 
 
+# A sentence that opens by telling of every treatment named before: "None gave lasting
+# improvement", "Neither helped".
+_NONE_OF_THEM = re.compile(r"\s*(?:None|Neither)(?:\s+of\s+(?:them|these|those))?\b",
+                           re.IGNORECASE)
 # A pain score's number, in digits or words ("7", "seven").
 _SCORE_NUMBER = r"(?:\d{1,2}|" + "|".join(
     w for w in _NUMBER_WORDS if len(w) > 2 and w not in ("several", "few", "couple")) + ")"
