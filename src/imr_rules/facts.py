@@ -238,10 +238,10 @@ _ON_DATE_HAD = re.compile(
     r"\s*On\s+[\w/,. -]{4,25}?,?\s+(?:he|she|they|the\s+(?:patient|injured\s+worker|applicant|"
     r"claimant|employee))\s+(?:had|underwent|received|was\s+given|got)\s+(?:[\w-]+\s+){0,6}?\Z",
     re.IGNORECASE)
-# A drug stopped, named right after the words ("she stopped the naproxen she had been taking").
-_STOPPED_JUST_BEFORE = re.compile(r"\b(?:stopped|discontinued|came\s+off|got\s+off|weaned\s+off)"
-                                  r"\s+(?:taking\s+|using\s+)?(?:(?:the|his|her|their)\s+)?\Z",
-                                  re.IGNORECASE)
+# Between a word of a drug stopped (the context lexicon's "discontinued") and the drug: "she
+# stopped the naproxen she had been taking", "weaned off his Norco".
+_STOPPED_GAP = re.compile(r"\s+(?:taking\s+|using\s+)?(?:(?:the|his|her|their)\s+)?",
+                          re.IGNORECASE)
 _COUNT_WORDS_T = _Twin(_COUNT_WORDS, strip=False)
 _SINCE_T = _Twin(_SINCE)
 _USE_DURATION_T = _Twin(_USE_DURATION)
@@ -907,7 +907,9 @@ class Extractor:
         treated.extend(outcome_of)
         if treated:
             self._treatments(original, text, base, s, e, treated, obs, function,
-                             [a for f, _c, a, _b in mentions if f == "drug"])
+                             [a for f, _c, a, _b in mentions if f == "drug"],
+                             [b for f, c, _a, b in found if f == "context"
+                              and c == "discontinued"])
         elif not present_drugs:
             return None  # no drug, no medication: nothing carries over to the next sentence
         stopped = None  # where the sentence says a drug was discontinued
@@ -1078,11 +1080,13 @@ class Extractor:
 
     def _treatments(self, original: str, text: str, base: int, s: int, e: int,
                     treated: list[tuple[str, int, int]], obs: Observations,
-                    function: str | None = None, drug_starts: Sequence[int] = ()) -> None:
+                    function: str | None = None, drug_starts: Sequence[int] = (),
+                    stop_ends: Sequence[int] = ()) -> None:
         """Read the prior treatments `treated` of the sentence `[s, e)`: their relief,
         duration, outcome, count and date, and `function`, what the sentence says of
         functional improvement ("completed 12 sessions with objective functional
-        improvement"), as theirs. `drug_starts`: where the sentence names drugs."""
+        improvement"), as theirs. `drug_starts`: where the sentence names drugs;
+        `stop_ends`: where its words of a drug stopped (the context lexicon's) end."""
         # Numbers belong to the nearest treatment named before them in the sentence.
         starts = [a for _c, a, _b in treated]
         for concept, a, b in treated:
@@ -1178,7 +1182,8 @@ class Extractor:
             reduction = "absent" if st == "absent" else "present"
         elif _NO_MED_CHANGE_T.search(text, low, s, e) is not None:
             reduction = "absent"  # "his Norco use did not change"
-        elif any(_STOPPED_JUST_BEFORE.search(text, max(s, d - 30), d) for d in drug_starts):
+        elif any(_STOPPED_GAP.fullmatch(text, stop, d) for stop in stop_ends
+                 for d in drug_starts if 0 < d - stop <= 30):
             reduction = "present"  # "... relief; during that time she stopped the naproxen"
         # A count is that of the treatment its words name ("24 sessions of physical therapy
         # and 6 sessions of chiropractic"), else of the one named last before it.
