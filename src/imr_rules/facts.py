@@ -1996,8 +1996,11 @@ _SCORE_BEFORE_CUE = re.compile(
     r"(?<![/\d.+-])\b(?P<n>" + _SCORE_NUMBER[3:-1] + r")" + _OUT_OF_TEN + r"?\s*,?\s*\Z",
     re.IGNORECASE)
 _SCORE_BASELINE = frozenset(("without", "w/o", "before"))
-_SCORE_WITHOUT_BEFORE = re.compile(r"\b\d{1,2}(?:\s*/\s*10)?\s+(?:without|w/o)\s+"
-                                   r"(?:(?:the|his|her|their)\s+)?\Z", re.IGNORECASE)
+# A score told without a drug, right before the drug's name ("8 without Norco"): the drug is
+# taken, the "without" no negation of it.
+_SCORE_WITHOUT_BEFORE = re.compile(
+    r"(?<![/\d.+-])\b" + _SCORE_NUMBER + _OUT_OF_TEN + r"?\s+(?:without|w/o)\s+"
+    r"(?:(?:the|his|her|their)\s+)?\Z", re.IGNORECASE)
 _PAIN_WORDS = ("pain", "vas", "/10", "of ten", "of 10")
 
 
