@@ -815,6 +815,50 @@ def test_what_a_drug_lets_the_patient_do(text: str, function: dict[str, str]) ->
     assert case.doc.adl == ("present" if "present" in function.values() else "unknown")
 
 
+@pytest.mark.parametrize(("text", "efficacy", "function"), [
+    # "it" or "the patch" for the one drug the sentence before names
+    ("She has used a Lidoderm patch on the hand. She says it takes the edge off so she can "
+     "fold laundry.", "present", "present"),
+    ("Percocet 10/325 mg has been prescribed since 9/2014. It lets him work his full shift.",
+     "unknown", "present"),
+    ("He applies Voltaren gel twice a day. The gel has helped her sleep.", "present", "unknown"),
+    # two drugs before: whose "it" is not known
+    ("He takes Norco and Soma. It lets him work his full shift.", "unknown", "unknown"),
+    # the sentence before names no drug; "it" there is something else
+    ("He had an MRI in 2014. It lets the surgeon plan the fusion. He takes Norco.", "unknown",
+     "unknown"),
+])
+def test_a_drug_referred_to_by_it(text: str, efficacy: str, function: str) -> None:
+    case = _case_of(text)
+    assert {m.efficacy for m in case.medication} == {efficacy}
+    assert {m.functional_improvement for m in case.medication} == {function}
+
+
+@pytest.mark.parametrize(("text", "efficacy", "function", "scores"), [
+    # what the records do not say a drug does: its benefit and function are not documented
+    ("Norco is refilled at each visit; the notes do not say what it does for his pain or for "
+     "his activity level.", "absent", "absent", "unknown"),
+    ("Tizanidine has been taken since 2013; the note does not describe spasm or what "
+     "tizanidine does for him.", "absent", "unknown", "unknown"),
+    ("He takes Norco 10/325. The notes list pain levels but not with and without Norco, and do "
+     "not name any activity Norco makes possible.", "unknown", "absent", "absent"),
+    # told, the same words document them
+    ("He explains what Norco does for his pain: it halves it.", "present", "unknown",
+     "unknown"),
+    ("His pain levels with and without Norco are 8/10 and 4/10.", "present", "unknown",
+     "present"),
+    # a study's contrast is not a drug
+    ("He takes Norco. An MRI with and without contrast was read as normal.", "unknown",
+     "unknown", "unknown"),
+])
+def test_what_the_records_say_a_drug_does(text: str, efficacy: str, function: str,
+                                          scores: str) -> None:
+    case = _case_of(text)
+    assert [(m.efficacy, m.functional_improvement) for m in case.medication] == [
+        (efficacy, function)]
+    assert case.doc.pain_scores_with_without == scores
+
+
 @pytest.mark.parametrize("text", [
     "The left L5-S1 transforaminal epidural steroid injection is medically necessary.",
     "Norco 10/325 #90 is not medically necessary.",

@@ -95,6 +95,11 @@ _POSSESSIVE_BEFORE = re.compile(r"\b(?:his|her|their)\s+\Z", re.IGNORECASE)
 # Words for a dose of a drug named before ("within an hour of a dose", "after each dose").
 _DOSE_TOLD_T = _Twin(re.compile(r"\b(?:a|each|every|one|the|his|her|their)\s+dose\b",
                                 re.IGNORECASE))
+# A word that stands for a drug named before ("She says it takes the edge off", "It lets him
+# work his full shift", "the patch helps her sleep").
+_DRUG_PRONOUN_T = _Twin(re.compile(
+    r"\b(?:it|(?:this|the)\s+(?:medication|medicine|drug|patch|cream|gel|ointment|lotion))\b",
+    re.IGNORECASE))
 # A mention that ends "no evidence of ...": what was looked for and not seen.
 _EVIDENCE_OF_BEFORE = re.compile(r"\bevidence\s+of\s+(?:[\w'-]+,?\s+){0,6}\Z", re.IGNORECASE)
 # "50-60%", "70 percent": `a` is the (first) percent. The pattern starts with a digit, so `re`
@@ -766,6 +771,14 @@ class Extractor:
         # The drugs the sentence names: what it says of benefit and function is also theirs.
         sentence_drugs = tuple({self.lexicon.drug(c).generic for f, c, _a, _b in mentions
                                 if f == "drug"}) if drug_sentence else ()
+        if not named_drug and self._subject is None and not about_request and not \
+                procedure_sentence and any(m[0] == "doc" for m in mentions):
+            # A summary's "it" or "the patch" for the one drug the sentence before names
+            # ("She has used a Lidoderm patch. She says it takes the edge off so she can fold
+            # laundry"): what the sentence says of benefit and function is that drug's.
+            referred = self._drug_before(s)
+            if referred is not None and _DRUG_PRONOUN_T.search(text, self._low, s, e):
+                sentence_drugs, drug_sentence = (referred,), True
         long_term = False
         function: str | None = None  # what the sentence says of functional improvement
         treated: list[tuple[str, int, int]] = []
