@@ -418,6 +418,8 @@ def test_red_flags(text: str, red_flag: str) -> None:
     ("She is working full duty.", "full_duty", "present"),
     ("He is not working.", "not_working", "absent"),
     ("She is unable to return to work.", "not_working", "absent"),
+    # "not working" names no disability status
+    ("Not working since 11-2013.", "not_working", "absent"),
     # a goal is not a status
     ("He remains off work. The goal is to return to work.", "temporarily_disabled", "absent"),
     ("His stated goals are to return to work and to lift his daughter.", "unknown", "unknown"),
@@ -1339,6 +1341,17 @@ def test_words_of_a_limb_that_are_no_radiating_pain(text: str) -> None:
      {"spurling_sign": "absent", "motor_weakness": "absent", "reflex_change": "absent",
       "dermatomal_sensory_loss": "absent"}),
     ("There was a negative Spurling's sign.", {"spurling_sign": "absent"}),
+    # a hand muscle graded after its abbreviation
+    ("APB 4+/5 L, grip 5/5 R.", {"motor_weakness": "present"}),
+    # a neurological examination told normal as a whole: no weakness and no sensory loss ...
+    ("SLR neg bilat; neuro intact BLE.", {"positive_slr": "absent", "motor_weakness": "absent",
+                                          "dermatomal_sensory_loss": "absent"}),
+    ("She had a normal neurological examination.",
+     {"motor_weakness": "absent", "dermatomal_sensory_loss": "absent"}),
+    # ... but a finding told with it stays, and "not intact" names none
+    ("Neurological exam was normal except for decreased sensation in the left L5 dermatome.",
+     {"motor_weakness": "absent", "dermatomal_sensory_loss": "present"}),
+    ("He is not neurologically intact.", {}),
 ])
 def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> None:
     assert {f.name: f.status for f in _case_of(text).finding if f.kind == "exam"} == statuses

@@ -33,7 +33,7 @@ from imr_rules.classify import REGION_T as _REGION_T
 from imr_rules.classify import RequestWords, classify_request, name_as_written, request_words
 from imr_rules.dates import DateMatch, find_dates, first_date
 from imr_rules.letters import blank_furniture
-from imr_rules.lexicon import Lexicon, MultiMatcher, PhraseMatcher
+from imr_rules.lexicon import WHOLE_EXAMINATION, Lexicon, MultiMatcher, PhraseMatcher
 from imr_rules.models import (
     Determination,
     KeyDates,
@@ -825,9 +825,15 @@ class Extractor:
                 self._finding(text, a, e, family[8:], concept, status,
                               self._span(original, base, a, b), obs)
             elif family.startswith("normal."):
-                # "sensation was intact": the finding is absent (`_NORMAL_SAYS`)
-                self._finding(text, a, e, family[7:], concept, _NORMAL_SAYS[status],
-                              self._span(original, base, a, b), obs)
+                # "sensation was intact": the finding is absent (`_NORMAL_SAYS`); "neuro
+                # intact": every finding that examination covers
+                kind = family[7:]
+                if concept == WHOLE_EXAMINATION and status == "absent":
+                    continue  # "not neurologically intact" says not which finding
+                for finding in (self.lexicon.normal_exam_covers[kind]
+                                if concept == WHOLE_EXAMINATION else (concept,)):
+                    self._finding(text, a, e, kind, finding, _NORMAL_SAYS[status],
+                                  self._span(original, base, a, b), obs)
             elif family == "drug_test_result":
                 self._drug_test_result(found, s, concept, status, by_record,
                                        self._span(original, base, a, b), obs)

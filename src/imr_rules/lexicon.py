@@ -65,6 +65,10 @@ def _key(text: str) -> str:
     return re.sub(r"[^0-9a-z&/%+]", "", text.lower())
 
 
+# The concept of a normal_finding kind that stands for its whole examination.
+WHOLE_EXAMINATION = "whole_examination"
+
+
 class PhraseMatcher:
     """Finds the phrases of many concepts in text: the longest phrase at each word, no overlaps.
 
@@ -367,8 +371,15 @@ class Lexicon:
                          for kind, entries in concepts.get("finding", {}).items()}
         # Phrases of a normal examination: a mention states its finding absent ("sensation
         # was intact": no dermatomal sensory loss).
-        self.normal_findings = {kind: PhraseMatcher(entries)
-                                for kind, entries in concepts.get("normal_finding", {}).items()}
+        # An examination told normal as a whole ("neurologically intact"): the concept
+        # `WHOLE_EXAMINATION` of its kind, which states every finding it covers absent.
+        whole = concepts.get("normal_examination", {})
+        self.normal_exam_covers: dict[str, tuple[str, ...]] = {
+            kind: tuple(entry.get("covers", ())) for kind, entry in whole.items()}
+        self.normal_findings = {
+            kind: PhraseMatcher({**entries, **({WHOLE_EXAMINATION: whole[kind]["phrases"]}
+                                               if kind in whole else {})})
+            for kind, entries in concepts.get("normal_finding", {}).items()}
         # An examination list sharing one adjective: the adjectives, and per finding kind the
         # nouns that name a finding ("normal sensation, reflexes and strength").
         listing = concepts.get("finding_list", {})
@@ -528,6 +539,12 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
         known = concepts.get("finding", {}).get(kind, {})
         problems += [f"normal_finding {kind}.{name}: no finding {kind}.{name} to state absent"
                      for name in entries if name not in known]
+    for kind, covers in lexicon.normal_exam_covers.items():
+        known = concepts.get("finding", {}).get(kind, {})
+        problems += [f"normal_examination {kind}: no finding {kind}.{name} to state absent"
+                     for name in covers if name not in known]
+        if kind not in lexicon.normal_findings:
+            problems.append(f"normal_examination {kind}: no normal_finding {kind}")
     for kind, nouns in lexicon.finding_list_nouns.items():
         known = concepts.get("finding", {}).get(kind, {})
         problems += [f"finding_list {kind}: no finding {kind}.{name}"
