@@ -861,6 +861,14 @@ def test_what_the_records_say_a_drug_does(text: str, efficacy: str, function: st
     assert case.doc.pain_scores_with_without == scores
 
 
+def test_what_the_records_do_not_say_of_one_drug_leaves_the_others_documented() -> None:
+    case = _case_of("Norco brings his pain from 7/10 down to 4/10. Tizanidine has been taken "
+                    "since 2013; the note does not describe what tizanidine does for him.")
+    assert {m.generic: m.efficacy for m in case.medication} == {
+        "hydrocodone/acetaminophen": "present", "tizanidine": "absent"}
+    assert (case.doc.analgesia, case.doc.medication_efficacy) == ("present", "present")
+
+
 @pytest.mark.parametrize("text", [
     "The left L5-S1 transforaminal epidural steroid injection is medically necessary.",
     "Norco 10/325 #90 is not medically necessary.",

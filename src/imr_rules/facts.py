@@ -1053,6 +1053,14 @@ class Extractor:
                 for other in lexicon.doc_also.get(concept, ()):
                     _tell_of_drugs(obs, drugs, other, "absent", _SOURCE_RANK["absent"], span)
             return
+        if concept in lexicon.drug_docs:
+            rank = _SOURCE_RANK["absent_record" if status == "absent" and by_record else status]
+            said = "absent" if status == "absent" else "present"
+            for other in lexicon.doc_also.get(concept, ()):
+                _tell_of_drugs(obs, drugs, other, said, rank, span)
+                # of the letter, the weakest statement: any other word on the item wins
+                obs.doc.setdefault(other, _Status()).see(said, _SOURCE_RANK[said], span)
+            return
         for other in lexicon.doc_also.get(concept, ()):
             self._documentation(other, status, by_record, span, obs, drugs)
         for other in lexicon.documents.get(concept, ()):

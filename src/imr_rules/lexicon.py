@@ -414,6 +414,10 @@ class Lexicon:
         # groups whose words say the opposite of their items ("barely touched the pain": no
         # benefit); only a mention that is not negated counts
         self.negative_docs = frozenset(k for k, v in docs.items() if v.get("negative"))
+        # groups said of the drugs of their sentence, and of the letter's items only where
+        # nothing else is said of them ("the note does not describe what tizanidine does for
+        # him" leaves the opioid's documented relief alone)
+        self.drug_docs = frozenset(k for k, v in docs.items() if v.get("of_drugs"))
         # item -> the items any mention of it, however negated, documents
         self.documents: dict[str, tuple[str, ...]] = {
             k: tuple(v["documents"]) for k, v in docs.items() if v.get("documents")}
