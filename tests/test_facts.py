@@ -869,6 +869,28 @@ def test_what_the_records_do_not_say_of_one_drug_leaves_the_others_documented() 
     assert (case.doc.analgesia, case.doc.medication_efficacy) == ("present", "present")
 
 
+@pytest.mark.parametrize(("text", "drug_test", "physical_therapy"), [
+    # the terse lines after a note's plan label are planned too ...
+    ("No prior UDS in the records. A/P: Refill Norco 10/325 #120. PT 2 x 4 for the flare. "
+     "UDS for medication monitoring. RTC 4 wks.", "absent", None),
+    ("Plan: refill meloxicam. UDS at the next visit.", "unknown", None),
+    # ... up to a label of another part of the note, or a dated line of the narrative
+    ("Plan: refill meloxicam. Work: TTD. UDS done last month, and PT helped.", "present",
+     "present"),
+    ("A/P: refill Norco. RFA dated 01/16/2014. A UDS on 12/02/2013 was consistent.", "present",
+     None),
+    # a long sentence after a plan is the narrative again
+    ("Plan: refill meloxicam. He completed twelve sessions of PT in 2012 with some benefit and "
+     "has continued his exercises at home since then without a break.", "unknown", "present"),
+])
+def test_the_lines_of_a_notes_plan(text: str, drug_test: str, physical_therapy: str | None
+                                   ) -> None:
+    case = _case_of(text)
+    assert case.doc.urine_drug_test == drug_test
+    assert next((t.status for t in case.prior_treatment if t.kind == "physical_therapy"),
+                None) == physical_therapy
+
+
 @pytest.mark.parametrize("text", [
     "The left L5-S1 transforaminal epidural steroid injection is medically necessary.",
     "Norco 10/325 #90 is not medically necessary.",

@@ -95,6 +95,9 @@ _POSSESSIVE_BEFORE = re.compile(r"\b(?:his|her|their)\s+\Z", re.IGNORECASE)
 # Words for a dose of a drug named before ("within an hour of a dose", "after each dose").
 _DOSE_TOLD_T = _Twin(re.compile(r"\b(?:a|each|every|one|the|his|her|their)\s+dose\b",
                                 re.IGNORECASE))
+# A plan's further lines are short; a label ("Work:", "Dx:") starts another part of the note.
+_PLAN_LINE_WORDS = 15
+_LABEL = re.compile(r"\s*[A-Za-z][\w/&-]*(?:\s+[\w/&-]+){0,3}\s*:")
 # A word that stands for a drug named before ("She says it takes the edge off", "It lets him
 # work his full shift", "the patch helps her sleep").
 _DRUG_PRONOUN_T = _Twin(re.compile(
@@ -474,6 +477,13 @@ class Extractor:
         # last sentence that named treatments named, with that sentence's index.
         self._sentence_k = 0
         self._procedure_told: tuple[int, tuple[str, ...]] | None = None
+        # A note's plan: whether the last sentence read opened or continued one, whether the
+        # sentence being read is a further line of it, and the assertion trigger of a plan
+        # label, which such a line is read after (None: the scope has none).
+        self._plan_open = False
+        self._planned = False
+        label = self.scope.scan_lowered("plan:", 0, 5)
+        self._plan_trigger = label[0] if label else None
         self._finding_lists = _finding_list_patterns(lx)
         self._list_families = frozenset(self._finding_lists)
         # Items whose mention tells pain relief, not only that relief was looked at: pain
@@ -537,7 +547,10 @@ class Extractor:
         self._sentence_starts, self._buckets = starts, buckets
         pending_duration: tuple[int | None, bool, Span] | None = None
         self._procedure_told = None
+        self._plan_open = False
         for k, (s, e) in enumerate(sentences):
+            self._planned = self._plan_open and self._plan_goes_on(text, s, e)
+            self._plan_open = self._planned
             if buckets[k]:
                 self._sentence_k = k
                 pending_duration = self._sentence(original, text, base, s, e, buckets[k], obs,
@@ -596,6 +609,10 @@ class Extractor:
                 self._candidates = self.scope.candidates(self._tokens)
             scan = self._scan = (s, e, self.scope.scan_lowered(low, s, e, self._candidates))
         matches = scan[2]
+        if self._planned and self._plan_trigger is not None:
+            # a further line of a note's plan reads as if its label stood before it (right
+            # before: a mention may start the line)
+            matches = [(s - 1, s - 1, self._plan_trigger[2]), *matches]
         if not matches:
             return [("present", False)] * len(concepts)
         words = self._words
@@ -603,6 +620,14 @@ class Extractor:
             words = self._words = word_starts(text)
         decide = self.scope.decide
         return [decide(matches, words, cs, ce, low) for cs, ce in concepts]
+
+    @staticmethod
+    def _plan_goes_on(text: str, s: int, e: int) -> bool:
+        """Whether the sentence `[s, e)`, after a note's plan, is a further line of it: terse
+        ("UDS for medication monitoring.", "RTC 4 wks."), with no label of its own and no date
+        (the narrative's "RFA dated 01/16/2014" ends it)."""
+        return (len(text[s:e].split()) <= _PLAN_LINE_WORDS and _LABEL.match(text, s) is None
+                and not find_dates(text, s, e))
 
     def _drug_test_dates(self, original: str, text: str, base: int, s: int, a: int, e: int,
                          obs: Observations) -> None:
@@ -681,6 +706,8 @@ class Extractor:
         # A sentence about the request and its review names the treatment asked for, not one
         # the patient had: it gives no medications or prior treatments.
         about_request = "request" in said
+        if "plan_label" in said:
+            self._plan_open = True
         mentions: list[tuple[str, str, int, int]] = []  # (family, concept, start, end)
         asked_for: set[int] = set()  # where a sentence about the request names treatments
         denies: bool | None = None  # whether a sentence about the request has a denial word
