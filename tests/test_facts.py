@@ -606,6 +606,8 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("A TENS unit was trialed for one month with 50% relief.", "trial_documented", "present"),
     # first-line and non-opioid trials that failed, or could not be tolerated
     ("She has failed nortriptyline and gabapentin.", "first_line_trial_failed", "present"),
+    ("No trial of gabapentin or an antidepressant noted.", "first_line_trial_failed", "absent"),
+    ("She has not tried an antidepressant.", "first_line_trial_failed", "absent"),
     ("He is intolerant of NSAIDs due to gastritis.", "non_opioid_trial_failed", "present"),
     ("He could not tolerate naproxen.", "non_opioid_trial_failed", "present"),
     ("He has not failed NSAIDs.", "non_opioid_trial_failed", "absent"),
@@ -771,6 +773,11 @@ def test_a_strength_after_the_other_name_in_brackets(text: str, strength: float 
     ("The neurological findings are unchanged and he continues Norco.",
      {"hydrocodone/acetaminophen": "unknown"}),
     ("His Norco dose has not changed.", {"hydrocodone/acetaminophen": "unknown"}),
+    # "did not help", "made no difference"
+    ("Nortriptyline was stopped in May 2015; it made no difference to her pain.",
+     {"nortriptyline": "absent"}),
+    ("The physician wrote that Soma has not made a difference.", {"carisoprodol": "absent"}),
+    ("Lyrica did not help.", {"pregabalin": "absent"}),
     # denied, a word of no effect says nothing
     ("Naproxen was not ineffective.", {"naproxen": "unknown"}),
 ])
