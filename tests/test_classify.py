@@ -144,8 +144,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Right stellate ganglion block", {"kind": "injection", "procedure": "other",
                                        "side": "right"}),
     # a strength written with the name is not part of the name as written
-    ("Voltaren gel 1% 100g", {"drug": "Voltaren gel", "generic": "diclofenac"}),
-    ("Voltaren 1% gel", {"drug": "Voltaren gel", "generic": "diclofenac"}),
+    # the product without its form, which is read on its own
+    ("Voltaren gel 1% 100g", {"drug": "Voltaren", "generic": "diclofenac", "formulation": "gel"}),
+    ("Voltaren 1% gel", {"drug": "Voltaren", "generic": "diclofenac", "formulation": "gel"}),
+    ("Terocin patches #30", {"drug": "Terocin", "formulation": "patch", "quantity": 30}),
+    ("Purchase of one cane", {"kind": "supply", "device": "cane", "purchase": True}),
     # a joint injection with no procedure of its own
     ("Synvisc-One injection to the right knee", {"kind": "injection", "procedure": "other",
                                                  "side": "right"}),

@@ -92,6 +92,8 @@ _SUPPLY = Twin(re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|
                           re.IGNORECASE))
 _PERCENT_STRENGTH = re.compile(r"\d\s*%")
 _PERCENT_STRENGTH_WORD = re.compile(r"\s*\b\d+(?:\.\d+)?\s*%")
+_FORM_AFTER_NAME = re.compile(r"(?:\s+(?:patch(?:es)?|gel|cream|lotion|ointment|spray|solution|"
+                              r"liniment|topical))+$", re.IGNORECASE)
 _TOPICAL_DOSE = re.compile(r"\d\s*(?:%|(?:mg|g)\b)")  # a strength of a topical or compound
 _DOSE = re.compile(r"\d\s*(?:mg|mcg|%)")  # a strength of any drug, in lower-cased text
 # Body regions as letters name them (shared with fact extraction).
@@ -116,9 +118,12 @@ REGION_NAMES = {"lumbosacral": "lumbar", "low back": "lumbar", "lower back": "lu
 
 
 def name_as_written(words: str) -> str:
-    """A drug product as the letter names it, without a strength written inside the name
-    ("Voltaren 1% gel" is "Voltaren gel"; the strength is read on its own), one space apart."""
-    return " ".join(_PERCENT_STRENGTH_WORD.sub(" ", words).split())
+    """A drug product as the letter names it, without a strength written inside the name or
+    the form after it ("Voltaren 1% gel" is "Voltaren", "Terocin patches" "Terocin"; the
+    strength and the formulation are read on their own), one space apart."""
+    name = " ".join(_PERCENT_STRENGTH_WORD.sub(" ", words).split())
+    bare = _FORM_AFTER_NAME.sub("", name)
+    return bare or name
 
 
 # What may stand between a drug's name and its strength ("Ultram ER 150mg", "Norco tablets 10").
@@ -572,9 +577,15 @@ _AFTER_NAME = re.compile(r"\s*(?:\(|,|;|\bfor\b|\bx\s*\d|\bpurchase\b|\brental\b
                          r"\bto\s+(?:purchase|rent)\b)", re.IGNORECASE)
 
 
+_BOUGHT_BEFORE_NAME = re.compile(r"^(?:(?:purchase|rental|rent|buy)\s+(?:of\s+)?)?"
+                                 r"(?:(?:one|a|an|1)\s+)?(?=\S)", re.IGNORECASE)
+
+
 def _as_written(text: str) -> str:
     """A supply's name as the request writes it: "Custom foot orthotics (bilateral)" ->
     "Custom foot orthotics", "Hot/cold pack for home use" -> "Hot/cold pack"."""
+    # "Purchase of one cane" is a cane (the purchase is read on its own)
+    text = _BOUGHT_BEFORE_NAME.sub("", text.strip()) or text
     m = _AFTER_NAME.search(text)
     name = " ".join(text[:m.start() if m else len(text)].split())
     return name or " ".join(text.split())
