@@ -898,6 +898,18 @@ def test_the_lines_of_a_notes_plan(text: str, drug_test: str, physical_therapy: 
                 None) == physical_therapy
 
 
+@pytest.mark.parametrize(("text", "recent"), [
+    # no operation had: none recent
+    ("No surgery.", "absent"),
+    ("He has never had surgery.", "absent"),
+    # an operation had, undated: not known; one proposed says nothing
+    ("He underwent a fusion. He has had no surgery since.", "unknown"),
+    ("Surgery was not recommended.", "unknown"),
+])
+def test_no_operation_had_is_none_recent(text: str, recent: str) -> None:
+    assert _case_of(text).case.surgery_recent == recent
+
+
 @pytest.mark.parametrize("text", [
     "The left L5-S1 transforaminal epidural steroid injection is medically necessary.",
     "Norco 10/325 #90 is not medically necessary.",

@@ -776,6 +776,12 @@ class AssertionScope:
                         neg_post = True
                     if near_post is None or ts < near_post[0]:
                         near_post = (ts, status, en.record)
+        if near_post is not None and near_post[1] == "hypothetical" and (
+                near_pre is None or not near_pre[2]):
+            # "No surgery is planned", "Surgery was not recommended": what was proposed or
+            # not, as a hypothetical pre-trigger, outweighs a negation (not a record's: "no
+            # documentation of X as required by the MTUS" says X is not documented)
+            return near_post[1], near_post[2]
         if near_pre is not None:
             if near_pre[1] == "absent" and neg_post:
                 if near_post is not None and _CLAUSE_BREAK.search(text, near_pre[0], cs):

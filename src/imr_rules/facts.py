@@ -1752,6 +1752,10 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
             case_fields["days_since_drug_test"] = last_test
             case_evidence["days_since_drug_test"] = [
                 said for age, said in tested if age == last_test]
+    if "surgery_recent" not in case_fields:
+        none_had = _no_surgery(blocks)
+        if none_had:  # "No surgery.", "He has never had surgery."
+            case_fields["surgery_recent"], case_evidence["surgery_recent"] = "absent", none_had
     work = [w for obs in blocks for w in obs.work]
     if work:
         # Summaries tell the case in order: the last status told is the current one ("he was
@@ -1777,6 +1781,14 @@ def _dated_operations(blocks: list[Observations], reference: date,
     return [((reference - on).days, t.spans) for obs in blocks
             for kind, t in obs.treatments.items() if kind == "surgery" and t.status == "present"
             for on in (t.dates or ([t.on_date] if t.on_date else []))]
+
+
+def _no_surgery(blocks: list[Observations]) -> list[Span]:
+    """The words that say no operation was had, when the blocks tell of none had (else [])."""
+    told = [t for obs in blocks for kind, t in obs.treatments.items() if kind == "surgery"]
+    if not told or any(t.status == "present" for t in told):
+        return []
+    return [span for t in told for span in t.spans]
 
 
 def _surgery_recent(operations: list[tuple[int, list[Span]]], days: int | None,
