@@ -596,6 +596,10 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "present"),
     ("He attributes his pain to the injury.", "adverse_effects", "unknown"),
     ("Suboxone keeps his pain at 3-4 out of 10.", "medication_efficacy", "present"),
+    # scores with and without "his medications", "meds" in short
+    ("Pain rated 8/10 without his medications and 4/10 with them.", "pain_scores_with_without",
+     "present"),
+    ("c/o LBP 8/10 w/o meds, 4/10 w/ meds.", "pain_scores_with_without", "present"),
     # uncertain documentation documents nothing
     ("It is unclear whether she performs a home exercise program.", "functional_restoration",
      "unknown"),
@@ -814,6 +818,9 @@ def test_a_drug_that_helped(text: str, efficacy: dict[str, str]) -> None:
     ("He resumed taking Norco in May.", {"hydrocodone/acetaminophen": "unknown"}),
     ("He takes Norco 10/325 mg; with it he can work his full shift and walk his dog.",
      {"hydrocodone/acetaminophen": "present"}),
+    # the activity quoted
+    ("He takes diclofenac; the physician wrote that it lets him “lift cases to shoulder height.”",
+     {"diclofenac": "present"}),
     ("He takes Norco 10/325 mg; with it he cannot sleep through the night.",
      {"hydrocodone/acetaminophen": "unknown"}),
 ])
@@ -908,6 +915,18 @@ def test_the_lines_of_a_notes_plan(text: str, drug_test: str, physical_therapy: 
 ])
 def test_no_operation_had_is_none_recent(text: str, recent: str) -> None:
     assert _case_of(text).case.surgery_recent == recent
+
+
+@pytest.mark.parametrize(("text", "classes"), [
+    # "diclofenac" alone is the oral drug; named with its form, the topical one
+    ("He takes diclofenac 75 mg twice a day.", {"diclofenac": "nsaid"}),
+    ("He applies diclofenac cream to the knee.", {"diclofenac": "topical"}),
+    # a strength in percent is a topical's, whatever the drug's oral class
+    ("Current medications are omeprazole 20 mg twice a day and a topical cream of gabapentin 6% "
+     "and lidocaine 5%.", {"omeprazole": "ppi", "gabapentin": "topical"}),
+])
+def test_the_class_of_a_drug_as_taken(text: str, classes: dict[str, str]) -> None:
+    assert {m.generic: m.drug_class for m in _case_of(text).medication} == classes
 
 
 @pytest.mark.parametrize("text", [

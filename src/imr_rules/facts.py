@@ -1881,8 +1881,11 @@ def _merge_medication(old: MedicationFact | None, m: _Medication, generic: str,
     if old is not None and old.days_used is not None:
         days = max(days or 0, old.days_used)
     entry = lexicon.drug(m.key)
+    # a strength in percent is a topical's ("a cream of ketoprofen 10%, gabapentin 6%"): the
+    # drug applied to the skin, whatever its oral class
+    topical = m.dose_text is not None and m.dose_text.endswith("%")
     return _built(MedicationFact,
-        name=m.name, generic=generic, drug_class=entry.drug_class,
+        name=m.name, generic=generic, drug_class="topical" if topical else entry.drug_class,
         strength_mg=m.strength_mg if m.strength_mg is not None else (old.strength_mg if old
                                                                       else None),
         dose_text=m.dose_text or (old.dose_text if old else None),
