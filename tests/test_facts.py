@@ -633,6 +633,7 @@ def test_documentation_as_reviewers_word_it(text: str, item: str, status: str) -
     ("The medications have not helped.", "no_benefit"),
     ("Physical therapy has not helped her pain.", "no_benefit"),
     ("Physical therapy has helped her pain.", "improved"),
+    ("He completed physical therapy in 2010 without lasting change.", "no_benefit"),
 ])
 def test_a_treatment_that_has_not_helped(text: str, outcome: str) -> None:
     (treatment,) = _case_of(text).prior_treatment
@@ -782,6 +783,8 @@ def test_a_strength_after_the_other_name_in_brackets(text: str, strength: float 
      {"nortriptyline": "absent"}),
     ("The physician wrote that Soma has not made a difference.", {"carisoprodol": "absent"}),
     ("Lyrica did not help.", {"pregabalin": "absent"}),
+    ("The note states that Lyrica “has not changed the numbness or the pain.”",
+     {"pregabalin": "absent"}),
     # denied, a word of no effect says nothing
     ("Naproxen was not ineffective.", {"naproxen": "unknown"}),
 ])
@@ -1086,6 +1089,11 @@ def test_the_four_as_speak_of_each_a(text: str, status: str) -> None:
     ("After the epidural injection she was able to cut back on her Norco.", None, None,
      "present"),
     ("With the epidural injection she cut her Norco use in half.", None, None, "present"),
+    # a share in words
+    ("He had an epidural injection in 2013. He reported more than half of his back pain gone "
+     "for about seven months; the relief wore off in 9/2013.", 50, 30, "unknown"),
+    ("After the epidural injection she had relief of about two-thirds of her leg pain for 8 "
+     "weeks.", 67, 8, "unknown"),
 ])
 def test_prior_injection_relief(text: str, relief: float | None, weeks: float | None,
                                 reduction: str) -> None:
@@ -1409,6 +1417,9 @@ def test_words_of_a_limb_that_are_no_radiating_pain(text: str) -> None:
      {"spurling_sign": "absent", "motor_weakness": "absent", "reflex_change": "absent",
       "dermatomal_sensory_loss": "absent"}),
     ("There was a negative Spurling's sign.", {"spurling_sign": "absent"}),
+    # range of motion after the region's "ROM"
+    ("Lumbar ROM decreased in flexion and extension.", {"decreased_rom": "present"}),
+    ("C-spine ROM decreased ~25% in all planes.", {"decreased_rom": "present"}),
     # a hand muscle graded after its abbreviation
     ("APB 4+/5 L, grip 5/5 R.", {"motor_weakness": "present"}),
     # a neurological examination told normal as a whole: no weakness and no sensory loss ...

@@ -111,6 +111,12 @@ _EVIDENCE_OF_BEFORE = re.compile(r"\bevidence\s+of\s+(?:[\w'-]+,?\s+){0,6}\Z", r
 # next), so trying both forms after `a` finds what two alternatives with their own groups would.
 _PERCENT = re.compile(r"(?P<a>\d(?<![\d.]\d)\d{0,2})(?:\s*(?:%|percent)?\s*(?:-|to|\u2013)\s*"
                       r"(?P<b>\d{1,3})\s*(?:%|percent)|\s*(?:%|percent))", re.IGNORECASE)
+# A share of the pain relieved, in words ("more than half of his back pain gone"), as a percent.
+_SHARES = {"half": 50.0, "one half": 50.0, "a third": 33.0, "one third": 33.0,
+           "two thirds": 67.0, "a quarter": 25.0, "one quarter": 25.0, "three quarters": 75.0}
+_SHARE_T = _Twin(re.compile(r"\b(?:more\s+than|over|about|nearly|almost|roughly|at\s+least)\s+"
+                            r"(?P<share>half|(?:a|one)\s+third|two[- ]thirds|(?:a|one)\s+quarter|"
+                            r"three[- ]quarters)\b", re.IGNORECASE))
 _NUM = (r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
         r"(?:a\s+)?few|several|(?:a\s+)?couple\s+of|a|an)")
 _DURATION = re.compile(
@@ -154,6 +160,8 @@ _NO_BENEFIT = re.compile(
                for word in ("no", "without", "w/o", "not", "minimal", "little",
                             r"failed\s+to\s+provide"))
     + r"|\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b"
+    # "without lasting change"
+    + r"|\b(?:no|without)\s+(?:lasting|significant|sustained|meaningful)\s+change\b"
     # "with temporary benefit only": no lasting benefit
     + r"|\b(?:only\s+)?(?:temporary|transient|short-lived)\s+(?:benefit|relief|improvement)\b"
     # "..., none of which produced lasting change": every treatment before it
@@ -1162,13 +1170,18 @@ class Extractor:
             # Every percent holds a "%" or the word "percent".
             percents = (_PERCENT_T.finditer(text, low, s, e) if low is None
                         or low.find("%", s, e) >= 0 or low.find("percent", s, e) >= 0 else ())
-            for m in percents:
-                owner = treated[max(0, _teller(text, treated, starts, m.start()))][0]
-                value = float(m.group("a"))
+            shares = [(m.start(), m.end(), float(m.group("a"))) for m in percents]
+            if not shares and (share := _SHARE_T.search(text, low, s, e)) is not None:
+                # "more than half of his back pain gone": a share in words
+                shares = [(share.start(), share.end(),
+                           _SHARES[" ".join(share.group("share").lower().replace("-", " ")
+                                            .split())])]
+            for at, end, value in shares:
+                owner = treated[max(0, _teller(text, treated, starts, at))][0]
                 t = obs.treatments[owner]
                 t.relief_percent = value if t.relief_percent is None else min(
                     t.relief_percent, value)
-                t.spans.append(self._span(original, base, m.start(), m.end()))
+                t.spans.append(self._span(original, base, at, end))
             durations = (_DURATION_T.finditer(text, low, s, e)
                          if low is None or _DURATION_UNIT.search(low, s, e) else ())
             for m in durations:
