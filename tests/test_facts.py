@@ -932,6 +932,22 @@ def test_the_class_of_a_drug_as_taken(text: str, classes: dict[str, str]) -> Non
     assert {m.generic: m.drug_class for m in _case_of(text).medication} == classes
 
 
+@pytest.mark.parametrize(("text", "failed"), [
+    # conservative treatments told without lasting benefit: conservative care failed
+    ("Tx to date: PT x 18 (2012-13), chiro x 6, HEP, all w/o lasting relief.", "present"),
+    ("Prior care included 12 physical therapy visits and 8 chiropractic visits; neither gave "
+     "lasting relief.", "present"),
+    # an injection is not conservative care; a therapy that helped is not failed
+    ("Two epidural injections gave no lasting relief.", "unknown"),
+    ("Physical therapy in 2012 gave good relief.", "unknown"),
+    # the words of the record win
+    ("PT x 12 gave no lasting relief. He has not failed conservative care.", "absent"),
+])
+def test_conservative_care_failed_from_the_treatments_that_failed(text: str, failed: str
+                                                                  ) -> None:
+    assert _case_of(text).doc.conservative_care_failed == failed
+
+
 @pytest.mark.parametrize("text", [
     "The left L5-S1 transforaminal epidural steroid injection is medically necessary.",
     "Norco 10/325 #90 is not medically necessary.",

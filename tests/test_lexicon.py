@@ -43,6 +43,8 @@ def test_a_device_with_a_modality_outside_the_vocabulary_is_refused() -> None:
     ({"drug_test_result": {"maybe": ["equivocal"]}}, "drug_test_result 'maybe'"),
     ({"normal_finding": {"exam": {"hoffmann_sign": ["negative hoffmann"]}}},
      "normal_finding exam.hoffmann_sign"),
+    ({"documentation": {"conservative_care_failed": {"failed_treatments": ["yoga"]}}},
+     "failed_treatments 'yoga'"),
     ({"normal_examination": {"exam": {"covers": ["hoffmann_sign"], "phrases": ["neuro ok"]}}},
      "normal_examination exam: no finding exam.hoffmann_sign"),
     ({"range_of_motion": {"motions": {"flexion": {"phrases": [], "normal": {"spine": 60}}}}},

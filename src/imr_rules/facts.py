@@ -1668,10 +1668,28 @@ def build_case(patient: Patient, dates: KeyDates, blocks: list[Observations],
         treatments, medications = dict(first.treatments), dict(first.medications)
         rest = blocks[1:]
     _merge_blocks(rest, reference, lexicon, diagnoses, findings, treatments, medications)
+    doc = _failed_care(doc, treatments, lexicon)
     return _built(CaseFacts,
         view=view, case=case, doc=doc, medication=list(medications.values()),
         diagnosis=list(diagnoses.values()), finding=list(findings.values()),
         prior_treatment=list(treatments.values()))
+
+
+def _failed_care(doc: DocumentationFact, treatments: dict[str, PriorTreatmentFact],
+                 lexicon: Lexicon) -> DocumentationFact:
+    """`doc` with the items the failed prior treatments document ("PT x 18, chiro x 6, all w/o
+    lasting relief": conservative care failed) where no words said anything of them."""
+    update: dict[str, Any] = {}
+    for item, kinds in lexicon.failed_treatments.items():
+        if getattr(doc, item) != "unknown":
+            continue
+        failed = [t for kind, t in treatments.items()
+                  if kind in kinds and t.status == "present" and t.outcome == "no_benefit"]
+        if failed:
+            update[item] = "present"
+            update.setdefault("evidence", dict(doc.evidence))[item] = [
+                span for t in failed for span in t.evidence]
+    return copy_model(doc, update) if update else doc
 
 
 def _merge_blocks(blocks: list[Observations], reference: date | None, lexicon: Lexicon,

@@ -418,6 +418,10 @@ class Lexicon:
         # nothing else is said of them ("the note does not describe what tizanidine does for
         # him" leaves the opioid's documented relief alone)
         self.drug_docs = frozenset(k for k, v in docs.items() if v.get("of_drugs"))
+        # item -> the prior treatment kinds whose failure documents it
+        self.failed_treatments: dict[str, frozenset[str]] = {
+            k: frozenset(v["failed_treatments"]) for k, v in docs.items()
+            if v.get("failed_treatments")}
         # item -> the items any mention of it, however negated, documents
         self.documents: dict[str, tuple[str, ...]] = {
             k: tuple(v["documents"]) for k, v in docs.items() if v.get("documents")}
@@ -543,6 +547,9 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
         known = concepts.get("finding", {}).get(kind, {})
         problems += [f"normal_finding {kind}.{name}: no finding {kind}.{name} to state absent"
                      for name in entries if name not in known]
+    for item, kinds in lexicon.failed_treatments.items():
+        problems += [f"documentation {item}: failed_treatments '{kind}'" for kind in sorted(kinds)
+                     if kind not in allowed(v.PriorTreatmentFact, "kind")]
     for kind, covers in lexicon.normal_exam_covers.items():
         known = concepts.get("finding", {}).get(kind, {})
         problems += [f"normal_examination {kind}: no finding {kind}.{name} to state absent"
