@@ -333,6 +333,9 @@ def _doc_of(text: str) -> dict[str, str]:
     # only the prescribed drug found, as expected: consistent
     ("A urine drug test on 12/01/2015 was positive only for tapentadol, as expected.",
      "present"),
+    # a terse note's verbless result
+    ("UDS 11/2015 consistent.", "present"),
+    ("UDS 11/2015 consistent with his medications.", "present"),
 ])
 def test_drug_test_result(text: str, consistent: str) -> None:
     assert _doc_of(text)["urine_drug_test_consistent"] == consistent
@@ -691,6 +694,8 @@ def test_treatments_stated_not_had(text: str, statuses: dict[str, str]) -> None:
      "to nausea.", {"naproxen": True, "cyclobenzaprine": True, "tramadol": False}),
     ("Norco and Soma were discontinued in March.",
      {"hydrocodone/acetaminophen": False, "carisoprodol": False}),
+    # in short
+    ("Valium 5 mg was d/c'd in 2013.", {"diazepam": False}),
 ])
 def test_a_drug_discontinued(text: str, current: dict[str, bool]) -> None:
     assert {m.generic: m.current for m in _case_of(text).medication} == current
@@ -1369,6 +1374,22 @@ def test_a_normal_electrodiagnostic_study_told_as_a_whole() -> None:
 ])
 def test_words_of_a_limb_that_are_no_radiating_pain(text: str) -> None:
     assert [f.name for f in _case_of(text).finding] == []
+
+
+@pytest.mark.parametrize(("text", "findings"), [
+    # pain of a limb is radiating pain, told or denied
+    ("She denied radiating arm pain, numbness or tingling.",
+     {"radiating_pain": "absent", "numbness": "absent"}),
+    ("He has no leg pain.", {"radiating_pain": "absent"}),
+    ("Right leg pain of 8/10, burning, in an L5 distribution.", {"radiating_pain": "present"}),
+    # imaging findings told as a verb, or with the part of the structure between
+    ("MRI L-spine 06/2011: L4-5 disc herniation, impinging the L L5 nerve root.",
+     {"disc_herniation": "present", "nerve_root_impingement": "present"}),
+    ("A right knee MRI showed a degenerative tear of the posterior horn of the medial meniscus.",
+     {"meniscal_tear": "present"}),
+])
+def test_findings_in_other_words(text: str, findings: dict[str, str]) -> None:
+    assert {f.name: f.status for f in _case_of(text).finding} == findings
 
 
 @pytest.mark.parametrize(("text", "statuses"), [
