@@ -133,6 +133,16 @@ def test_split_mid_sentence_page_break_is_not_a_boundary() -> None:
     assert len(split_sentences(text)) == 1
 
 
+def test_split_a_footer_blanked_before_a_number_is_not_a_boundary() -> None:
+    from imr_rules.letters import blank_furniture
+
+    line = "an NSAID, and the treating physician wrote that he also takes pantoprazole"
+    text = blank_furniture(f"{line} \n\nPage 2 of 4 \n\n20 mg daily with it. \n")
+    assert len(split_sentences(text)) == 1
+    # a paragraph break (no footer) before a number still ends a sentence
+    assert len(split_sentences(f"{line} \n\n \n\n2014 was the year of the surgery.")) == 2
+
+
 def test_split_seed_letters_reasonably() -> None:
     seeds = sorted(Path("/work/shared/seeds").glob("*.txt"))
     if not seeds:

@@ -225,7 +225,10 @@ def _line_break_ends_sentence(text: str, i: int, gap_end: int, lo: int) -> bool:
     # A page break, or a blank line plus a whitespace-only line (the paragraph break of
     # double-spaced extractions), is a paragraph end unless the text continues in lowercase.
     if "\f" in gap or gap.count("\n") >= 3:
-        return True
+        # ... or a footer blanked in the middle of a full line's sentence, before a number
+        # ("He takes pantoprazole | Page 2 of 4 | 20 mg daily"): the sentence goes on
+        return not (c.isdigit() and "    " in gap
+                    and len(_line_before(text, i, lo)) >= _SHORT_LINE)
     line = _line_before(text, i, lo)
     if len(line) < _SHORT_LINE:
         return True
