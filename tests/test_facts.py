@@ -696,6 +696,12 @@ def test_treatments_stated_not_had(text: str, statuses: dict[str, str]) -> None:
      {"hydrocodone/acetaminophen": False, "carisoprodol": False}),
     # in short
     ("Valium 5 mg was d/c'd in 2013.", {"diazepam": False}),
+    # the drug the stop follows, not the sentence's others; a list's stop is every drug's
+    ("Butrans 10 mcg/hr patch weekly since 6/2015 (Norco stopped because of nausea).",
+     {"buprenorphine": True, "hydrocodone/acetaminophen": False}),
+    ("He takes Lyrica; Valium 5 mg was d/c'd in 2013.", {"pregabalin": True, "diazepam": False}),
+    ("Norco and Soma stopped in March.",
+     {"hydrocodone/acetaminophen": False, "carisoprodol": False}),
 ])
 def test_a_drug_discontinued(text: str, current: dict[str, bool]) -> None:
     assert {m.generic: m.current for m in _case_of(text).medication} == current

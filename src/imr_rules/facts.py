@@ -258,6 +258,10 @@ _ON_DATE_HAD = re.compile(
 # stopped the naproxen she had been taking", "weaned off his Norco".
 _STOPPED_GAP = re.compile(r"\s+(?:taking\s+|using\s+)?(?:(?:the|his|her|their)\s+)?",
                           re.IGNORECASE)
+# Between a drug and the word of its stop right after it: "(Norco stopped because of nausea)",
+# "Valium 5 mg was d/c'd": that drug's stop, not the sentence's other drugs'.
+_STOPPED_AFTER = re.compile(r"(?:\s+\d+(?:\.\d+)?\s*(?:mg|mcg)?)?\s*,?\s+(?:was\s+|"
+                            r"has\s+been\s+|had\s+been\s+)?", re.IGNORECASE)
 _COUNT_WORDS_T = _Twin(_COUNT_WORDS, strip=False)
 _SINCE_T = _Twin(_SINCE)
 _USE_DURATION_T = _Twin(_USE_DURATION)
@@ -1365,6 +1369,9 @@ class Extractor:
             before = [d for d in drugs if d[2] <= stopped]
             if before and stopped - before[-1][2] <= 60 and (
                     "(" in text[before[-1][2]:stopped]  # "gabapentin (stopped for dizziness)"
+                    or (_STOPPED_AFTER.fullmatch(text, before[-1][2], stopped) is not None
+                        and not (len(before) > 1  # "Norco and Soma stopped": the list's
+                                 and _list_gap(text, before[-2][2], before[-1][1])))
                     or _RELATIVE_T.search(text, low, before[-1][2], stopped) is not None):
                 stopped_one = before[-1][1]
         # A plain list of drugs with their doses ("Norco 10/325 mg three times daily and Soma
