@@ -1643,6 +1643,16 @@ def test_an_outcome_belongs_to_its_treatments(text: str, outcomes: dict[str, str
     assert {t.kind: t.outcome for t in _case_of(text).prior_treatment} == outcomes
 
 
+@pytest.mark.parametrize(("text", "outcome"), [
+    ("He had six sessions of cognitive behavioral therapy that he described as helpful.",
+     "improved"),
+    ("Physical therapy was not helpful.", "no_benefit"),
+])
+def test_a_treatment_told_helpful_or_not(text: str, outcome: str) -> None:
+    (treatment,) = _case_of(text).prior_treatment
+    assert treatment.outcome == outcome
+
+
 @pytest.mark.parametrize(("text", "counts"), [
     # a count after its treatment, in brackets or with "x"
     ("Care to date has included acupuncture, physical therapy (16 sessions), aquatic therapy "
@@ -1655,6 +1665,9 @@ def test_an_outcome_belongs_to_its_treatments(text: str, outcomes: dict[str, str
      {"physical_therapy": 18, "acupuncture": 4}),
     ("Massage, two lumbar epidural steroid injections and 20 chiropractic visits.",
      {"massage": None, "epidural_steroid_injection": 2, "chiropractic": 20}),
+    # counted in words up to twelve
+    ("He completed six sessions of cognitive behavioral therapy and twelve physical therapy "
+     "visits.", {"psychotherapy": 6, "physical_therapy": 12}),
 ])
 def test_a_count_belongs_to_its_treatment(text: str, counts: dict[str, int | None]) -> None:
     assert {t.kind: t.count for t in _case_of(text).prior_treatment} == counts

@@ -149,7 +149,7 @@ _DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"\b(?P<y>(?:19|20)\d{2})\b")
 # "open reduction and internal fixation" is surgery, not relief
 _RELIEF_WORDS = re.compile(r"\b(?:relief|(?<!open\s)reduction|improve\w*|benefit\w*|decrease\w*|"
-                           r"helped|better|effective)\b", re.IGNORECASE)
+                           r"helped|helpful|better|effective)\b", re.IGNORECASE)
 # Patterns searched in many sentences start every alternative with `\b` and a literal word
 # (no leading group): their `Twin` then lets `re` skip ahead to the letters that can start one.
 _NO_BENEFIT_AFTER = (r"\s+(?:\w+\s+){0,2}"
@@ -199,7 +199,9 @@ _LEVEL = re.compile(r"\b[CTLS]\s?\d{1,2}(?:\s*-\s*[CTLS]?\s?\d{1,2})?\b")
 
 # "24 sessions of", "two L4-5 epidural steroid injections" (not the 5 of "L4-5": a number
 # right after a hyphen or slash is part of a level or a date).
-_COUNT_WORDS = re.compile(r"\b(?<![-/.])(?P<w>several|multiple|multiply|two|three|four|numerous|"
+_COUNT_WORD_LEADS = ("several", "multiple", "multiply", "two", "three", "four", "five", "six",
+                     "seven", "eight", "nine", "ten", "eleven", "twelve", "numerous")
+_COUNT_WORDS = re.compile(r"\b(?<![-/.])(?P<w>" + "|".join(_COUNT_WORD_LEADS) + r"|"
                           r"\d{1,3})\s+(?:[\w-]+\s+){0,4}?"
                           r"(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits|treatments)",
                           re.IGNORECASE)
@@ -228,7 +230,7 @@ _NONE: frozenset[str] = frozenset()
 # The words every match of the patterns read once per treatment sentence starts with: a
 # sentence with none of them is not searched (most have none, and a search tries nearly every
 # letter of the sentence).
-_RELIEF_LEADS = LeadWords(("relief", "reduction", "helped", "better", "effective"),
+_RELIEF_LEADS = LeadWords(("relief", "reduction", "helped", "helpful", "better", "effective"),
                           prefixes=("improve", "benefit", "decrease"))
 _NO_BENEFIT_LEADS = LeadWords(("failed", "no", "without", "w", "not", "minimal", "little", "did",
                                "ineffective", "unsuccessful", "none", "neither", "only",
@@ -236,8 +238,7 @@ _NO_BENEFIT_LEADS = LeadWords(("failed", "no", "without", "w", "not", "minimal",
 _MED_REDUCTION_LEADS = LeadWords(("less", "lower", "medication", "medications", "opioid",
                                   "opioids", "narcotic", "narcotics", "use", "cut"),
                                  prefixes=("reduc", "decreas"))
-_COUNT_LEADS = LeadWords(("several", "multiple", "multiply", "two", "three", "four",
-                          "numerous"), digits=3)
+_COUNT_LEADS = LeadWords(_COUNT_WORD_LEADS, digits=3)
 _RECORD_VERB_AFTER_T = _Twin(_RECORD_VERB_AFTER)
 _RELIEF_WORDS_T = _Twin(_RELIEF_WORDS)
 _NO_BENEFIT_T = _Twin(_NO_BENEFIT)
