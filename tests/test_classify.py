@@ -103,6 +103,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # a supply bought or rented
     ("Cold therapy unit purchase", {"kind": "supply", "purchase": True}),
     ("Hot/cold therapy unit rental", {"kind": "supply", "purchase": False}),
+    # a home trial of a unit is a rental; a purchase after a trial is a purchase
+    ("H-wave unit 30-day home trial", {"kind": "device", "purchase": False}),
+    ("TENS unit purchase after a successful one-month trial", {"kind": "device",
+                                                              "purchase": True}),
     # a clearance before a procedure is a consultation, whatever device it names
     ("Psychological clearance for spinal cord stimulator trial",
      {"kind": "consult", "specialty": "psychology"}),

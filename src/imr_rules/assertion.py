@@ -172,6 +172,9 @@ def _line_before(text: str, i: int, lo: int) -> str:
     return text[ls:i].strip()
 
 
+_SIDE_AFTER = re.compile(r"\b(?:on|at|in|to|of|and|or|the)\s+\Z", re.IGNORECASE)
+
+
 def _period_ends_sentence(text: str, p: int, q: int, nxt: int, lo: int, hi: int) -> bool:
     """Whether the terminal punctuation at text[p:q] ends a sentence whose successor starts at
     `nxt` (== `q` when glued to the next word)."""
@@ -211,8 +214,10 @@ def _period_ends_sentence(text: str, p: int, q: int, nxt: int, lo: int, hi: int)
     if (len(tok) <= 6 and _ENUMERATOR.fullmatch(text, j, p)
             and _ENUMERATOR.fullmatch(_line_before(text, p, lo))):
         return False
-    # A single capital letter is an initial ("J. Smith"), except the roman numeral I.
-    return not (len(tok) == 1 and tok.isalpha() and tok != "i")
+    # A single capital letter is an initial ("J. Smith"), except the roman numeral I and a side
+    # after a preposition ("neg on R. Decreased sensation ...").
+    return not (len(tok) == 1 and tok.isalpha() and tok != "i"
+                and _SIDE_AFTER.search(text, max(lo, j - 8), j) is None)
 
 
 def _line_break_ends_sentence(text: str, i: int, gap_end: int, lo: int) -> bool:

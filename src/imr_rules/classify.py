@@ -54,8 +54,9 @@ _APPROACH = Twin(re.compile(r"\b(?P<a>transforaminal|interlaminar|caudal)\b", re
 _LEADS = Twin(re.compile(r"\b(?P<n>[24])[-\s]*leads?\b", re.IGNORECASE))
 _COUNT = Twin(re.compile(r"\b(?:x|times)\s*(?P<n>\d)\b|\bseries\s+of\s+(?P<w>two|three|2|3)\b",
                          re.IGNORECASE))
-_PURCHASE = re.compile(r"\b(?P<buy>purchase|purchasing|buy)\b|\b(?P<rent>rental|rent|renting)\b",
-                       re.IGNORECASE)
+# (a "30-day home trial" of a unit is a rental)
+_PURCHASE = re.compile(r"\b(?P<buy>purchase|purchasing|buy)\b|\b(?P<rent>rental|rent|renting|"
+                       r"trial)\b", re.IGNORECASE)
 _REPEAT = Twin(re.compile(r"\brepeat(?:ed)?\b|\bsecond\b|\badditional\b|\banother\b",
                           re.IGNORECASE))
 _TOPICAL = Twin(re.compile(r"\b(?P<f>cream|gel|lotion|ointment|patch|patches|liniment|spray|"
