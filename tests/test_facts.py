@@ -1546,6 +1546,7 @@ def test_injections_of_no_kind_of_their_own(text: str, relief: tuple[float, str]
 @pytest.mark.parametrize(("text", "kind"), [
     ("He continues a home stretching program.", "home_exercise"),
     ("She does a daily home walking routine.", "home_exercise"),
+    ("She does the home exercises taught in therapy most days.", "home_exercise"),
 ])
 def test_treatments_as_summaries_name_them(text: str, kind: str) -> None:
     assert [t.kind for t in _case_of(text).prior_treatment] == [kind]
@@ -1554,6 +1555,10 @@ def test_treatments_as_summaries_name_them(text: str, kind: str) -> None:
 @pytest.mark.parametrize(("text", "flare"), [
     ("She reports increased spasm in the low back over the past two weeks.", "present"),
     ("She denies any increased spasm.", "absent"),
+    # pain that rose over a recent period, not pain that rises with an activity
+    ("Pain increased over the last 2 weeks after he helped his brother move furniture.",
+     "present"),
+    ("Pain increases with bending.", "unknown"),
 ])
 def test_an_acute_flare_as_told(text: str, flare: str) -> None:
     assert _case_of(text).case.acute_flare == flare
