@@ -889,6 +889,32 @@ def test_what_the_records_say_a_drug_does(text: str, efficacy: str, function: st
     assert case.doc.pain_scores_with_without == scores
 
 
+@pytest.mark.parametrize(("text", "efficacy"), [
+    # what a relative clause or a subject says is said of its drug, not of the sentence's others
+    ("Medications include gabapentin 600 mg three times a day, which reduced her pain from 8/10 "
+     "to 6/10, and Lunesta 3 mg at bedtime.", {"gabapentin": "present", "eszopiclone": "unknown"}),
+    ("He reported drowsiness from gabapentin, which resolved, and said that Elavil had improved "
+     "his sleep.", {"gabapentin": "unknown", "amitriptyline": "present"}),
+    # a list of drugs before it: all of them
+    ("Norco and Soma have helped him return to work.",
+     {"hydrocodone/acetaminophen": "present", "carisoprodol": "present"}),
+    ("Her mood and pain are \u201csomewhat better\u201d on Cymbalta.", {"duloxetine": "present"}),
+])
+def test_what_is_said_of_one_drug_among_several(text: str, efficacy: dict[str, str]) -> None:
+    assert {m.generic: m.efficacy for m in _case_of(text).medication} == efficacy
+
+
+@pytest.mark.parametrize(("text", "per_day"), [
+    # a dose changed is not the dose taken
+    ("The TFESI gave 70% relief, with Percocet cut from 4 a day to 1-2 a day. Percocet 5/325 mg "
+     "1 tab q6h prn since 2012.", 4),
+    ("Percocet 5/325 mg 1 tab q6h prn since 2012.", 4),
+])
+def test_the_dosing_of_a_drug_not_its_change(text: str, per_day: float) -> None:
+    (med,) = _case_of(text).medication
+    assert med.doses_per_day == per_day
+
+
 def test_what_the_records_do_not_say_of_one_drug_leaves_the_others_documented() -> None:
     case = _case_of("Norco brings his pain from 7/10 down to 4/10. Tizanidine has been taken "
                     "since 2013; the note does not describe what tizanidine does for him.")

@@ -98,6 +98,10 @@ _DOSE_TOLD_T = _Twin(re.compile(r"\b(?:a|each|every|one|the|his|her|their)\s+dos
 # A plan's further lines are short; a label ("Work:", "Dx:") starts another part of the note.
 _PLAN_LINE_WORDS = 15
 _LABEL = re.compile(r"\s*[A-Za-z][\w/&-]*(?:\s+[\w/&-]+){0,3}\s*:")
+# Between a drug and a frequency, words of its dose changed ("Percocet cut from 4 a day to 1-2
+# a day", "reduce his Norco from four tablets to two a day"): not the dose prescribed.
+_DOSE_CHANGED = re.compile(r"\b(?:from|cut|reduced|decreased|increased|tapered|lowered)\b",
+                           re.IGNORECASE)
 # A word that stands for a drug named before ("She says it takes the edge off", "It lets him
 # work his full shift", "the patch helps her sleep").
 _DRUG_PRONOUN_T = _Twin(re.compile(
@@ -667,6 +671,23 @@ class Extractor:
             run.insert(0, prev)
         return tuple(dict.fromkeys(self.lexicon.drug(c).generic for c, _a, _b in run))
 
+    def _drugs_of_clause(self, text: str, mentions: list[tuple[str, str, int, int]],
+                         drugs: tuple[str, ...], s: int, at: int) -> tuple[str, ...]:
+        """The drugs what is said at `at` is said of: the sentence's `drugs`, unless it stands in
+        a relative clause right after some of them ("gabapentin (since 3-2015), which reduced
+        her pain ..., and Lunesta": the gabapentin's)."""
+        if len(drugs) < 2:
+            return drugs
+        last = max((b for f, _c, _a, b in mentions if f == "drug" and b <= at), default=None)
+        if last is None or at - last > 80:
+            return drugs
+        # ... or right after the drug it is said of, its subject ("said that Elavil had
+        # improved his sleep", "Celebrex allows her to continue working")
+        subject = at - last <= 25 and _CLAUSE_MARK.search(text, last, at) is None
+        if not subject and _WHICH.search(text, last, at) is None:
+            return drugs
+        return self._drug_run_before(text, mentions, at) or drugs
+
     def _drug_dosed_before(self, text: str, s: int, e: int) -> str | None:
         """The one drug the sentence before `[s, e)` names, when this sentence tells of a dose
         ("within an hour of a dose", "each dose"); else None."""
@@ -908,6 +929,8 @@ class Extractor:
                         # "Percocet, and, in the past, tramadol and naproxen, which were
                         # stopped for lack of effect": the drugs of the list right before it.
                         drugs_told = self._drug_run_before(text, mentions, a) or drugs_told
+                    else:
+                        drugs_told = self._drugs_of_clause(text, mentions, drugs_told, s, a)
                     span = self._span(original, base, a, b)
                     self._documentation(concept, status, by_record, span, obs, drugs_told)
                     if concept == "urine_drug_test" and status == "present" and not about_request:
@@ -925,7 +948,7 @@ class Extractor:
                     if relief and drug_sentence:
                         # Pain relief told of a drug is that drug's documented benefit.
                         self._documentation("medication_efficacy", status, by_record, span, obs,
-                                            sentence_drugs)
+                                            drugs_told)
                     elif relief and not procedure_sentence:
                         # So is relief told right after a sentence that starts or names one
                         # drug ("Gabapentin was started on 8/5/14. At follow-up the burning
@@ -950,12 +973,12 @@ class Extractor:
                 (pain_without, pain_with), told_at, told_end = pair
                 span = self._span(original, base, told_at, told_end)
                 eased = "present" if pain_with < pain_without else "absent"
+                told_of = self._drugs_of_clause(text, mentions, sentence_drugs, s, told_at)
                 # the scores are documented either way; relief only when lower with the drug
                 obs.doc.setdefault("pain_scores_with_without", _Status()).see(
                     "present", _SOURCE_RANK["present"], span)
                 self._documentation("analgesia", eased, False, span, obs)
-                self._documentation("medication_efficacy", eased, False, span, obs,
-                                    sentence_drugs)
+                self._documentation("medication_efficacy", eased, False, span, obs, told_of)
         if not_had:
             self._not_had(original, text, base, e, not_had, obs)
         if treated:
@@ -1403,7 +1426,9 @@ class Extractor:
                 med.strength_mg = float(strength.group("a"))
                 med.dose_text = " ".join(strength.group("dose").split()) or None
             if med.doses_per_day is None and (dosed := lx.dose_frequency.per_day(
-                    text, b, min(own_end, b + _DOSING_REACH))) is not None:
+                    text, b, min(own_end, b + _DOSING_REACH))) is not None and \
+                    _DOSE_CHANGED.search(text, b, dosed[1]) is None:
+                # (not a dose changed: "Percocet cut from 4 a day to 1-2 a day")
                 # "Norco 10/325 mg 1-2 tablets q6h prn", told in the drug's own words
                 med.doses_per_day = dosed[0]
                 med.spans.append(self._span(original, base, dosed[1], dosed[2]))
@@ -2060,6 +2085,8 @@ _TIME_OF_BEFORE = re.compile(r"\s+(?:(?:in|on)\s+\d{4}\s+)?(?:before|after|follo
                              r"\s+(?:(?:the|his|her|their|a|an)\s+)?(?:[\w-]+\s+){0,2}\Z",
                              re.IGNORECASE)
 _RELATIVE_T = _Twin(_RELATIVE)
+_WHICH = re.compile(r",?\s*\bwhich\b", re.IGNORECASE)
+_CLAUSE_MARK = re.compile(r"[,;:()]")
 
 
 def _teller(text: str, treated: list[tuple[str, int, int]], starts: list[int], at: int) -> int:

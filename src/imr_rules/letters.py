@@ -830,6 +830,8 @@ _INJURY = re.compile(
 _RFA = re.compile(r"\brequest\s+for\s+authori[sz]ation|\bRFA\b|\b(?:provider|physician|doctor|"
                   r"surgeon|clinician|practitioner)\s+(?:has\s+|had\s+)?(?:requested|recommended)\b|"
                   r"\brequests?\s+(?:is\s+|are\s+|was\s+|were\s+)?dated\b|\b(?:was|were)\s+submitted\s+on\b|"
+                  # "... and baclofen 10 mg #60 were requested on 12/19/13"
+                  r"\b(?:was|were)\s+requested\s+on\b|"
                   # "The 02/20/2014 request is for an MRI": the date right before it
                   r"\brequests?\s+(?:is|was|are|were)\s+for\b", _I)
 _UR = re.compile(r"\butili[sz]ation\s+review|\bUR\b|\bnon-?\s?certifi(?:ed|cation)\b", _I)
