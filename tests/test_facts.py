@@ -1413,6 +1413,10 @@ def test_words_of_a_limb_that_are_no_radiating_pain(text: str) -> None:
     ("She denied radiating arm pain, numbness or tingling.",
      {"radiating_pain": "absent", "numbness": "absent"}),
     ("He has no leg pain.", {"radiating_pain": "absent"}),
+    ("He has neck pain with pain into the left shoulder and upper arm.",
+     {"radiating_pain": "present"}),
+    ("Cervical MRI showed a 2 mm disc bulge with no cord or root compression.",
+     {"disc_bulge": "present", "nerve_root_impingement": "absent"}),
     ("Right leg pain of 8/10, burning, in an L5 distribution.", {"radiating_pain": "present"}),
     # imaging findings told as a verb, or with the part of the structure between
     ("MRI L-spine 06/2011: L4-5 disc herniation, impinging the L L5 nerve root.",
@@ -1500,6 +1504,7 @@ def test_findings_in_other_words(text: str, findings: dict[str, str]) -> None:
     ("Neurological exam was normal except for decreased sensation in the left L5 dermatome.",
      {"motor_weakness": "absent", "dermatomal_sensory_loss": "present"}),
     ("He is not neurologically intact.", {}),
+    ("Intact strength in both upper extremities.", {"motor_weakness": "absent"}),
 ])
 def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> None:
     assert {f.name: f.status for f in _case_of(text).finding if f.kind == "exam"} == statuses
@@ -1678,6 +1683,8 @@ def test_an_outcome_belongs_to_its_treatments(text: str, outcomes: dict[str, str
     ("He had six sessions of cognitive behavioral therapy that he described as helpful.",
      "improved"),
     ("Physical therapy was not helpful.", "no_benefit"),
+    ("He has had acupuncture (8 visits) and a cervical pillow, none with lasting help.",
+     "no_benefit"),
 ])
 def test_a_treatment_told_helpful_or_not(text: str, outcome: str) -> None:
     (treatment,) = _case_of(text).prior_treatment
@@ -1699,6 +1706,8 @@ def test_a_treatment_told_helpful_or_not(text: str, outcome: str) -> None:
     # counted in words up to twelve
     ("He completed six sessions of cognitive behavioral therapy and twelve physical therapy "
      "visits.", {"psychotherapy": 6, "physical_therapy": 12}),
+    ("He has had physical therapy (16 visits) and acupuncture (8 visits), none with lasting help.",
+     {"physical_therapy": 16, "acupuncture": 8}),
 ])
 def test_a_count_belongs_to_its_treatment(text: str, counts: dict[str, int | None]) -> None:
     assert {t.kind: t.count for t in _case_of(text).prior_treatment} == counts

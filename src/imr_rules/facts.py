@@ -170,7 +170,10 @@ _NO_BENEFIT = re.compile(
     + r"|\b(?:only\s+)?(?:temporary|transient|short-lived)\s+(?:benefit|relief|improvement)\b"
     # "..., none of which produced lasting change": every treatment before it
     + r"|\b(?:none|neither)\s+(?:of\s+(?:which|these|them|those)\s+)?(?:\w+\s+){0,2}?"
-      r"(?:helped|controlled|produced|provided|gave|relieved|improved|worked|resolved)\b",
+      r"(?:helped|controlled|produced|provided|gave|relieved|improved|worked|resolved)\b"
+    # "physical therapy (16 visits), acupuncture (8 visits) ..., none with lasting help"
+    + r"|\b(?:none|neither)\s+with\s+(?:any\s+)?(?:lasting\s+|significant\s+|sustained\s+)?"
+      r"(?:help|relief|benefit|improvement)\b",
     re.IGNORECASE)
 _REDUCED_WHAT = r"\s+(?:\w+\s+){0,3}(?:medication|pain\s+medication|opioid|narcotic|analgesic)s?\b"
 _WHAT_REDUCED = r"s?\s+(?:use\s+)?(?:was\s+|were\s+)?(?:reduced|decreased)\b"
