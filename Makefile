@@ -46,6 +46,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/accuracy.py --dir bench/accuracy7
 	$(BIN)/python bench/accuracy.py --dir bench/accuracy8
 	$(BIN)/python bench/accuracy.py --dir bench/accuracy9
+	$(BIN)/python bench/accuracy.py --dir bench/accuracy10
+	$(BIN)/python bench/accuracy.py --dir bench/accuracy11
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
