@@ -1142,6 +1142,8 @@ def test_the_four_as_speak_of_each_a(text: str, status: str) -> None:
     ("After the epidural injection she was able to cut back on her Norco.", None, None,
      "present"),
     ("With the epidural injection she cut her Norco use in half.", None, None, "present"),
+    ("The ESI gave ~70% relief for about 3 months, with Percocet cut from 4 a day to 1-2 a day.",
+     70, 12.86, "present"),
     # a share in words
     ("He had an epidural injection in 2013. He reported more than half of his back pain gone "
      "for about seven months; the relief wore off in 9/2013.", 50, 30, "unknown"),

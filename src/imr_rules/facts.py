@@ -194,7 +194,9 @@ _MED_REDUCTION = re.compile(
               # "she cut her tramadol from three tablets a day to two"
               rf"\bcut{_FEWER_TABLETS}",
               # "she cut her Tylenol use in half"
-              rf"\bcut{_REDUCED_USE}", rf"\bcut{_REDUCED_WHAT}"]),
+              rf"\bcut{_REDUCED_USE}", rf"\bcut{_REDUCED_WHAT}",
+              # "with Percocet cut from 4 a day to 1-2 a day"
+              r"\b(?:cut|reduced|decreased)\s+from\s+(?:\d|one|two|three|four|five|six|eight)"]),
     re.IGNORECASE)
 _EQUIVALENTS_AFTER = re.compile(r"\s+(?:milligram\s+)?equivalen", re.IGNORECASE)
 # "10/325 mg" right after a drug's name (no anchors: matching at the name's end within the
