@@ -377,7 +377,7 @@ class Lexicon:
         self.normal_exam_covers: dict[str, tuple[str, ...]] = {
             kind: tuple(entry.get("covers", ())) for kind, entry in whole.items()}
         self.normal_findings = {
-            kind: PhraseMatcher({**entries, **({WHOLE_EXAMINATION: whole[kind]["phrases"]}
+            kind: PhraseMatcher({**entries, **({WHOLE_EXAMINATION: whole[kind].get("phrases", [])}
                                                if kind in whole else {})})
             for kind, entries in concepts.get("normal_finding", {}).items()}
         # An examination list sharing one adjective: the adjectives, and per finding kind the
