@@ -103,6 +103,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     # a supply bought or rented
     ("Cold therapy unit purchase", {"kind": "supply", "purchase": True}),
     ("Hot/cold therapy unit rental", {"kind": "supply", "purchase": False}),
+    # equipment for home, splints and collars are supplies
+    ("Home exercise kit for the right hand", {"kind": "supply", "device": "Home exercise kit",
+                                             "side": "right"}),
+    ("Wrist splint, right", {"kind": "supply", "side": "right"}),
+    ("Soft cervical collar", {"kind": "supply"}),
     # a home trial of a unit is a rental; a purchase after a trial is a purchase
     ("H-wave unit 30-day home trial", {"kind": "device", "purchase": False}),
     ("TENS unit purchase after a successful one-month trial", {"kind": "device",

@@ -89,8 +89,9 @@ _SURGERY = Twin(re.compile(r"\b(?:surgery|surgical|arthroscop\w*|fusion|laminect
                            r"release)\b", re.IGNORECASE),
                 strip=False)  # "\w+ectomy" may start at any letter: keep the boundary
 _SUPPLY = Twin(re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|pillow|"
-                          r"hot\s*/?\s*cold|cold\s+therapy|orthotics?|garment|cushion)\b",
-                          re.IGNORECASE))
+                          r"hot\s*/?\s*cold|cold\s+therapy|orthotics?|garment|cushion|kit|"
+                          r"splints?|collar|heating\s+pad|theraband|"
+                          r"resistance\s+bands?)\b", re.IGNORECASE))
 _PERCENT_STRENGTH = re.compile(r"\d\s*%")
 _PERCENT_STRENGTH_WORD = re.compile(r"\s*\b\d+(?:\.\d+)?\s*%")
 _FORM_AFTER_NAME = re.compile(r"(?:\s+(?:patch(?:es)?|gel|cream|lotion|ointment|spray|solution|"
