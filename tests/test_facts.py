@@ -1710,6 +1710,11 @@ def test_a_treatment_told_helpful_or_not(text: str, outcome: str) -> None:
      "visits.", {"psychotherapy": 6, "physical_therapy": 12}),
     ("He has had physical therapy (16 visits) and acupuncture (8 visits), none with lasting help.",
      {"physical_therapy": 16, "acupuncture": 8}),
+    # a count told in two parts is one count; "more" of another treatment is not
+    ("She had 12 sessions of physical therapy in late 2013 and 6 more in 2014.",
+     {"physical_therapy": 18}),
+    ("She had 12 sessions of physical therapy and 6 more of acupuncture.",
+     {"physical_therapy": 12, "acupuncture": None}),
 ])
 def test_a_count_belongs_to_its_treatment(text: str, counts: dict[str, int | None]) -> None:
     assert {t.kind: t.count for t in _case_of(text).prior_treatment} == counts

@@ -248,6 +248,8 @@ _MED_REDUCTION_LEADS = LeadWords(("less", "lower", "medication", "medications", 
                                   "opioids", "narcotic", "narcotics", "use", "cut"),
                                  prefixes=("reduc", "decreas"))
 _COUNT_LEADS = LeadWords(_COUNT_WORD_LEADS, digits=3)
+_MORE_T = _Twin(re.compile(r"\band\s+(?P<n>\d{1,3}|" + "|".join(_COUNT_WORD_LEADS[3:-1])
+                           + r")\s+more\b", re.IGNORECASE))
 _RECORD_VERB_AFTER_T = _Twin(_RECORD_VERB_AFTER)
 _RELIEF_WORDS_T = _Twin(_RELIEF_WORDS)
 _NO_BENEFIT_T = _Twin(_NO_BENEFIT)
@@ -1297,8 +1299,15 @@ class Extractor:
                              text, count.end(), a) is not None)]
                 owner = named[0] if named else treated[
                     max(0, bisect_right(starts, count.start()) - 1)][0]
-                counts.setdefault(owner, int(word) if word.isdigit()
-                                  else _NUMBER_WORDS.get(word, 2))
+                if owner in counts:
+                    continue
+                counts[owner] = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 2)
+                # "12 sessions of physical therapy in late 2013 and 6 more in 2014": one count
+                more = _MORE_T.search(text, low, count.end(), e)
+                if more is not None and not any(count.end() < ta < more.end() + 25
+                                                for c, ta, _tb in treated if c != owner):
+                    extra = more.group("n").lower()
+                    counts[owner] += int(extra) if extra.isdigit() else _NUMBER_WORDS.get(extra, 0)
         for concept, _a, b in treated:
             # "PT x 12", "chiropractic x 6": the count right after the treatment's name (not the
             # "2 x 4" of a plan, which has a number before the "x")
