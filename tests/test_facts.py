@@ -1578,6 +1578,7 @@ def test_injections_of_no_kind_of_their_own(text: str, relief: tuple[float, str]
 
 @pytest.mark.parametrize(("text", "kind"), [
     ("He continues a home stretching program.", "home_exercise"),
+    ("He underwent bilateral knee arthroscopies in 2008.", "surgery"),
     ("She does a daily home walking routine.", "home_exercise"),
     ("She does the home exercises taught in therapy most days.", "home_exercise"),
 ])
