@@ -59,11 +59,12 @@ _PURCHASE = re.compile(r"\b(?P<buy>purchase|purchasing|buy)\b|\b(?P<rent>rental|
                        r"trial)\b", re.IGNORECASE)
 _REPEAT = Twin(re.compile(r"\brepeat(?:ed)?\b|\bsecond\b|\badditional\b|\banother\b",
                           re.IGNORECASE))
-_TOPICAL = Twin(re.compile(r"\b(?P<f>cream|gel|lotion|ointment|patch|patches|liniment|spray|"
-                           r"compound(?:ed)?|topical|transdermal|solution)\b", re.IGNORECASE))
-_FORMULATION = Twin(re.compile(r"\b(?P<f>tablets?|tabs?|capsules?|caps?|cream|gel|lotion|"
-                               r"ointment|patch(?:es)?|solution|spray|injection|ER|XR|SR|CR)\b",
-                               re.IGNORECASE))
+# The forms of a product applied to the skin, as request and record words name them.
+_SKIN_FORMS = r"cream|gel|lotion|ointment|patch(?:es)?|liniment|spray|solution"
+_TOPICAL = Twin(re.compile(r"\b(?P<f>" + _SKIN_FORMS + r"|compound(?:ed)?|topical|transdermal)\b",
+                           re.IGNORECASE))
+_FORMULATION = Twin(re.compile(r"\b(?P<f>tablets?|tabs?|capsules?|caps?|" + _SKIN_FORMS
+                               + r"|injection|ER|XR|SR|CR)\b", re.IGNORECASE))
 _DEVICE = Twin(re.compile(r"\b(?:unit|units|device|stimulator|stim|machine|electrodes?)\b",
                           re.IGNORECASE))
 _STIMULATES = Twin(re.compile(r"\b(?:stimulat\w*|stim|e-stim|estim|electrical|electric|"
@@ -94,8 +95,7 @@ _SUPPLY = Twin(re.compile(r"\b(?:supplies|brace|cane|walker|wheelchair|mattress|
                           r"resistance\s+bands?)\b", re.IGNORECASE))
 _PERCENT_STRENGTH = re.compile(r"\d\s*%")
 _PERCENT_STRENGTH_WORD = re.compile(r"\s*\b\d+(?:\.\d+)?\s*%")
-_FORM_AFTER_NAME = re.compile(r"(?:\s+(?:patch(?:es)?|gel|cream|lotion|ointment|spray|solution|"
-                              r"liniment|topical))+$", re.IGNORECASE)
+_FORM_AFTER_NAME = re.compile(r"(?:\s+(?:" + _SKIN_FORMS + r"|topical))+$", re.IGNORECASE)
 _TOPICAL_DOSE = re.compile(r"\d\s*(?:%|(?:mg|g)\b)")  # a strength of a topical or compound
 _DOSE = re.compile(r"\d\s*(?:mg|mcg|%)")  # a strength of any drug, in lower-cased text
 # Body regions as letters name them (shared with fact extraction).

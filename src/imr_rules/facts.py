@@ -206,10 +206,12 @@ _STRENGTH = re.compile(r"\s*\)?\s*(?P<dose>(?P<a>\d+(?:\.\d+)?)\s*(?:/\s*\d+(?:\
                        r"(?:mg|mcg|%)?)")
 _LEVEL = re.compile(r"\b[CTLS]\s?\d{1,2}(?:\s*-\s*[CTLS]?\s?\d{1,2})?\b")
 
+# The number words that count sessions or injections ("two" ... "twelve", "several").
+_COUNTING_WORDS = tuple(w for w, n in _NUMBER_WORDS.items()
+                        if n >= 2 and w not in ("few", "couple"))
+_COUNT_WORD_LEADS = ("multiple", "multiply", "numerous", *_COUNTING_WORDS)
 # "24 sessions of", "two L4-5 epidural steroid injections" (not the 5 of "L4-5": a number
 # right after a hyphen or slash is part of a level or a date).
-_COUNT_WORD_LEADS = ("several", "multiple", "multiply", "two", "three", "four", "five", "six",
-                     "seven", "eight", "nine", "ten", "eleven", "twelve", "numerous")
 _COUNT_WORDS = re.compile(r"\b(?<![-/.])(?P<w>" + "|".join(_COUNT_WORD_LEADS) + r"|"
                           r"\d{1,3})\s+(?:[\w-]+\s+){0,4}?"
                           r"(?:injections?|blocks?|ESIs?|epidurals?|sessions|visits|treatments)",
@@ -248,7 +250,8 @@ _MED_REDUCTION_LEADS = LeadWords(("less", "lower", "medication", "medications", 
                                   "opioids", "narcotic", "narcotics", "use", "cut"),
                                  prefixes=("reduc", "decreas"))
 _COUNT_LEADS = LeadWords(_COUNT_WORD_LEADS, digits=3)
-_MORE_T = _Twin(re.compile(r"\band\s+(?P<n>\d{1,3}|" + "|".join(_COUNT_WORD_LEADS[3:-1])
+_MORE_T = _Twin(re.compile(r"\band\s+(?P<n>\d{1,3}|"
+                           + "|".join(w for w in _COUNTING_WORDS if w != "several")
                            + r")\s+more\b", re.IGNORECASE))
 _RECORD_VERB_AFTER_T = _Twin(_RECORD_VERB_AFTER)
 _RELIEF_WORDS_T = _Twin(_RELIEF_WORDS)
@@ -1301,13 +1304,12 @@ class Extractor:
                     max(0, bisect_right(starts, count.start()) - 1)][0]
                 if owner in counts:
                     continue
-                counts[owner] = int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 2)
+                counts[owner] = int(_count(word) or 2)  # "multiple", "numerous": at least two
                 # "12 sessions of physical therapy in late 2013 and 6 more in 2014": one count
                 more = _MORE_T.search(text, low, count.end(), e)
                 if more is not None and not any(count.end() < ta < more.end() + 25
                                                 for c, ta, _tb in treated if c != owner):
-                    extra = more.group("n").lower()
-                    counts[owner] += int(extra) if extra.isdigit() else _NUMBER_WORDS.get(extra, 0)
+                    counts[owner] += int(_count(more.group("n")) or 0)
         for concept, _a, b in treated:
             # "PT x 12", "chiropractic x 6": the count right after the treatment's name (not the
             # "2 x 4" of a plan, which has a number before the "x")
