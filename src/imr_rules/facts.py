@@ -469,6 +469,7 @@ class Extractor:
         self._low: str | None = None  # the block being read, lower-cased (ASCII blocks)
         self._words: list[int] | None = None  # its word starts, when first needed
         self._scan: tuple[int, int, list[Any]] | None = None  # the last sentence's triggers
+        self._references: set[int] = set()  # where the block says "the medication" of its subject
         self._tokens: Tokens | None = None  # the block's words (ASCII blocks)
         self._candidates: TriggerStarts | None = None  # where the block's triggers may start
         # The block's sentence starts and each sentence's mentions.
@@ -533,10 +534,7 @@ class Extractor:
         date).
         """
         obs = Observations()
-        self._subject = subject
-        self._therapy = therapy
-        self._scan = None
-        self._references: set[int] = set()
+        self._start_block(subject, therapy)
         original, base = block.text, block.span.start
         # Footers inside a sentence must not split it; offsets stay those of the letter.
         text = blank_furniture(original)
@@ -573,8 +571,6 @@ class Extractor:
         # A drug test's result may be told in the sentence after the test's.
         self._sentence_starts, self._buckets = starts, buckets
         pending_duration: tuple[int | None, bool, Span] | None = None
-        self._procedure_told = None
-        self._plan_open = False
         for k, (s, e) in enumerate(sentences):
             self._planned = self._plan_open and self._plan_goes_on(text, s, e)
             self._plan_open = self._planned
@@ -591,6 +587,17 @@ class Extractor:
         if obs.class_use:
             self._apply_class_use(obs)
         return obs
+
+    def _start_block(self, subject: str | None, therapy: str | None) -> None:
+        """Forget what was read in the last block: a block's reading state starts empty."""
+        # A method of its own, not assignments in `observe`: there a type checker (and mypyc,
+        # which trusts it) would take `_procedure_told` for None after the sentences set it.
+        self._subject = subject
+        self._therapy = therapy
+        self._scan = None
+        self._references = set()
+        self._procedure_told = None
+        self._plan_open = False
 
     def _class_use(self, original: str, text: str, base: int, s: int, e: int,
                    drug_class: str, a: int, b: int, obs: Observations) -> None:

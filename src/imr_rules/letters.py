@@ -575,12 +575,12 @@ def _decide_2013(text: str, low: str, headers: list[_Header],
             decided.append(header)
             continue
         number = header.number if header.number is not None else k + 1
-        entry = (numbered.get(number) if numbered
-                 else stated[number - 1] if 0 < number <= len(stated) else None)
-        other = None
+        entry: _Stated | None = (numbered.get(number) if numbered else
+                                 stated[number - 1] if 0 < number <= len(stated) else None)
+        other: _Stated | None = None
         if entry is not None and not same_count and (
                 _request_key(low, entry.request) != _request_key(low, header.request)):
-            entry, other = None, entry
+            other, entry = entry, None
         if entry is None:
             entry = _closing_decision(text, low, anchors[k][1], headers[k + 1].start
                                       if k + 1 < len(headers) else len(text))
@@ -687,7 +687,7 @@ def _split_sections(listing: str) -> list[str]:
 
 def _pages(text: str, low: str | None) -> tuple[list[str], tuple[int, int] | None]:
     pages: list[str] = []
-    where = None
+    where: tuple[int, int] | None = None
     if low is not None and "page" not in low:
         return pages, where
     for m in _PAGES_T.finditer(text, low, 0, len(text)):

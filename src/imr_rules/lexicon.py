@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from imr_rules.dosing import DoseFrequency
 from imr_rules.errors import ImrError
+from imr_rules.models import DrugEntry
 from imr_rules.textmatch import (
     PhraseIndex,
     Tokens,
@@ -34,19 +35,6 @@ LEXICON_DIR = Path(__file__).with_name("lexicons")
 # devices.yaml's modality of a device that is no electrotherapy unit (an implanted stimulator,
 # a traction unit): its requests carry no modality.
 NO_MODALITY = "none"
-
-
-class DrugEntry(BaseModel):
-    """One drug product: what the letters call it and what it is."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
-
-    name: str
-    aliases: list[str] = []
-    generic: str
-    drug_class: str = Field(alias="class")
-    ingredients: list[str] = []
-    formulation: str | None = None
 
 
 def _is_regex(phrase: str) -> bool:
@@ -564,8 +552,9 @@ def _check_against_vocabulary(lexicon: Lexicon, concepts: Mapping[str, Any],
     for motion, normal in lexicon.rom_normal.items():
         problems += [f"range_of_motion {motion}: region '{region}'" for region in normal
                      if region not in REGION_IDS]
+        as_written: Any = normal  # not checked yet: any value, whatever the annotation says
         problems += [f"range_of_motion {motion}.{region}: normal {degrees!r} (degrees > 0)"
-                     for region, degrees in normal.items()
+                     for region, degrees in as_written.items()
                      if isinstance(degrees, bool) or not isinstance(degrees, int | float)
                      or degrees <= 0]
         if not normal:

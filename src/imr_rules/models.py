@@ -196,3 +196,18 @@ class Determination(Model):
     dates: KeyDates
     summary: TextBlock
     items: list[Item]
+
+
+class DrugEntry(BaseModel):
+    """One drug product of lexicons/drugs.yaml: what the letters call it and what it is.
+
+    Kept with the other pydantic models, out of `lexicon`, which mypyc may compile."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    name: str
+    aliases: list[str] = []
+    generic: str
+    drug_class: str = Field(alias="class")
+    ingredients: list[str] = []
+    formulation: str | None = None

@@ -141,6 +141,9 @@ def phrase_words(phrase: str) -> tuple[str, ...]:
 
 
 _T = TypeVar("_T")
+# Distinct words a `WordTable` remembers (a module constant: a compiled subclass of dict does
+# not see class attributes through `self`).
+WORD_TABLE_LIMIT = 200_000
 
 
 class WordTable(dict[str, _T]):
@@ -151,8 +154,6 @@ class WordTable(dict[str, _T]):
     owner clears the table when it grows past a bound (`bounded`).
     """
 
-    LIMIT = 200_000  # distinct words remembered
-
     def __init__(self, describe: Callable[[str], _T]) -> None:
         super().__init__()
         self._describe = describe
@@ -162,8 +163,8 @@ class WordTable(dict[str, _T]):
         return value
 
     def bounded(self) -> WordTable[_T]:
-        """This table, emptied first if it holds more than `LIMIT` words."""
-        if len(self) > self.LIMIT:
+        """This table, emptied first if it holds more than `WORD_TABLE_LIMIT` words."""
+        if len(self) > WORD_TABLE_LIMIT:
             self.clear()
         return self
 
