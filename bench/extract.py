@@ -17,12 +17,14 @@ rationale read and merged with the summary) and the requests (classified, linked
 from __future__ import annotations
 
 import argparse
+import platform
 import resource
 import sys
 import time
 from pathlib import Path
 
 from corpus import load_letters, make_corpus
+from imr_rules import build
 from imr_rules.facts import Extractor
 from imr_rules.letters import parse_letter
 
@@ -99,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     cpu = sum(stages.values())
     if args.quiet:
         return 0
+    print(f"imr_rules {build()} build, {platform.python_implementation()} "
+          f"{platform.python_version()}")
     print(f"parse + extraction: {args.n} letters ({items} items) in {elapsed:.1f} s = "
           f"{args.n / elapsed:,.0f} letters/s on one core "
           f"({args.n / cpu:,.0f} letters per CPU-second)")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+import imr_rules
+import imr_rules.facts
+import imr_rules.models
 
 ROOT = Path(__file__).resolve().parents[1]
 LETTER = ROOT / "examples" / "letters" / "003_3416dbc1d8e3e873.txt"
@@ -78,3 +83,20 @@ def test_the_facts_table_counts_in_words(n: float, unit: str, said: str) -> None
     from imr_rules.report import _amount
 
     assert _amount(n, unit) == said
+
+
+def test_version_names_the_build() -> None:
+    result = run("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"imr-rules {imr_rules.__version__} ({imr_rules.build()} build)"
+
+
+def test_the_build_is_what_the_installed_modules_are() -> None:
+    compiled = not imr_rules.facts.__file__.endswith(".py")
+    assert imr_rules.build() == ("compiled" if compiled else "pure")
+    assert imr_rules.models.__file__.endswith(".py")  # pydantic models stay interpreted
+    # `make test-compiled` says which build it means to test: a suite that silently ran on
+    # the pure sources would prove nothing about the compiled modules.
+    expected = os.environ.get("IMR_RULES_EXPECT_BUILD")
+    if expected:
+        assert imr_rules.build() == expected

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from imr_rules import __version__
+from imr_rules import __version__, build
 from imr_rules.errors import ImrError, LetterError
 from imr_rules.inputs import iter_letters
 from imr_rules.letters import parse_letter
@@ -83,9 +83,10 @@ def parsed_letters(paths: list[str], errors: list[ImrError]) -> Iterator[Determi
 
 
 @app.callback(invoke_without_command=True)
-def _main(version: bool = typer.Option(False, "--version", help="Print the version.")) -> None:
+def _main(version: bool = typer.Option(
+        False, "--version", help="Print the version and the build (pure or compiled).")) -> None:
     if version:
-        typer.echo(__version__)
+        typer.echo(f"imr-rules {__version__} ({build()} build)")
         raise typer.Exit(0)
 
 
