@@ -702,6 +702,15 @@ def test_treatments_stated_not_had(text: str, statuses: dict[str, str]) -> None:
     ("He takes Lyrica; Valium 5 mg was d/c'd in 2013.", {"pregabalin": True, "diazepam": False}),
     ("Norco and Soma stopped in March.",
      {"hydrocodone/acetaminophen": False, "carisoprodol": False}),
+    # each clause's stop is its own drug's: not only the sentence's first stop counts
+    ("Gabapentin was titrated to 2400 mg a day and stopped in 2012 because of dizziness; "
+     "Lyrica caused leg swelling and was stopped after a month; she continues nortriptyline "
+     "25 mg at bedtime.", {"gabapentin": False, "pregabalin": False, "nortriptyline": True}),
+    # ... but not a stop of the patient's
+    ("Gabapentin was stopped for dizziness; Lyrica 75 mg twice a day helps and she has not "
+     "stopped working.", {"gabapentin": False, "pregabalin": True}),
+    ("Gabapentin was stopped for dizziness; with Lyrica 75 mg she stopped using the cane.",
+     {"gabapentin": False, "pregabalin": True}),
 ])
 def test_a_drug_discontinued(text: str, current: dict[str, bool]) -> None:
     assert {m.generic: m.current for m in _case_of(text).medication} == current
@@ -1350,6 +1359,10 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
      "radiating_pain"),
     ("Pain down the back of the left leg to the heel.", "symptom", "radiating_pain"),
     ("Low back pain with burning into both legs.", "symptom", "radiating_pain"),
+    # imaging named in short
+    ("XR C-spine 06/2014: facet arthrosis C5-6 and C6-7, no instability.", "imaging",
+     "facet_hypertrophy"),
+    ("CT 3/2014 showed a 4 mm disc protrusion at L4-5.", "imaging", "disc_herniation"),
 ])
 def test_findings_as_reports_word_them(text: str, kind: str, name: str) -> None:
     assert (kind, name, "present") in [(f.kind, f.name, f.status)
@@ -1581,6 +1594,8 @@ def test_injections_of_no_kind_of_their_own(text: str, relief: tuple[float, str]
     ("He underwent bilateral knee arthroscopies in 2008.", "surgery"),
     ("She does a daily home walking routine.", "home_exercise"),
     ("She does the home exercises taught in therapy most days.", "home_exercise"),
+    ("R C5-6 and C6-7 MBB 12/08/2015 (lidocaine): 50% better for about 2 hrs.",
+     "facet_injection"),
 ])
 def test_treatments_as_summaries_name_them(text: str, kind: str) -> None:
     assert [t.kind for t in _case_of(text).prior_treatment] == [kind]

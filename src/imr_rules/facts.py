@@ -79,6 +79,13 @@ _OF_REGION = re.compile(r"\s+(?:of|in|at)\s+(?:the\s+|his\s+|her\s+|both\s+)?"
                         r"(?:(?:right|left|bilateral)\s+)?" + _REGION_T.slow.pattern,
                         re.IGNORECASE)
 # Between a stop word and a drug named after it: a new clause ("..., and", ";", "then").
+# How far after a drug a word of its stop may stand in the drug's own clause.
+_OWN_STOP_REACH = 60
+# What makes a stop after a drug not the drug's: a subject of its own between them ("... and
+# she has not stopped"), or a stop of doing something ("stopped working").
+_OTHER_SUBJECT = re.compile(r"\b(?:he|she|they|i|we|patient|applicant|claimant)\b",
+                            re.IGNORECASE)
+_GERUND_AFTER = re.compile(r"\s+\w+ing\b", re.IGNORECASE)
 _NEW_CLAUSE = re.compile(r",\s*and\b|;|\bthen\b", re.IGNORECASE)
 # Words after a drug that tell it was taken: in a sentence about the request, such a drug is
 # one the patient took, not only the one asked for.
@@ -1011,11 +1018,11 @@ class Extractor:
                               and c == "discontinued"])
         elif not present_drugs:
             return None  # no drug, no medication: nothing carries over to the next sentence
-        stopped = None  # where the sentence says a drug was discontinued
-        if "discontinued" in said:
-            stopped = next(a for f, c, a, _b in found if f == "context" and c == "discontinued")
+        # where the sentence says a drug was discontinued
+        stops = ([(a, b) for f, c, a, b in found if f == "context" and c == "discontinued"]
+                 if "discontinued" in said else [])
         return self._medications(original, text, base, s, e, present_drugs, treated, obs,
-                                 pending, long_term, stopped, "new_prescription" in said)
+                                 pending, long_term, stops, "new_prescription" in said)
 
     def _diagnosis(self, text: str, s: int, a: int, concept: str, status: str, span: Span,
                    obs: Observations) -> None:
@@ -1390,9 +1397,12 @@ class Extractor:
     def _medications(self, original: str, text: str, base: int, s: int, e: int,
                      drugs: list[tuple[str, int, int]], treated: list[tuple[str, int, int]],
                      obs: Observations, pending: tuple[int | None, bool, Span] | None,
-                     has_long_term: bool, stopped: int | None, newly: bool,
+                     has_long_term: bool, stops: list[tuple[int, int]], newly: bool,
                      ) -> tuple[int | None, bool, Span] | None:
+        """Record the sentence's `drugs` as medications. `stops`: where it says a drug was
+        discontinued, in order."""
         lx = self.lexicon
+        stopped = stops[0][0] if stops else None
         if not drugs:
             # "has been taking the following medications for at least six months." — the
             # duration belongs to the drugs the next sentence lists.
@@ -1505,7 +1515,15 @@ class Extractor:
             if (stopped is not None and stopped_one in (None, a)
                     # a drug a new clause names after the stop ("... stopped authorizing it,
                     # and the physician then prescribed Arthrotec") is not the one stopped
-                    and not (a > stopped and _NEW_CLAUSE.search(text, stopped, a))) or _until_date(
+                    and not (a > stopped and _NEW_CLAUSE.search(text, stopped, a))) or any(
+                    # a later stop in the drug's own clause, before the next drug ("...;
+                    # Lyrica caused leg swelling and was stopped after a month; ...")
+                    b < p < own_end and p - b <= _OWN_STOP_REACH
+                    and _NEW_CLAUSE.search(text, b, p) is None
+                    # not a stop of the patient's ("and she stopped using the cane")
+                    and _OTHER_SUBJECT.search(text, b, p) is None
+                    and _GERUND_AFTER.match(text, p_end) is None
+                    for p, p_end in stops[1:]) or _until_date(
                     text, b, own_end) is not None or _LEFT_BEFORE_T.search(
                     text, low, max(s, a - 40), a) or (
                     i < len(drugs) - 1 and _replaced_by_next(text, low, b, own_end)) or (
