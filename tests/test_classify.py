@@ -165,6 +165,10 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("Right carpal tunnel release", {"kind": "surgery", "region": "wrist", "side": "right"}),
     # a functional capacity evaluation is a test, not a consultation
     ("Functional capacity evaluation", {"kind": "diagnostic", "test": "other"}),
+    # a supply to wean the patient off the drug
+    ("MS Contin 30mg #54 for weaning", {"generic": "morphine", "quantity": 54, "weaning": True}),
+    ("Norco 10/325mg #60 (taper)", {"quantity": 60, "weaning": True}),
+    ("Norco 10/325mg #60", {"quantity": 60, "weaning": False}),
 ]
 
 

@@ -59,6 +59,8 @@ _PURCHASE = re.compile(r"\b(?P<buy>purchase|purchasing|buy)\b|\b(?P<rent>rental|
                        r"trial)\b", re.IGNORECASE)
 _REPEAT = Twin(re.compile(r"\brepeat(?:ed)?\b|\bsecond\b|\badditional\b|\banother\b",
                           re.IGNORECASE))
+# A drug asked for to wean the patient off it ("MS Contin 30mg #54 for weaning", "taper").
+_WEANING = Twin(re.compile(r"\b(?:wean\w*|taper\w*)\b", re.IGNORECASE))
 # The forms of a product applied to the skin, as request and record words name them.
 _SKIN_FORMS = r"cream|gel|lotion|ointment|patch(?:es)?|liniment|spray|solution"
 _TOPICAL = Twin(re.compile(r"\b(?P<f>" + _SKIN_FORMS + r"|compound(?:ed)?|topical|transdermal)\b",
@@ -437,6 +439,9 @@ def classify_request(text: str, lexicon: Lexicon, span: Span | None = None,
     if kind in _SIDED and (side := _SIDE.search(text, low, 0, n)):
         fields["side"] = _SIDES[_word_of(side.group("side"), _SIDE_WORDS)]
     if fields.get("kind") == "medication":
+        if weaning := _WEANING.search(text, low, 0, n):
+            fields["weaning"] = True
+            note(weaning.start(), weaning.end(), "weaning")
         # after the drug's name, which may hold a number sign of its own ("Tylenol #3 #60")
         q = _quantity(text, low, drug[2] if drug else 0)
         if q:

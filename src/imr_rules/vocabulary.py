@@ -127,6 +127,8 @@ class RequestFact(SingletonFact):
     purpose_topic: str | None = Field(None, description="for a consult: the topic of the "
                                       "treatment it is for, e.g. 'esi'")
     repeat: bool = Field(False, description="the request asks to repeat a treatment")
+    weaning: bool = Field(False, description="the request asks for a drug to wean or taper "
+                          "the patient off it ('#54 for weaning', 'taper')")
     continues_current: bool | None = Field(None, description="the drug or treatment is already "
                                            "being taken or used (None: not known)")
     days_used: int | None = Field(None, description="days the requested drug has been taken up "
