@@ -329,6 +329,8 @@ def _doc_of(text: str) -> dict[str, str]:
      "not prescribed.", "absent"),
     ("The UDS was positive for hydrocodone and also for alprazolam, which no physician has "
      "prescribed.", "absent"),
+    ("A urine drug screen was positive for morphine and oxycodone, as prescribed, and also for "
+     "alprazolam, which none of her physicians prescribes.", "absent"),
     ("A urine drug screen on 12/03/2015 was consistent with his prescriptions.", "present"),
     # only the prescribed drug found, as expected: consistent
     ("A urine drug test on 12/01/2015 was positive only for tapentadol, as expected.",
@@ -373,6 +375,9 @@ def test_a_drug_screen_is_the_check_for_aberrant_behavior(text: str, checked: st
     # a behaviour not seen, however the negation is worded, was checked for
     ("The CURES report was reviewed with no evidence of early refills or multiple "
      "prescribers.", "present", "absent"),
+    # a report that found another prescriber
+    ("A CURES report showed an oxycodone prescription from a second prescriber, an urgent "
+     "care physician.", "present", "present"),
 ])
 def test_aberrant_behaviour_checked_and_found(text: str, checked: str, found: str) -> None:
     doc = _doc_of(text)
@@ -443,6 +448,7 @@ def test_work_status(text: str, status: str, returned: str) -> None:
     ("The provider failed to document any side effects.", "absent"),
     ("The records have not addressed adverse effects.", "absent"),
     ("The patient does not have side effects from Norco.", "present"),
+    ("Tramadol ER 150 mg daily. No s/e reported.", "present"),
     # what the patient reported, or what was looked for and not seen: the check was made
     ("No side effects were reported.", "present"),
     ("No adverse effects from the medication were reported by the patient.", "present"),
@@ -510,6 +516,14 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
     ("With Norco, she is able to do her household chores.", "functional_improvement",
      "present"),
     ("With a cane she is able to walk a block.", "functional_improvement", "unknown"),
+    # what he does with the drug, told in the present
+    ("Tramadol ER 150 mg daily; with it he walks 30 min and does his own laundry.",
+     "functional_improvement", "present"),
+    ("With a cane he walks a block.", "functional_improvement", "unknown"),
+    # a score change told in speech ("from an 8 to a 5"), not a dose or a count
+    ("Tramadol ER 150 mg daily \u201cbrings it down from an 8 to a 5.\u201d",
+     "pain_scores_with_without", "present"),
+    ("Tramadol was cut from a 2 to a 1 tablet a day.", "pain_scores_with_without", "unknown"),
     ("She stated that Percocet lets her work her modified job four hours a day.",
      "functional_improvement", "present"),
     ("He is now able to mow his lawn, which he had stopped doing.", "functional_improvement",
@@ -803,6 +817,8 @@ def test_a_strength_after_the_other_name_in_brackets(text: str, strength: float 
      {"nortriptyline": "absent"}),
     ("The physician wrote that Soma has not made a difference.", {"carisoprodol": "absent"}),
     ("Lyrica did not help.", {"pregabalin": "absent"}),
+    ("Meloxicam 15 mg daily since 2013 \u2013 pt \u201ccan\u2019t tell a difference\u201d with it.",
+     {"meloxicam": "absent"}),
     ("The note states that Lyrica “has not changed the numbness or the pain.”",
      {"pregabalin": "absent"}),
     # denied, a word of no effect says nothing
