@@ -1287,6 +1287,16 @@ def test_long_term_use_from_days_of_use(sentence: str, long_term: bool) -> None:
     # ... but in a list of items set off by commas, a date before the next item is its own
     ("Medications have included naproxen, Flexeril since 03-2014, and Norco.",
      {"naproxen": None, "cyclobenzaprine": "2014-03-31", "hydrocodone/acetaminophen": None}),
+    # ... and so is a date in brackets after an item
+    ("Meds: naproxen 550 mg BID, omeprazole 20 mg BID, Ambien 10 mg qhs (since 6/2013).",
+     {"naproxen": None, "omeprazole": None, "zolpidem": "2013-06-30"}),
+    # an event named between "since" and its date
+    ("Naproxen 550 mg 1 PO BID (since surgery 1/9/14).", {"naproxen": "2014-01-09"}),
+    # a date the sentence opens with is its drugs'
+    ("Since 2012 she has taken celecoxib 200 mg once a day together with pantoprazole 20 mg.",
+     {"celecoxib": "2012-12-31", "pantoprazole": "2012-12-31"}),
+    ("Since the injury he has had PT; he takes Norco 10/325 mg.",
+     {"hydrocodone/acetaminophen": None}),
     # a part of a year: its last possible day
     ("He has used Ambien since early 2012.", {"zolpidem": "2012-04-30"}),
     ("Lyrica 75 mg twice daily for neuropathic pain, which he has taken since at least "

@@ -1436,6 +1436,7 @@ class Extractor:
         # later drug of the list, before anything else is said, is said of them all.
         listed = [_list_gap(text, b, bounds[i + 1])
                   for i, (_k, _a, b) in enumerate(drugs[:-1])] if shared is None else []
+        opening_since = _SINCE_T.search(text, low, s, drugs[0][1])
         for i, (key, a, b) in enumerate(drugs):
             entry = lx.drug(key)
             own_end = bounds[i + 1]
@@ -1476,10 +1477,16 @@ class Extractor:
             if since is None and told is not None:
                 since, since_end = _SINCE_T.search(text, low, *told), told[1]
             dated = None
-            if since:
+            if since is None and opening_since is not None and _NEW_CLAUSE.search(
+                    text, opening_since.end(), a) is None:
+                # "Since 2012 she has taken celecoxib ... together with pantoprazole": a date
+                # the sentence opens with, before its drugs, is each one's without its own
+                dated = _since_date(text, opening_since.end(), drugs[0][1])
+                said_from = opening_since.start()
+            if dated is None and since:
                 dated = _since_date(text, since.end(), since_end)
                 said_from = since.start()  # "since at least April 13, 2015"
-            elif started := _started_before(text, low, max(s, a - 70), a):
+            elif dated is None and (started := _started_before(text, low, max(s, a - 70), a)):
                 # "was started on tramadol 50 mg on 2/3/2015": the date after the drug; for a
                 # switch, else the one before it ("until December 2013, when he was switched
                 # to Zohydro ER").
@@ -1558,7 +1565,10 @@ class Extractor:
             if (_SINCE_T.search(text, low, start, end) is not None
                     or _use_duration(text, start, end, low) is not None):
                 # Inside a list of items each set off by commas ("ibuprofen, Robaxin since
-                # 01-2015, and tramadol"), words before the next item are that item's own.
+                # 01-2015, and tramadol"), words before the next item are that item's own; so
+                # are words in brackets after it ("..., Ambien 10 mg qhs (since 6/2013)").
+                if "(" in text[start:end] and not joined:
+                    return None
                 return (start, end) if last or joined else None
         return None
 
@@ -2407,6 +2417,8 @@ def _day_of(d: DateMatch) -> date:
 def _since_date(text: str, start: int, end: int) -> tuple[date, int] | None:
     """The date after 'since (at least)' (a day, or the end of a month or a year named) and
     where its words end in `text`."""
+    if (event := _SINCE_EVENT.match(text, start)) is not None:
+        start = event.end()  # "since surgery 1/9/14": the event's date
     d = first_date(text, start, min(end, start + 30))
     if d is not None and d.start - start <= 3:
         return _day_of(d), d.end
@@ -2420,6 +2432,12 @@ def _since_date(text: str, start: int, end: int) -> tuple[date, int] | None:
         return _day_of(DateMatch(part.start(), part.end(), date(int(part.group("y")), month, 1),
                                  "month")), part.end()
     return None
+
+
+# An event named between "since" and its date ("since surgery 1/9/14", "since the injury of
+# 3/2/2011").
+_SINCE_EVENT = re.compile(r"(?:(?:the|his|her|their)\s+)?(?:surgery|operation|injury|accident|"
+                          r"procedure|fall)\s+(?:(?:on|of|in|dated)\s+)?", re.IGNORECASE)
 
 
 # "early 2015", "mid-2013", "the end of 2012", "the spring of 2014": a part of a year, by the
