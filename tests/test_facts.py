@@ -651,6 +651,7 @@ def test_documentation_as_reviewers_word_it(text: str, item: str, status: str) -
     ("Physical therapy has not helped her pain.", "no_benefit"),
     ("Physical therapy has helped her pain.", "improved"),
     ("He completed physical therapy in 2010 without lasting change.", "no_benefit"),
+    ("He finished physical therapy in 2011 without any lasting change.", "no_benefit"),
 ])
 def test_a_treatment_that_has_not_helped(text: str, outcome: str) -> None:
     (treatment,) = _case_of(text).prior_treatment
@@ -1753,6 +1754,8 @@ def test_a_treatment_told_helpful_or_not(text: str, outcome: str) -> None:
     ("He has had physical therapy (16 visits) and acupuncture (8 visits), none with lasting help.",
      {"physical_therapy": 16, "acupuncture": 8}),
     # a count told in two parts is one count; "more" of another treatment is not
+    ("He finished 18 sessions of physical therapy in 2011 and another 8 sessions in 2012.",
+     {"physical_therapy": 26}),
     ("She had 12 sessions of physical therapy in late 2013 and 6 more in 2014.",
      {"physical_therapy": 18}),
     ("She had 12 sessions of physical therapy and 6 more of acupuncture.",
@@ -1871,6 +1874,9 @@ def test_days_since_the_last_drug_test(text: str, days: int | None) -> None:
     # undated, planned, or after the request: no count
     ("She is status post carpal tunnel release.", None),
     ("He is scheduled for an L4-5 fusion on 7/1/2015.", None),
+    # a date in another clause is not the operation's
+    ("A CT myelogram showed a solid fusion, and electrodiagnostic testing on 3/2/2015 showed a "
+     "radiculopathy.", None),
 ])
 def test_days_since_surgery_from_the_operations_date(text: str, days: int | None) -> None:
     from imr_rules.facts import build_case

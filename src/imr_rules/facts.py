@@ -172,7 +172,7 @@ _NO_BENEFIT = re.compile(
                             r"failed\s+to\s+provide"))
     + r"|\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b"
     # "without lasting change"
-    + r"|\b(?:no|without)\s+(?:lasting|significant|sustained|meaningful)\s+change\b"
+    + r"|\b(?:no|without)\s+(?:any\s+)?(?:lasting|significant|sustained|meaningful)\s+change\b"
     # "with temporary benefit only": no lasting benefit
     + r"|\b(?:only\s+)?(?:temporary|transient|short-lived)\s+(?:benefit|relief|improvement)\b"
     # "..., none of which produced lasting change": every treatment before it
@@ -257,9 +257,10 @@ _MED_REDUCTION_LEADS = LeadWords(("less", "lower", "medication", "medications", 
                                   "opioids", "narcotic", "narcotics", "use", "cut"),
                                  prefixes=("reduc", "decreas"))
 _COUNT_LEADS = LeadWords(_COUNT_WORD_LEADS, digits=3)
-_MORE_T = _Twin(re.compile(r"\band\s+(?P<n>\d{1,3}|"
-                           + "|".join(w for w in _COUNTING_WORDS if w != "several")
-                           + r")\s+more\b", re.IGNORECASE))
+# "... and 6 more", "... and another 8 sessions": the second part of a count
+_MORE_NUMBER = r"\d{1,3}|" + "|".join(w for w in _COUNTING_WORDS if w != "several")
+_MORE_T = _Twin(re.compile(rf"\band\s+(?:(?P<n>{_MORE_NUMBER})\s+(?:more|additional)|another\s+"
+                           rf"(?P<m>{_MORE_NUMBER}))\b", re.IGNORECASE))
 _RECORD_VERB_AFTER_T = _Twin(_RECORD_VERB_AFTER)
 _RELIEF_WORDS_T = _Twin(_RELIEF_WORDS)
 _NO_BENEFIT_T = _Twin(_NO_BENEFIT)
@@ -1323,7 +1324,7 @@ class Extractor:
                 more = _MORE_T.search(text, low, count.end(), e)
                 if more is not None and not any(count.end() < ta < more.end() + 25
                                                 for c, ta, _tb in treated if c != owner):
-                    counts[owner] += int(_count(more.group("n")) or 0)
+                    counts[owner] += int(_count(more.group("n") or more.group("m")) or 0)
         for concept, _a, b in treated:
             # "PT x 12", "chiropractic x 6": the count right after the treatment's name (not the
             # "2 x 4" of a plan, which has a number before the "x")
@@ -1369,9 +1370,10 @@ class Extractor:
                 # Only a date after the treatment's name is its date ("The 5/27/2014 report
                 # indicates ... epidural in 2012" is the report's date). Every date has a
                 # digit: most treatments are followed by none and need no date search.
-                # (within its own clause of a list told in clauses apart)
-                semi = text.find(";", a, e)
-                for d in find_dates(text, a, e if semi < 0 else semi):
+                # (within its own clause: "a solid fusion ..., and electrodiagnostic testing
+                # on 8/21/2012 showed ..." is no date of the fusion)
+                clause = _NEW_CLAUSE.search(text, a, e)
+                for d in find_dates(text, a, e if clause is None else clause.start()):
                     if t.on_date is None:
                         t.on_date = d.value
                     if concept == "surgery":
