@@ -424,6 +424,7 @@ def test_red_flags(text: str, red_flag: str) -> None:
     ("He returned to work in 01-2015 as a dispatcher with permanent restrictions.",
      "modified_duty", "present"),
     ("She is working full duty.", "full_duty", "present"),
+    ("She continues to work her regular job.", "full_duty", "present"),
     ("He is not working.", "not_working", "absent"),
     ("She is unable to return to work.", "not_working", "absent"),
     # "not working" names no disability status
@@ -652,6 +653,9 @@ def test_documentation_as_reviewers_word_it(text: str, item: str, status: str) -
     ("Physical therapy has helped her pain.", "improved"),
     ("He completed physical therapy in 2010 without lasting change.", "no_benefit"),
     ("He finished physical therapy in 2011 without any lasting change.", "no_benefit"),
+    ("She used a TENS unit daily from March through May 2015, which \u201cdid not do much.\u201d",
+     "no_benefit"),
+    ("The TENS unit didn\u2019t do much.", "no_benefit"),
 ])
 def test_a_treatment_that_has_not_helped(text: str, outcome: str) -> None:
     (treatment,) = _case_of(text).prior_treatment

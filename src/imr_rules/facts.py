@@ -170,7 +170,10 @@ _NO_BENEFIT = re.compile(
     + "|".join(rf"\b{word}{_NO_BENEFIT_AFTER}"
                for word in ("no", "without", "w/o", "not", "minimal", "little",
                             r"failed\s+to\s+provide"))
-    + r"|\bdid\s+not\s+(?:help|improve)|\bineffective\b|\bunsuccessful\b"
+    # "did not do much", "didn't help"
+    + r"|\bdid\s+not\s+(?:help|improve|do\s+much|do\s+anything)"
+    + r"|\bdidn[\'’]?t\s+(?:help|do\s+much|do\s+anything)"
+    + r"|\bineffective\b|\bunsuccessful\b"
     # "without lasting change"
     + r"|\b(?:no|without)\s+(?:any\s+)?(?:lasting|significant|sustained|meaningful)\s+change\b"
     # "with temporary benefit only": no lasting benefit
