@@ -181,6 +181,9 @@ def test_the_sex_as_summaries_tell_it(sentence: str, sex: str | None) -> None:
      "03/19/2012.", "2012-03-19"),
     ("The patient is a 55-year-old female who fell about six feet from a ladder while stocking "
      "shelves on 09/09/2009, landing on her buttock.", "2009-09-09"),
+    ("The applicant is a 67-year-old woman who worked as a school cafeteria cook until a loaded "
+     "food cart rolled over her right foot on March 2, 2011.", "2011-03-02"),
+    ("This 52 year old driver was rear-ended at a stop light on 4/4/2013.", "2013-04-04"),
     # a visit's date in that sentence is not the injury's
     ("This 50-year-old man was seen on 06/01/2016 for chronic neck pain.", "None"),
 ])

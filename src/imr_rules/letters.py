@@ -841,7 +841,8 @@ _UR = re.compile(r"\butili[sz]ation\s+review|\bUR\b|\bnon-?\s?certifi(?:ed|catio
 _INJURY_EVENT = re.compile(
     r"\b(?:fell|slipped|tripped|struck|(?:was|were)\s+hit|lifting|lifted|carrying|pulling|"
     r"pushing|twisted|twisting|bending|reaching|accident|incident|collision|assaulted|crushed|"
-    r"caught|injur(?:y|ies|ed))\b", _I)
+    r"caught|rolled|ran\s+over|landed|dropped|pinned|rear-ended|jammed|strained|stepped|hurt|"
+    r"injur(?:y|ies|ed))\b", _I)
 # Fast twins (lower-cased ASCII text) of the patterns read from the summary and the header.
 _TWINS = {p: Twin(p) for p in (_INJURY, _RFA, _UR, _INJURY_EVENT)}
 _REVIEWER_TITLE_T = Twin(_REVIEWER_TITLE)
