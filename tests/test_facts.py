@@ -1379,6 +1379,9 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
     # graded in words or after the muscle; a brisk reflex; sensation told noun first
     ("Hip flexor strength 4 out of 5 bilaterally.", "exam", "motor_weakness"),
     ("Quadriceps 4+/5 on the right.", "exam", "motor_weakness"),
+    ("There was right wrist extension strength of 4+/5.", "exam", "motor_weakness"),
+    ("Motor: ankle dorsiflexion 4/5 on the left.", "exam", "motor_weakness"),
+    ("The right foot was swollen, with reduced ankle motion.", "exam", "decreased_rom"),
     ("Knee and ankle reflexes 3+ with sustained clonus.", "exam", "reflex_change"),
     ("Pinprick was decreased in the right C6 dermatome.", "exam", "dermatomal_sensory_loss"),
     # pain that runs into a limb
@@ -1551,6 +1554,7 @@ def test_findings_in_other_words(text: str, findings: dict[str, str]) -> None:
      {"motor_weakness": "absent", "dermatomal_sensory_loss": "present"}),
     ("He is not neurologically intact.", {}),
     ("Intact strength in both upper extremities.", {"motor_weakness": "absent"}),
+    ("Spurling neg, DTR 2+ and symmetric.", {"spurling_sign": "absent", "reflex_change": "absent"}),
 ])
 def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> None:
     assert {f.name: f.status for f in _case_of(text).finding if f.kind == "exam"} == statuses

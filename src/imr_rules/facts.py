@@ -439,9 +439,9 @@ _DEGREES = re.compile(r"[\s:]*(?:(?:was|is|were|are)\s+)?(?:(?:mildly|moderately
 # every 4-6 hours as needed for pain"), within the words that are the drug's own.
 _DOSING_REACH = 90
 # A strength grade on the 0-5 scale told right after a muscle or motion: "5/5", "4+/5",
-# "strength 4 out of 5".
-_GRADE = re.compile(r"[\s:]*(?:strength\s+)?(?:(?:is|was|were|are)\s+)?(?P<g>[0-5])(?P<m>[+-])?"
-                    r"\s*(?:/\s*5|out\s+of\s+5)(?![\d/])", re.IGNORECASE)
+# "strength 4 out of 5", "strength of 4+/5".
+_GRADE = re.compile(r"[\s:]*(?:strength\s+(?:of\s+)?)?(?:(?:is|was|were|are)\s+)?"
+                    r"(?P<g>[0-5])(?P<m>[+-])?\s*(?:/\s*5|out\s+of\s+5)(?![\d/])", re.IGNORECASE)
 # How far before a measured motion the joint it is of may be named ("Right shoulder MRI ...
 # [the history and the medications] ... Exam: ... forward flexion 150 degrees"): a paragraph
 # of a summary.
