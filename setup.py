@@ -8,9 +8,11 @@ import sys
 
 from setuptools import setup
 
-# The per-letter path of parse + extraction. Left interpreted: the pydantic models (mypyc
-# rewrites their annotations), and the CLI, pack and engine modules, where little time goes.
-COMPILED = ["textmatch", "assertion", "lexicon", "dates", "dosing", "classify", "letters", "facts"]
+# The per-letter path: parse, extraction, and the evaluation of the pack's conditions by the
+# engine. Left interpreted: the modules that define pydantic models (mypyc rewrites their
+# annotations), and the CLI, pack loading and rendering, where little time goes.
+COMPILED = ["textmatch", "assertion", "lexicon", "dates", "dosing", "classify", "letters", "facts",
+            "conditions", "engine"]
 
 
 def _compiling() -> bool:

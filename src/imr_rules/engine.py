@@ -730,9 +730,9 @@ class Engine:
             facts_used, set(_names(list(rules.values()))))
         # the list facts derived values and the posted facts read (`item` comes per call)
         read = {tag.rstrip(SHADOW) for tag in facts_used}
-        nodes: list[Any] = [n for _name, n, _w in derive] + list(lowering.hidden.values())
-        for node in nodes:
-            read |= cl.list_facts(node) | {p.fact for p in cl.paths(node)}
+        sources: list[Any] = [n for _name, n, _w in derive] + list(lowering.hidden.values())
+        for source in sources:
+            read |= cl.list_facts(source) | {p.fact for p in cl.paths(source)}
         compiled.lists = tuple(n for n in vocabulary.LIST_FACTS if n in read and n != "item")
         compiled.derived_sources = self._derived_sources(derive, lowering.hidden)
         return compiled
