@@ -58,6 +58,8 @@ BROKEN_CASES = [
     ("missing_topic_file", "pack.yaml", 7, "does not exist"),
     ("bad_lexicon", "pack.yaml", 13, "lexicon additions do not fit"),
     ("bad_triggers", "pack.yaml", 13, "family 'rumoured' needs a status"),
+    ("note_bad_condition", "topics/t.yaml", 12, "unknown attribute 'days_usd'"),
+    ("note_missing_citation", "topics/t.yaml", 11, "note 'wean' has no citation"),
 ]
 
 
@@ -262,3 +264,10 @@ def test_a_bad_pack_wide_derived_value_is_reported(tmp_path: Path, derive_yaml: 
     root = _new_pack_with_derive(tmp_path, derive_yaml, topic_derive)
     errors = [m for m in lint_pack(root) if m.severity == "error"]
     assert any(said in m.message for m in errors), errors
+
+
+def test_docs_render_a_topics_notes() -> None:
+    pack = load_pack(Path(__file__).parents[1] / "rules" / "mtus-chronic-pain-2009")
+    page = render_docs(pack)["opioid.md"]
+    assert "## Notes" in page and "### `wean_do_not_stop` **UNCONFIRMED**" in page
+    assert "- Shown when the outcome is not_medically_necessary and `derived.ongoing_use" in page

@@ -196,3 +196,17 @@ def test_documented_note_is_certifiable(name: str) -> None:
     result = CHECKER.check(parse_form(data, name, lines), name)
     assert (result.topic, result.outcome) == (NOTE_FORMS[name], "medically_necessary"), [
         (c.id, c.status) for c in result.criteria]
+
+
+def test_a_long_term_opioid_not_certifiable_carries_the_weaning_note() -> None:
+    # MTUS p.124: not certifying a long-term opioid is no abrupt stop (the pack's note)
+    refill = check("opioid-refill-from-note.yaml")
+    assert refill.outcome == "not_medically_necessary"
+    assert [n.id for n in refill.notes] == ["wean_do_not_stop"]
+    assert refill.notes[0].citation.pages == ["124"] and not refill.notes[0].confirmed
+    documented = check("opioid-continuation-documented.yaml")
+    assert documented.outcome == "medically_necessary" and documented.notes == []
+    shown = subprocess.run(
+        [sys.executable, "-m", "imr_rules", "check", str(FORMS / "opioid-refill-from-note.yaml")],
+        capture_output=True, text=True, cwd=ROOT, check=False)
+    assert "Note:" in shown.stdout and "gradual taper" in " ".join(shown.stdout.split())

@@ -23,7 +23,7 @@ from imr_rules.engine import Engine
 from imr_rules.facts import Extractor, extractor_for
 from imr_rules.models import Citation, Decision, Determination, Item, Model
 from imr_rules.packs import RulePack, Topic
-from imr_rules.verdicts import CriterionResult, Verdict
+from imr_rules.verdicts import CriterionResult, NoteResult, Verdict
 
 FindingKind = Literal[
     "decision_contradicts_criteria", "citation_not_covering", "no_citation", "no_topic",
@@ -63,6 +63,8 @@ class AuditItem(Model):
     predicted_decided_by: list[str] = []
     rests_on_unknown: bool = False
     criteria: list[CriterionResult] = Field([], description="criteria on the findings view")
+    notes: list[NoteResult] = Field([], description="the topic's notes that go with the "
+                                    "outcome on the findings view")
     citation: CitationOut
     findings: list[Finding] = []
     decision_id: str | None = None
@@ -251,7 +253,7 @@ class Auditor:
             predicted=_decision(blind_v.outcome), consistent=consistent,
             outcome=found_v.outcome, decided_by=found_v.decided_by,
             predicted_decided_by=blind_v.decided_by, rests_on_unknown=found_v.rests_on_unknown,
-            criteria=found_v.criteria,
+            criteria=found_v.criteria, notes=found_v.notes,
             citation=CitationOut(source=g.source, mtus_based=g.mtus_based,
                                  sections=g.sections, pages=g.pages),
             findings=findings + letter_findings, decision_id=found_v.decision_id,

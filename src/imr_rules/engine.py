@@ -50,8 +50,8 @@ from durable.engine import MessageNotHandledException, MessageObservedException
 from imr_rules import conditions as cl
 from imr_rules import vocabulary
 from imr_rules.errors import PackError
-from imr_rules.packs import Criterion, RulePack, Topic
-from imr_rules.verdicts import CitationRef, CriterionResult, EvidenceRef, Verdict
+from imr_rules.packs import Criterion, Note, RulePack, Topic
+from imr_rules.verdicts import CitationRef, CriterionResult, EvidenceRef, NoteResult, Verdict
 from imr_rules.vocabulary import CaseFacts, ItemFact, RequestFact
 
 SINGLETON_ORDER = ("request", "case", "doc", "derived")
@@ -634,6 +634,9 @@ class _CompiledTopic:
     derived_sources: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     # the singleton attributes each condition (by id of its parsed node) names, for evidence
     evidence_paths: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    # the topic's notes: the outcome each goes with (None: either), its condition (None:
+    # always) and the note as verdicts carry it
+    notes: list[tuple[str | None, cl.Cond | None, NoteResult]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -720,12 +723,15 @@ class Engine:
                             actions[rule] = (index, kind, tuple(spec.list_aliases))
                 criteria.append(_CompiledCriterion(
                     crit, index, {k: v is not None for k, v in texts.items()}, parsed))
+            notes: list[tuple[str | None, cl.Cond | None, NoteResult]] = [
+                (note.outcome, cl.parse(note.when) if note.when is not None else None,
+                 self._note_result(topic, note)) for note in topic.notes]
         except cl.ConditionError as exc:
             raise PackError(f"topic '{topic.id}': {exc.message}", file=where,
                             hint="run `imr-rules pack lint`") from None
         rulesets = self._rulesets(topic, rules, actions)
         compiled = _CompiledTopic(topic, applies, derive, dict(lowering.hidden), criteria,
-                                  rulesets, facts_used, names_item)
+                                  rulesets, facts_used, names_item, notes=notes)
         compiled.singleton_plan, compiled.list_plan = _post_plan(
             facts_used, set(_names(list(rules.values()))))
         # the list facts derived values and the posted facts read (`item` comes per call)
@@ -896,9 +902,22 @@ class Engine:
             rests_on_unknown = False
         trace.append(f"outcome {outcome} ({topic.decision.policy}), decided by "
                      f"{', '.join(decided_by) or 'no required criterion'}")
+        notes = [note for with_outcome, when, note in compiled.notes
+                 if with_outcome in (None, outcome) and (when is None or cl.evaluate(when, env))]
+        trace += [f"note {note.id}" for note in notes]
         return Verdict(**base, topic=topic.id, topic_title=topic.title, outcome=outcome,
                        decided_by=decided_by, rests_on_unknown=rests_on_unknown,
-                       criteria=results, derived=shown_derived, trace=trace)
+                       criteria=results, notes=notes, derived=shown_derived, trace=trace)
+
+    def _note_result(self, topic: Topic, note: Note) -> NoteResult:
+        """A topic's note as verdicts carry it (the same immutable model for every one)."""
+        citation = note.citation or topic.citation
+        return NoteResult(id=note.id, text=note.text,
+                          confirmed=note.confirmed and citation.confirmed,
+                          citation=CitationRef(source=self.pack.citation_source(citation),
+                                               section=citation.section,
+                                               pages=list(citation.pages),
+                                               confirmed=citation.confirmed and note.confirmed))
 
     def evaluate_items(self, requests: Sequence[RequestFact],
                        facts: CaseFacts | Sequence[CaseFacts]) -> list[Verdict]:

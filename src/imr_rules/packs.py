@@ -132,6 +132,20 @@ class Criterion(PackModel):
     to_document: str | None = None
 
 
+class Note(PackModel):
+    """Guidance a verdict carries when its condition holds. It decides nothing: e.g. that an
+    opioid in long-term use that is not certified is weaned, not stopped abruptly."""
+
+    id: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
+    text: str
+    when: str | None = Field(None, description="condition (it may name the topic's derived "
+                             "values); none: whenever the outcome matches")
+    outcome: Literal["medically_necessary", "not_medically_necessary"] | None = Field(
+        None, description="only with this outcome; none: with either")
+    citation: Citation | None = None
+    confirmed: bool = True
+
+
 class Covers(PackModel):
     pages: list[str] = []
     sections: list[str] = []
@@ -151,6 +165,7 @@ class Topic(PackModel):
     covers: Covers = Covers()
     derive: list[Derive] = []
     criteria: list[Criterion] = Field(min_length=1)
+    notes: list[Note] = []
     decision: Decision = Decision()
     file: str = Field("", exclude=True, description="set by the loader")
 
@@ -199,6 +214,8 @@ class CaseExpect(PackModel):
     outcome: Literal["medically_necessary", "not_medically_necessary"] | None = None
     rests_on_unknown: bool | None = None
     criteria: dict[str, Literal["met", "unmet", "unknown", "not_applicable"]] = {}
+    notes: list[str] | None = Field(None, description="the ids of the notes the verdict "
+                                    "carries, in pack order (none: not checked)")
 
 
 class PackCase(PackModel):
@@ -525,6 +542,18 @@ def _lint_topic(linter: _Linter, topic: Topic, file: str, lines: Lines,
                     linter.add(file, line_of(lines, where + ("reasons", key)),
                                f"reason placeholder {{{name}}} names no singleton fact "
                                "attribute or derived value")
+    notes_seen: set[str] = set()
+    for index, note in enumerate(topic.notes):
+        where = ("notes", index)
+        nline = line_of(lines, where + ("id",))
+        if note.id in notes_seen:
+            linter.add(file, nline, f"duplicate note id '{note.id}' in topic '{topic.id}'")
+        notes_seen.add(note.id)
+        if note.citation is None:
+            linter.add(file, nline, f"note '{note.id}' has no citation "
+                       "(add citation: {section, pages})")
+        if note.when is not None:
+            condition(note.when, where + ("when",), derived)
 
 
 def _placeholder_ok(name: str, derived: dict[str, Any]) -> bool:

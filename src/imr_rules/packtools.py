@@ -126,6 +126,9 @@ def run_tests(pack_dir: Path | str, engine: Engine | None = None) -> TestReport:
             if exp.rests_on_unknown is not None and exp.rests_on_unknown != \
                     verdict.rests_on_unknown:
                 failures.append(f"rests_on_unknown: expected {exp.rests_on_unknown}")
+            if exp.notes is not None and exp.notes != [n.id for n in verdict.notes]:
+                failures.append(f"notes: expected {exp.notes}, got "
+                                f"{[n.id for n in verdict.notes]}")
             for cid, status in exp.criteria.items():
                 got = verdict.criterion(cid)
                 actual = got.status if got else "not_applicable"
@@ -198,6 +201,17 @@ def render_docs(pack: RulePack) -> dict[str, str]:
             if crit.to_document:
                 out.append(f"- To document: {crit.to_document}")
             out.append("")
+        if topic.notes:
+            out += ["## Notes", ""]
+            for note in topic.notes:
+                citation = note.citation or topic.citation
+                flag = " **UNCONFIRMED**" if not (note.confirmed and citation.confirmed) else ""
+                with_outcome = f" when the outcome is {note.outcome}" if note.outcome else ""
+                out += [f"### `{note.id}`{flag}", "", note.text, "",
+                        f"- Citation: {pack.citation_source(citation)} *{citation.section}*, "
+                        f"pages {_pages(citation.pages)}",
+                        f"- Shown{with_outcome}" + (f" and `{note.when}`" if note.when else ""),
+                        ""]
         out += [f"Decision: `{topic.decision.policy}` (medically necessary when every applicable "
                 "required criterion is met).", ""]
         pages[f"{topic.id}.md"] = "\n".join(out)

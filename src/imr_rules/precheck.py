@@ -20,7 +20,7 @@ from imr_rules.engine import Engine
 from imr_rules.errors import RequestFormError
 from imr_rules.facts import Extractor, build_case, link_request
 from imr_rules.models import KeyDates, Model, Patient, Span, TextBlock
-from imr_rules.verdicts import CriterionResult, Verdict
+from imr_rules.verdicts import CriterionResult, NoteResult, Verdict
 from imr_rules.vocabulary import (
     CaseFacts,
     DiagnosisFact,
@@ -107,6 +107,7 @@ class PrecheckResult(Model):
     outcome: str | None
     rests_on_unknown: bool = False
     criteria: list[CriterionResult] = []
+    notes: list[NoteResult] = Field([], description="the topic's notes that go with the outcome")
     to_document: list[ToDocument] = []
     decision_id: str | None = None
     pack: str
@@ -263,7 +264,7 @@ def _result(form: RequestForm, source: str, verdict: Verdict) -> PrecheckResult:
     return PrecheckResult(
         form=source, request=form.request, topic=verdict.topic,
         topic_title=verdict.topic_title, outcome=verdict.outcome,
-        rests_on_unknown=verdict.rests_on_unknown, criteria=verdict.criteria,
+        rests_on_unknown=verdict.rests_on_unknown, criteria=verdict.criteria, notes=verdict.notes,
         to_document=todo, decision_id=verdict.decision_id, pack=verdict.pack,
         pack_revision=verdict.pack_revision)
 

@@ -177,6 +177,11 @@ def print_precheck(result: PrecheckResult, console: Console | None = None) -> No
         c.print("[bold]To document:[/bold]")
         for t in result.to_document:
             c.print(f"  • {escape(t.what)} [dim]({t.criterion}: {t.status})[/dim]")
+    for note in result.notes:
+        pages = ", ".join(note.citation.pages)
+        c.print(f"[bold]Note:[/bold] {escape(note.text)} [dim]({note.citation.section}"
+                f"{' p.' + pages if pages else ''}{'' if note.confirmed else ', unconfirmed'})"
+                "[/dim]")
 
 
 # --- facts ------------------------------------------------------------------------------------

@@ -45,6 +45,15 @@ class CriterionResult(Model):
     to_document: str | None = None
 
 
+class NoteResult(Model):
+    """A note of the topic whose condition held: guidance that goes with the outcome."""
+
+    id: str
+    text: str
+    confirmed: bool
+    citation: CitationRef
+
+
 class Verdict(Model):
     """The engine's verdict on one request against one pack."""
 
@@ -60,6 +69,7 @@ class Verdict(Model):
     rests_on_unknown: bool = Field(False, description="not medically necessary only because "
                                    "required criteria are not documented (none shown unmet)")
     criteria: list[CriterionResult] = []
+    notes: list[NoteResult] = []
     derived: dict[str, Any] = {}
     trace: list[str] = []
 
