@@ -508,14 +508,9 @@ def _lint_topic(linter: _Linter, topic: Topic, file: str, lines: Lines,
     seen: set[str] = set()
     for index, crit in enumerate(topic.criteria):
         where = ("criteria", index)
-        cline = line_of(lines, where + ("id",))
-        if crit.id in seen:
-            linter.add(file, cline, f"duplicate criterion id '{crit.id}' in topic '{topic.id}'")
-        seen.add(crit.id)
-        if crit.citation is None:
-            linter.add(file, cline, f"criterion '{crit.id}' has no citation "
-                       "(add citation: {section, pages})")
-        elif not crit.citation.pages:
+        cline = _lint_entry(linter, file, lines, where, "criterion", crit.id, crit.citation,
+                            seen, topic.id)
+        if crit.citation is not None and not crit.citation.pages:
             linter.add(file, line_of(lines, where + ("citation",)),
                        f"criterion '{crit.id}' cites no pages", "warning")
         parsed: dict[str, Any] = {}
@@ -545,15 +540,24 @@ def _lint_topic(linter: _Linter, topic: Topic, file: str, lines: Lines,
     notes_seen: set[str] = set()
     for index, note in enumerate(topic.notes):
         where = ("notes", index)
-        nline = line_of(lines, where + ("id",))
-        if note.id in notes_seen:
-            linter.add(file, nline, f"duplicate note id '{note.id}' in topic '{topic.id}'")
-        notes_seen.add(note.id)
-        if note.citation is None:
-            linter.add(file, nline, f"note '{note.id}' has no citation "
-                       "(add citation: {section, pages})")
+        _lint_entry(linter, file, lines, where, "note", note.id, note.citation, notes_seen,
+                    topic.id)
         if note.when is not None:
             condition(note.when, where + ("when",), derived)
+
+
+def _lint_entry(linter: _Linter, file: str, lines: Lines, where: tuple[Any, ...], kind: str,
+                entry_id: str, citation: Citation | None, seen: set[str], topic_id: str) -> int:
+    """Check a criterion's or a note's id (not seen before in the topic: `seen`, which it adds
+    to) and that it has a citation; the line of its id."""
+    line = line_of(lines, where + ("id",))
+    if entry_id in seen:
+        linter.add(file, line, f"duplicate {kind} id '{entry_id}' in topic '{topic_id}'")
+    seen.add(entry_id)
+    if citation is None:
+        linter.add(file, line, f"{kind} '{entry_id}' has no citation "
+                   "(add citation: {section, pages})")
+    return line
 
 
 def _placeholder_ok(name: str, derived: dict[str, Any]) -> bool:
