@@ -332,6 +332,8 @@ def _doc_of(text: str) -> dict[str, str]:
     ("A urine drug screen was positive for morphine and oxycodone, as prescribed, and also for "
      "alprazolam, which none of her physicians prescribes.", "absent"),
     ("A urine drug screen on 12/03/2015 was consistent with his prescriptions.", "present"),
+    ("A urine drug screen dated December 8, 2015 was consistent with oxycodone.", "present"),
+    ("A urine drug screen was not consistent with oxycodone.", "absent"),
     # only the prescribed drug found, as expected: consistent
     ("A urine drug test on 12/01/2015 was positive only for tapentadol, as expected.",
      "present"),
@@ -425,6 +427,9 @@ def test_red_flags(text: str, red_flag: str) -> None:
      "modified_duty", "present"),
     ("She is working full duty.", "full_duty", "present"),
     ("She continues to work her regular job.", "full_duty", "present"),
+    # a note's label
+    ("Work: modified, no overhead work.", "modified_duty", "present"),
+    ("Work status: full duty.", "full_duty", "present"),
     ("He is not working.", "not_working", "absent"),
     ("She is unable to return to work.", "not_working", "absent"),
     # "not working" names no disability status
@@ -1382,6 +1387,7 @@ def test_one_diagnosis_in_several_regions(text: str, regions: list[str]) -> None
     ("There was right wrist extension strength of 4+/5.", "exam", "motor_weakness"),
     ("Motor: ankle dorsiflexion 4/5 on the left.", "exam", "motor_weakness"),
     ("The right foot was swollen, with reduced ankle motion.", "exam", "decreased_rom"),
+    ("Objective: lumbar flexion 50/60 deg, SLR neg bilat.", "exam", "decreased_rom"),
     ("Knee and ankle reflexes 3+ with sustained clonus.", "exam", "reflex_change"),
     ("Pinprick was decreased in the right C6 dermatome.", "exam", "dermatomal_sensory_loss"),
     # pain that runs into a limb
@@ -1555,6 +1561,13 @@ def test_findings_in_other_words(text: str, findings: dict[str, str]) -> None:
     ("He is not neurologically intact.", {}),
     ("Intact strength in both upper extremities.", {"motor_weakness": "absent"}),
     ("Spurling neg, DTR 2+ and symmetric.", {"spurling_sign": "absent", "reflex_change": "absent"}),
+    # normal told after a list of its nouns
+    ("Sensation and reflexes intact in the LE.",
+     {"dermatomal_sensory_loss": "absent", "reflex_change": "absent"}),
+    ("Strength and sensation normal throughout.",
+     {"motor_weakness": "absent", "dermatomal_sensory_loss": "absent"}),
+    ("Sensation and reflexes not intact on the left.", {}),
+    ("Lumbar flexion 58/60 deg.", {"decreased_rom": "absent"}),
 ])
 def test_normal_examination_findings(text: str, statuses: dict[str, str]) -> None:
     assert {f.name: f.status for f in _case_of(text).finding if f.kind == "exam"} == statuses

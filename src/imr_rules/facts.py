@@ -79,6 +79,9 @@ _OF_REGION = re.compile(r"\s+(?:of|in|at)\s+(?:the\s+|his\s+|her\s+|both\s+)?"
                         r"(?:(?:right|left|bilateral)\s+)?" + _REGION_T.slow.pattern,
                         re.IGNORECASE)
 # Between a stop word and a drug named after it: a new clause ("..., and", ";", "then").
+# Mentions that make a result phrase in the sentence after a drug test's about something else.
+_NOT_A_DRUG_TEST_RESULT = frozenset(("imaging_context", "electrodiagnostic_context",
+                                     "diagnosis"))
 # How far after a drug a word of its stop may stand in the drug's own clause.
 _OWN_STOP_REACH = 60
 # What makes a stop after a drug not the drug's: a subject of its own between them ("... and
@@ -428,13 +431,14 @@ _WHOLE_PERSON = frozenset(("psychological", "other"))  # diagnosis categories wi
 # was not intact" is a finding phrase of its own.
 _NORMAL_SAYS = {"present": "absent", "absent": "absent", "possible": "possible"}
 # The measure told right after a motion ("flexion to 40 degrees", "abduction: 0-130°",
-# "flexion was limited to about 30 degrees"): its last number, in degrees.
+# "flexion was limited to about 30 degrees"): its last number, in degrees; and the normal
+# when the note gives it ("flexion 50/60 deg").
 _DEGREES = re.compile(r"[\s:]*(?:(?:was|is|were|are)\s+)?(?:(?:mildly|moderately|severely|"
                       r"markedly|slightly|significantly|somewhat)\s+)?(?:(?:limited|restricted|"
                       r"reduced|decreased),?\s+)?(?:(?:to|of|at)\s+)?(?:(?:only|about|"
                       r"approximately)\s+)?"
-                      r"(?:\d{1,3}\s*(?:-|\u2013|to)\s*)?(?P<d>\d{1,3})\s*(?:\u00b0|degrees?\b|deg\b)",
-                      re.IGNORECASE)
+                      r"(?:\d{1,3}\s*(?:-|\u2013|to)\s*)?(?P<d>\d{1,3})(?:\s*/\s*(?P<of>\d{2,3}))?"
+                      r"\s*(?:\u00b0|degrees?\b|deg\b)", re.IGNORECASE)
 # How far after a drug's name its dosing may be told ("Norco 10/325 mg, one to two tablets
 # every 4-6 hours as needed for pain"), within the words that are the drug's own.
 _DOSING_REACH = 90
@@ -1099,6 +1103,8 @@ class Extractor:
         joints = list(_REGION_T.finditer(text, self._low, max(0, a - _JOINT_REACH), a))
         joint = " ".join(joints[-1].group("r").lower().split()) if joints else None
         expected = normal.get(_REGION_NAMES.get(joint, joint)) if joint else None
+        if measure.group("of"):
+            expected = float(measure.group("of"))  # the note's own normal
         below = self.lexicon.rom_decreased_below
         if int(measure.group("d")) < (expected or min(normal.values())) * below:
             status = "present"
@@ -1184,8 +1190,11 @@ class Extractor:
             return
         if not _names_drug_test(found):
             k = bisect_right(self._sentence_starts, s) - 1
-            if k < 1 or not _names_drug_test(self._buckets[k - 1]):
-                return  # "consistent with" about something else
+            if k < 1 or not _names_drug_test(self._buckets[k - 1]) or any(
+                    f in _NOT_A_DRUG_TEST_RESULT or f.startswith("finding.") for f, *_ in found):
+                # "consistent with" about something else ("MRI findings were consistent with
+                # radiculopathy", after a sentence about a drug screen)
+                return
         matched = (result == "consistent") == (status == "present")
         obs.doc.setdefault("urine_drug_test_consistent", _Status()).see(
             "present" if matched else "absent", _SOURCE_RANK[status], span)
