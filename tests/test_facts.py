@@ -534,6 +534,13 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "functional_improvement", "present"),
     ("He is now able to mow his lawn, which he had stopped doing.", "functional_improvement",
      "present"),
+    ("Since the acupuncture she is again able to stock overhead shelves.",
+     "functional_improvement", "present"),
+    # a clause of its own after a negated one, opening with "since"
+    ("She rated her pain 7/10 without Butrans and 4/10 with it, and stated that since the "
+     "change she has been able to work her full-duty shifts.", "functional_improvement",
+     "present"),
+    ("She does her own grocery shopping.", "adl", "present"),
     # a score change told of a dose of the one drug the sentence before names
     ("Tylenol #3 was added on 12/17/2013. He described the neck pain dropping from 7/10 to "
      "about 4/10 within an hour of a dose.", "pain_scores_with_without", "present"),
@@ -1986,6 +1993,10 @@ def test_a_request_takes_the_dosing_the_records_tell_of_its_drug() -> None:
      "Norco use did not change.",
      {"on_date": date(2015, 10, 27), "relief_percent": 30.0, "relief_weeks": 3.0,
       "medication_reduction": "absent"}),
+    # the use of a limb is no drug's
+    ("She had an epidural injection in 2014 with 50% relief; her work restrictions were "
+     "reduced from no use of the right arm to no lifting over 15 pounds.",
+     {"relief_percent": 50.0, "medication_reduction": "unknown"}),
     # ... not after a sentence between them, nor when that sentence names its own treatment
     ("He had a lumbar epidural injection in 2014. He moved to Fresno. He was 50% better.",
      {"relief_percent": None}),

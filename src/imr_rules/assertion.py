@@ -841,10 +841,11 @@ class AssertionScope:
     def _blocked(matches: list[tuple[int, int, _Entry]], first: int, cs: int, name: str,
                  *, clausal: bool) -> bool:
         """Whether a termination between the pre-trigger (ending before matches[first]) and the
-        concept start `cs` ends the trigger's forward scope."""
+        concept start `cs` ends the trigger's forward scope; so does one the concept starts
+        with ("... without Butrans, and since then she has been able to work": a new clause)."""
         for j in range(first, len(matches)):
             ts, te, en = matches[j]
-            if te > cs:
+            if te > cs and ts != cs:
                 break
             if _ALL in en.ends or name in en.ends:
                 return True

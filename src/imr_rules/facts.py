@@ -191,7 +191,11 @@ _NO_BENEFIT = re.compile(
 _REDUCED_WHAT = r"\s+(?:\w+\s+){0,3}(?:medication|pain\s+medication|opioid|narcotic|analgesic)s?\b"
 _WHAT_REDUCED = r"s?\s+(?:use\s+)?(?:was\s+|were\s+)?(?:reduced|decreased)\b"
 # "a reduction in Norco use", "decreased medication intake": the drug named by its name.
-_REDUCED_USE = r"\s+(?:in\s+)?(?:\w+\s+){0,2}(?:use|usage|intake|consumption|requirements?)\b"
+# (not the use of a limb or an aid: "restrictions reduced from no use of the right arm")
+_REDUCED_USE = (r"\s+(?:in\s+)?(?:\w+\s+){0,2}(?:use|usage|intake|consumption|requirements?)\b"
+                r"(?!\s+of\s+(?:(?:the|his|her|their)\s+)?(?:right|left|both|bilateral|upper|"
+                r"lower|arms?|hands?|legs?|shoulders?|knees?|wrists?|back|neck|cane|walker|"
+                r"brace)\b)")
 # "her Norco use decreased", "decreased her Norco from 4 tablets to 2", "cut back on Norco".
 _USE_REDUCED = (r"\buse\s+(?:was\s+|were\s+|has\s+|had\s+)?(?:reduced|decreased|fell|dropped|"
                 r"went\s+down|came\s+down)\b")
