@@ -334,6 +334,11 @@ def _doc_of(text: str) -> dict[str, str]:
     ("A urine drug screen on 12/03/2015 was consistent with his prescriptions.", "present"),
     ("A urine drug screen dated December 8, 2015 was consistent with oxycodone.", "present"),
     ("A urine drug screen was not consistent with oxycodone.", "absent"),
+    # a drug missing after the ones found; no illicit drug found says nothing of it
+    ("A urine drug screen dated 07-14-2015 was positive for tapentadol and negative for "
+     "carisoprodol; this result was not discussed in the notes.", "absent"),
+    ("A urine drug screen was positive for oxycodone and negative for illicit substances.",
+     "unknown"),
     # only the prescribed drug found, as expected: consistent
     ("A urine drug test on 12/01/2015 was positive only for tapentadol, as expected.",
      "present"),
