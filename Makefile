@@ -85,6 +85,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/accuracy.py --dir bench/accuracy10
 	$(BIN)/python bench/accuracy.py --dir bench/accuracy11
 	$(BIN)/python bench/accuracy.py --dir bench/accuracy12
+	$(BIN)/python bench/accuracy.py --dir bench/accuracy13
 
 clean:
 	rm -rf $(VENV) $(CVENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
