@@ -962,6 +962,18 @@ def test_the_dosing_of_a_drug_not_its_change(text: str, per_day: float) -> None:
     assert med.doses_per_day == per_day
 
 
+@pytest.mark.parametrize(("text", "told"), [
+    ("Tramadol ER 150 mg daily since 01-2015. The notes do not describe the effect of tramadol "
+     "on his pain or function.", ("absent", "absent")),
+    # when a dose starts to work and how long its relief lasts tell its benefit
+    ("Norco 10/325 mg three times a day. Norco starts to work within 30 minutes and the relief "
+     "lasts about five hours.", ("present", "unknown")),
+])
+def test_a_drug_s_effect_on_pain_and_function(text: str, told: tuple[str, str]) -> None:
+    (med,) = _case_of(text).medication
+    assert (med.efficacy, med.functional_improvement) == told
+
+
 def test_what_the_records_do_not_say_of_one_drug_leaves_the_others_documented() -> None:
     case = _case_of("Norco brings his pain from 7/10 down to 4/10. Tizanidine has been taken "
                     "since 2013; the note does not describe what tizanidine does for him.")
