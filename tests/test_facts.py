@@ -546,6 +546,8 @@ def test_a_phrase_of_another_item_overlapping_the_end_of_one_still_counts() -> N
      "change she has been able to work her full-duty shifts.", "functional_improvement",
      "present"),
     ("She does her own grocery shopping.", "adl", "present"),
+    ("The report does not describe her function with these medications.",
+     "functional_improvement", "absent"),
     # a score change told of a dose of the one drug the sentence before names
     ("Tylenol #3 was added on 12/17/2013. He described the neck pain dropping from 7/10 to "
      "about 4/10 within an hour of a dose.", "pain_scores_with_without", "present"),
