@@ -1921,6 +1921,9 @@ def test_days_since_the_last_drug_test(text: str, days: int | None) -> None:
     # undated, planned, or after the request: no count
     ("She is status post carpal tunnel release.", None),
     ("He is scheduled for an L4-5 fusion on 7/1/2015.", None),
+    # an operation told by its year alone: from the year's last day, when surely not recent
+    ("He underwent an L4-L5 laminectomy and discectomy in 2008 and has not worked since.", 2343),
+    ("He had a knee arthroscopy in 2014.", None),
     # a date in another clause is not the operation's
     ("A CT myelogram showed a solid fusion, and electrodiagnostic testing on 3/2/2015 showed a "
      "radiculopathy.", None),

@@ -330,6 +330,8 @@ class _Treatment:
     # every mention's date, for operations: one block may tell of several ("a discectomy in
     # 2012 and a fusion on 5/7/2015"), and the latest is the one recent or not
     dates: list[date] = field(default_factory=list)
+    # operations told by their year alone ("a laminectomy in 2008"): the years
+    years: list[int] = field(default_factory=list)
     count: int | None = None
     functional_improvement: str = "unknown"
     status: str = "present"  # "absent": only stated not had ("has not had a trial of TENS")
@@ -1389,12 +1391,16 @@ class Extractor:
                 # (within its own clause: "a solid fusion ..., and electrodiagnostic testing
                 # on 8/21/2012 showed ..." is no date of the fusion)
                 clause = _NEW_CLAUSE.search(text, a, e)
-                for d in find_dates(text, a, e if clause is None else clause.start()):
+                end = e if clause is None else clause.start()
+                for d in find_dates(text, a, end):
                     if t.on_date is None:
                         t.on_date = d.value
                     if concept == "surgery":
                         t.dates.append(d.value)
                     break
+                else:
+                    if concept == "surgery" and (year := _IN_YEAR.search(text, b, end)):
+                        t.years.append(int(year.group("y")))
 
     def _not_had(self, original: str, text: str, base: int, e: int,
                  not_had: list[tuple[str, int, int]], obs: Observations) -> None:
@@ -1866,7 +1872,7 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
                 case_fields["chronic_pain"] = "absent"
             case_fields.setdefault("acute_flare", "present")
     if reference is not None:
-        operations = _dated_operations(blocks, reference)
+        operations = _dated_operations(blocks, reference, lexicon.recent_surgery_days)
         if operations:
             since = [age for age, _said in operations if age >= 0]
             if since:
@@ -1908,12 +1914,21 @@ def _case_fact(patient: Patient, dates: KeyDates, blocks: list[Observations],
     )
 
 
-def _dated_operations(blocks: list[Observations], reference: date,
+def _dated_operations(blocks: list[Observations], reference: date, recent_days: int | None,
                       ) -> list[tuple[int, list[Span]]]:
-    """(days before `reference`, words) of every dated operation the blocks say was had."""
-    return [((reference - on).days, t.spans) for obs in blocks
-            for kind, t in obs.treatments.items() if kind == "surgery" and t.status == "present"
-            for on in (t.dates or ([t.on_date] if t.on_date else []))]
+    """(days before `reference`, words) of every dated operation the blocks say was had. An
+    operation told by its year alone counts from the year's last day, and only when that is
+    more than `recent_days` before the reference: then it is surely not recent."""
+    dated = [((reference - on).days, t.spans) for obs in blocks
+             for kind, t in obs.treatments.items() if kind == "surgery" and t.status == "present"
+             for on in (t.dates or ([t.on_date] if t.on_date else []))]
+    if recent_days is not None:
+        dated += [(age, t.spans) for obs in blocks
+                  for kind, t in obs.treatments.items()
+                  if kind == "surgery" and t.status == "present" and not t.dates
+                  for year in t.years
+                  if (age := (reference - date(year, 12, 31)).days) > recent_days]
+    return dated
 
 
 def _no_surgery(blocks: list[Observations]) -> list[Span]:
@@ -2452,6 +2467,8 @@ def _since_date(text: str, start: int, end: int) -> tuple[date, int] | None:
     return None
 
 
+# An operation's year told alone ("a laminectomy and discectomy in 2008")
+_IN_YEAR = re.compile(r"\bin\s+(?P<y>(?:19|20)\d{2})\b(?!\s*[-/])")
 # An event named between "since" and its date ("since surgery 1/9/14", "since the injury of
 # 3/2/2011").
 _SINCE_EVENT = re.compile(r"(?:(?:the|his|her|their)\s+)?(?:surgery|operation|injury|accident|"
