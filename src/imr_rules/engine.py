@@ -50,7 +50,7 @@ from durable.engine import MessageNotHandledException, MessageObservedException
 from imr_rules import conditions as cl
 from imr_rules import vocabulary
 from imr_rules.errors import PackError
-from imr_rules.packs import Criterion, Note, RulePack, Topic
+from imr_rules.packs import Citation, Criterion, Note, RulePack, Topic
 from imr_rules.verdicts import CitationRef, CriterionResult, EvidenceRef, NoteResult, Verdict
 from imr_rules.vocabulary import CaseFacts, ItemFact, RequestFact
 
@@ -880,9 +880,7 @@ class Engine:
             citation = crit.citation or topic.citation
             confirmed = crit.confirmed and citation.confirmed
             if cc.citation_ref is None:  # the same for every verdict (an immutable model)
-                cc.citation_ref = CitationRef(
-                    source=self.pack.citation_source(citation), section=citation.section,
-                    pages=list(citation.pages), confirmed=citation.confirmed and crit.confirmed)
+                cc.citation_ref = self._citation_ref(citation, confirmed)
             results.append(CriterionResult(
                 id=crit.id, statement=crit.statement, status=status, required=crit.required,
                 confirmed=confirmed, reason=reason, citation=cc.citation_ref,
@@ -912,12 +910,15 @@ class Engine:
     def _note_result(self, topic: Topic, note: Note) -> NoteResult:
         """A topic's note as verdicts carry it (the same immutable model for every one)."""
         citation = note.citation or topic.citation
-        return NoteResult(id=note.id, text=note.text,
-                          confirmed=note.confirmed and citation.confirmed,
-                          citation=CitationRef(source=self.pack.citation_source(citation),
-                                               section=citation.section,
-                                               pages=list(citation.pages),
-                                               confirmed=citation.confirmed and note.confirmed))
+        confirmed = note.confirmed and citation.confirmed
+        return NoteResult(id=note.id, text=note.text, confirmed=confirmed,
+                          citation=self._citation_ref(citation, confirmed))
+
+    def _citation_ref(self, citation: Citation, confirmed: bool) -> CitationRef:
+        """A criterion's or a note's citation as verdicts carry it; `confirmed`: the entry's
+        and its citation's."""
+        return CitationRef(source=self.pack.citation_source(citation), section=citation.section,
+                           pages=list(citation.pages), confirmed=confirmed)
 
     def evaluate_items(self, requests: Sequence[RequestFact],
                        facts: CaseFacts | Sequence[CaseFacts]) -> list[Verdict]:

@@ -79,17 +79,17 @@ _OF_REGION = re.compile(r"\s+(?:of|in|at)\s+(?:the\s+|his\s+|her\s+|both\s+)?"
                         r"(?:(?:right|left|bilateral)\s+)?" + _REGION_T.slow.pattern,
                         re.IGNORECASE)
 # Between a stop word and a drug named after it: a new clause ("..., and", ";", "then").
-# Mentions that make a result phrase in the sentence after a drug test's about something else.
-_NOT_A_DRUG_TEST_RESULT = frozenset(("imaging_context", "electrodiagnostic_context",
-                                     "diagnosis"))
-# How far after a drug a word of its stop may stand in the drug's own clause.
+_NEW_CLAUSE = re.compile(r",\s*and\b|;|\bthen\b", re.IGNORECASE)
+# How far after a drug a word of its stop may stand and still be that drug's stop.
 _OWN_STOP_REACH = 60
 # What makes a stop after a drug not the drug's: a subject of its own between them ("... and
 # she has not stopped"), or a stop of doing something ("stopped working").
 _OTHER_SUBJECT = re.compile(r"\b(?:he|she|they|i|we|patient|applicant|claimant)\b",
                             re.IGNORECASE)
 _GERUND_AFTER = re.compile(r"\s+\w+ing\b", re.IGNORECASE)
-_NEW_CLAUSE = re.compile(r",\s*and\b|;|\bthen\b", re.IGNORECASE)
+# Mentions that make a result phrase in the sentence after a drug test's about something else.
+_NOT_A_DRUG_TEST_RESULT = frozenset(("imaging_context", "electrodiagnostic_context",
+                                     "diagnosis"))
 # Words after a drug that tell it was taken: in a sentence about the request, such a drug is
 # one the patient took, not only the one asked for.
 _TAKEN_AFTER_T = _Twin(re.compile(
@@ -1025,16 +1025,15 @@ class Extractor:
         else:
             self._procedure_told = None
         treated.extend(outcome_of)
-        if treated:
-            self._treatments(original, text, base, s, e, treated, obs, function,
-                             [a for f, _c, a, _b in mentions if f == "drug"],
-                             [b for f, c, _a, b in found if f == "context"
-                              and c == "discontinued"])
-        elif not present_drugs:
-            return None  # no drug, no medication: nothing carries over to the next sentence
         # where the sentence says a drug was discontinued
         stops = ([(a, b) for f, c, a, b in found if f == "context" and c == "discontinued"]
                  if "discontinued" in said else [])
+        if treated:
+            self._treatments(original, text, base, s, e, treated, obs, function,
+                             [a for f, _c, a, _b in mentions if f == "drug"],
+                             [b for _a, b in stops])
+        elif not present_drugs:
+            return None  # no drug, no medication: nothing carries over to the next sentence
         return self._medications(original, text, base, s, e, present_drugs, treated, obs,
                                  pending, long_term, stops, "new_prescription" in said)
 
@@ -1106,11 +1105,12 @@ class Extractor:
             self._strength_graded(original, text, base, a, b, obs)
             return
         normal = self.lexicon.rom_normal[motion]
-        joints = list(_REGION_T.finditer(text, self._low, max(0, a - _JOINT_REACH), a))
-        joint = " ".join(joints[-1].group("r").lower().split()) if joints else None
-        expected = normal.get(_REGION_NAMES.get(joint, joint)) if joint else None
+        expected: float | None = None
         if measure.group("of"):
             expected = float(measure.group("of"))  # the note's own normal
+        elif joints := list(_REGION_T.finditer(text, self._low, max(0, a - _JOINT_REACH), a)):
+            joint = " ".join(joints[-1].group("r").lower().split())
+            expected = normal.get(_REGION_NAMES.get(joint, joint))
         below = self.lexicon.rom_decreased_below
         if int(measure.group("d")) < (expected or min(normal.values())) * below:
             status = "present"
@@ -1448,7 +1448,7 @@ class Extractor:
         stopped_one = None
         if stopped is not None:
             before = [d for d in drugs if d[2] <= stopped]
-            if before and stopped - before[-1][2] <= 60 and (
+            if before and stopped - before[-1][2] <= _OWN_STOP_REACH and (
                     "(" in text[before[-1][2]:stopped]  # "gabapentin (stopped for dizziness)"
                     or (_STOPPED_AFTER.fullmatch(text, before[-1][2], stopped) is not None
                         and not (len(before) > 1  # "Norco and Soma stopped": the list's
@@ -1919,21 +1919,22 @@ def _dated_operations(blocks: list[Observations], reference: date, recent_days: 
     """(days before `reference`, words) of every dated operation the blocks say was had. An
     operation told by its year alone counts from the year's last day, and only when that is
     more than `recent_days` before the reference: then it is surely not recent."""
-    dated = [((reference - on).days, t.spans) for obs in blocks
-             for kind, t in obs.treatments.items() if kind == "surgery" and t.status == "present"
-             for on in (t.dates or ([t.on_date] if t.on_date else []))]
-    if recent_days is not None:
-        dated += [(age, t.spans) for obs in blocks
-                  for kind, t in obs.treatments.items()
-                  if kind == "surgery" and t.status == "present" and not t.dates
-                  for year in t.years
-                  if (age := (reference - date(year, 12, 31)).days) > recent_days]
+    dated: list[tuple[int, list[Span]]] = []
+    for obs in blocks:
+        t = obs.treatments.get("surgery")
+        if t is None or t.status != "present":
+            continue
+        days = [(reference - on).days for on in t.dates or ([t.on_date] if t.on_date else [])]
+        if not days and recent_days is not None:
+            days = [age for year in t.years
+                    if (age := (reference - date(year, 12, 31)).days) > recent_days]
+        dated += [(age, t.spans) for age in days]
     return dated
 
 
 def _no_surgery(blocks: list[Observations]) -> list[Span]:
     """The words that say no operation was had, when the blocks tell of none had (else [])."""
-    told = [t for obs in blocks for kind, t in obs.treatments.items() if kind == "surgery"]
+    told = [t for obs in blocks if (t := obs.treatments.get("surgery")) is not None]
     if not told or any(t.status == "present" for t in told):
         return []
     return [span for t in told for span in t.spans]

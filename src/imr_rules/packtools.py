@@ -10,7 +10,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from imr_rules.engine import Engine
 from imr_rules.errors import PackError
-from imr_rules.packs import Criterion, PackCases, RulePack, Topic, line_of, load_pack, read_yaml
+from imr_rules.packs import (
+    Criterion,
+    Note,
+    PackCases,
+    RulePack,
+    Topic,
+    line_of,
+    load_pack,
+    read_yaml,
+)
 from imr_rules.vocabulary import (
     CaseFact,
     CaseFacts,
@@ -185,12 +194,9 @@ def render_docs(pack: RulePack) -> dict[str, str]:
             out.append("")
         out += ["## Criteria", ""]
         for crit in topic.criteria:
-            citation = crit.citation or topic.citation
-            flag = " **UNCONFIRMED**" if not (crit.confirmed and citation.confirmed) else ""
+            flag, cited = _cited(pack, topic, crit)
             kind = "required" if crit.required else "supporting"
-            out += [f"### `{crit.id}` ({kind}){flag}", "", crit.statement, "",
-                    f"- Citation: {pack.citation_source(citation)} *{citation.section}*, "
-                    f"pages {_pages(citation.pages)}"]
+            out += [f"### `{crit.id}` ({kind}){flag}", "", crit.statement, "", cited]
             for key in ("applies_when", "met_when", "unmet_when"):
                 text = getattr(crit, key)
                 if text:
@@ -204,12 +210,9 @@ def render_docs(pack: RulePack) -> dict[str, str]:
         if topic.notes:
             out += ["## Notes", ""]
             for note in topic.notes:
-                citation = note.citation or topic.citation
-                flag = " **UNCONFIRMED**" if not (note.confirmed and citation.confirmed) else ""
+                flag, cited = _cited(pack, topic, note)
                 with_outcome = f" when the outcome is {note.outcome}" if note.outcome else ""
-                out += [f"### `{note.id}`{flag}", "", note.text, "",
-                        f"- Citation: {pack.citation_source(citation)} *{citation.section}*, "
-                        f"pages {_pages(citation.pages)}",
+                out += [f"### `{note.id}`{flag}", "", note.text, "", cited,
                         f"- Shown{with_outcome}" + (f" and `{note.when}`" if note.when else ""),
                         ""]
         out += [f"Decision: `{topic.decision.policy}` (medically necessary when every applicable "
@@ -224,6 +227,14 @@ def render_docs(pack: RulePack) -> dict[str, str]:
         index += ["", "## Tables", "", *used_tables]
     pages["index.md"] = "\n".join(index) + "\n"
     return pages
+
+
+def _cited(pack: RulePack, topic: Topic, entry: Criterion | Note) -> tuple[str, str]:
+    """A criterion's or a note's UNCONFIRMED flag (or "") and its citation line."""
+    citation = entry.citation or topic.citation
+    flag = " **UNCONFIRMED**" if not (entry.confirmed and citation.confirmed) else ""
+    return flag, (f"- Citation: {pack.citation_source(citation)} *{citation.section}*, "
+                  f"pages {_pages(citation.pages)}")
 
 
 def _thresholds(pack: RulePack, crit: Any) -> list[str]:
